@@ -1,0 +1,3 @@
+"""agentgate: a git-native merge gate for parallel coding agents."""
+
+__version__ = "0.1.0"

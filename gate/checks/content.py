@@ -1,0 +1,108 @@
+"""Content gates (``gate.*``): deletions, migrations, CI, the policy, lockfiles,
+large files, secrets, symlinks, submodules and modes."""
+
+from __future__ import annotations
+
+import posixpath
+
+from gate.checks import secrets
+from gate.context import BranchInfo, Context
+from gate.model import (
+    ADDED,
+    DELETED,
+    MODE_EXEC,
+    MODE_GITLINK,
+    MODE_LINK,
+    RENAMED,
+    TYPECHANGE,
+    ChangeSet,
+    FileChange,
+    Finding,
+)
+from gate.policy import POLICY_FILE
+
+_PATH_GATES = (
+    ("migrations", "gate.migration", "a migration", "migrations change data; a human must approve"),
+    ("ci", "gate.ci", "CI configuration", "CI config decides what runs with the project's secrets"),
+    ("lockfiles", "gate.lockfile", "a lockfile", "check that the dependency change was intended"),
+)
+
+
+def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
+    out: list[Finding | None] = []
+    for fc in cs.files:
+        out.extend(_file(ctx, branch, fc))
+    return [f for f in out if f]
+
+
+def _file(ctx: Context, branch: BranchInfo, fc: FileChange) -> list[Finding | None]:
+    pol = ctx.policy
+    path = fc.path
+    out: list[Finding | None] = []
+    approve = f"agentgate approve {branch.short}"
+    if fc.status == DELETED and fc.old_mode != MODE_GITLINK:
+        out.append(ctx.finding("gate.deletion", f"{path} is deleted", path=path, change=fc,
+                               hint=f"if the deletion is intended, a human runs '{approve}'"))
+    for name, rule, what, why in _PATH_GATES:
+        hit = next((p for p in (pol.path_set(name, x) for x in fc.paths) if p), None)
+        if hit:
+            out.append(ctx.finding(rule, f"{path} is {what} (pattern {hit}): {fc.status}",
+                                   path=path, change=fc, hint=why + (
+                                       f"; approve with '{approve}'" if pol.action(rule) == "ask" else "")))
+    if POLICY_FILE in fc.paths:
+        out.append(ctx.finding(
+            "gate.policy",
+            f"{POLICY_FILE} is changed; the policy is read from the target, so this edit "
+            "does not change how the branch is judged",
+            path=POLICY_FILE, change=fc,
+            hint="policy changes come from an approver, on a branch of their own"))
+    if fc.new_oid and fc.new_size > pol.max_file_bytes and fc.new_mode != MODE_GITLINK:
+        out.append(ctx.finding(
+            "gate.large-file",
+            f"{path} is {fc.new_size:,} bytes, over limits.max_file_bytes ({pol.max_file_bytes:,})",
+            path=path, change=fc, hint="keep large files out of git (Git LFS, an artifact store)"))
+    if fc.new_mode == MODE_EXEC and fc.old_mode != MODE_EXEC:
+        out.append(ctx.finding("gate.mode", f"{path} becomes executable", path=path, change=fc,
+                               hint="check that the file is meant to be run"))
+    if MODE_GITLINK in (fc.old_mode, fc.new_mode) and fc.status in (ADDED, DELETED, RENAMED, TYPECHANGE):
+        verb = {ADDED: "added", DELETED: "removed", RENAMED: "moved", TYPECHANGE: "replaced"}[fc.status]
+        out.append(ctx.finding("gate.submodule", f"submodule {path} is {verb}", path=path, change=fc,
+                               hint=f"submodules change what gets checked out; approve with '{approve}'"))
+    if fc.new_mode == MODE_LINK and fc.new_oid and (fc.old_mode != MODE_LINK or fc.old_oid != fc.new_oid):
+        out.append(_symlink(ctx, branch, fc))
+    if fc.new_oid and not fc.binary and fc.new_mode not in (MODE_LINK, MODE_GITLINK) \
+            and fc.new_size <= pol.max_file_bytes:
+        out.extend(_secrets(ctx, fc))
+    return out
+
+
+def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange) -> Finding | None:
+    assert fc.new_path is not None and fc.new_oid is not None
+    target = ctx.repo.read_blob(fc.new_oid).decode("utf-8", "surrogateescape")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(fc.new_path), target))
+    if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+        return ctx.finding("gate.symlink", f"symlink {fc.new_path} -> {target} points outside the repository",
+                           path=fc.new_path, change=fc, action="block",
+                           hint="a link out of the repository can expose or overwrite files elsewhere: remove it")
+    owner = ctx.policy.owner_of(resolved)
+    if branch.agent and owner and owner[0] != branch.agent:
+        return ctx.finding("gate.symlink",
+                           f"symlink {fc.new_path} -> {target} points into {owner[0]}'s scope ({owner[1]})",
+                           path=fc.new_path, change=fc, action="block", other={"agent": owner[0]},
+                           hint="a link into another agent's files lets this branch edit them: remove it")
+    return ctx.finding("gate.symlink", f"symlink {fc.new_path} -> {target}", path=fc.new_path, change=fc,
+                       hint=f"approve with 'agentgate approve {branch.short}' if intended")
+
+
+def _secrets(ctx: Context, fc: FileChange) -> list[Finding | None]:
+    ranges = fc.new_ranges()
+    if not ranges or fc.new_oid is None:
+        return []
+    lines = ctx.repo.read_blob(fc.new_oid).decode("utf-8", "replace").splitlines()
+    added = ((n, lines[n - 1]) for a, b in ranges for n in range(a, b + 1) if n <= len(lines))
+    return [
+        ctx.finding("gate.secret", f"{kind} added at {fc.path}:{n}", path=fc.path, line=n, end_line=n,
+                    change=fc, key=(n, kind),
+                    hint="remove it, rotate the credential, and load it from the environment or a vault")
+        for n, kind in secrets.scan(added)
+    ]

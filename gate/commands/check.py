@@ -1,0 +1,70 @@
+"""``agentgate check``: the gate for one or more branches."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from gate import context, engine, report, verdict
+from gate.context import BranchInfo, Context, short_name
+from gate.errors import GateError, UsageError
+from gate.git import open_repo
+from gate.model import BranchResult, Report
+
+
+def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:
+    """The branches to check: the ones named, every open agent branch, or HEAD."""
+    if all_branches:
+        return list(ctx.agent_branches)
+    if not names:
+        head = ctx.repo.head_ref()
+        if head is None:
+            raise UsageError("HEAD is detached: name the branch to check (agentgate check BRANCH) or use --all.")
+        if ctx.repo.ref_oid(head) is None:
+            raise GateError(f"{short_name(head)} has no commits yet: commit something first.")
+        names = [head]
+    out = []
+    for name in names:
+        ref, oid = ctx.repo.resolve_branch(name)
+        if oid == ctx.target_oid or ref == ctx.target_ref:
+            raise UsageError(f"{short_name(ref)} is the target branch; check an agent branch against it.")
+        out.append(ctx.branch(ref, oid))
+    return out
+
+
+def run(ctx: Context, branches: Sequence[BranchInfo]) -> list[BranchResult]:
+    return [engine.evaluate(ctx, b) for b in branches]
+
+
+def make_report(ctx: Context, results: Sequence[BranchResult], started: float) -> Report:
+    return Report(
+        verdict=verdict.combine(r.verdict for r in results),
+        target_ref=ctx.target_ref,
+        target_oid=ctx.target_oid,
+        branches=tuple(results),
+        elapsed_ms=int((time.monotonic() - started) * 1000),
+    )
+
+
+def main(
+    branches: Sequence[str] = (),
+    all_branches: bool = False,
+    target: str | None = None,
+    fmt: str = "text",
+    output: str | None = None,
+    repo_path: str | None = None,
+) -> int:
+    started = time.monotonic()
+    repo = open_repo(repo_path)
+    ctx = context.build(repo, target)
+    if not ctx.policy.present:
+        raise GateError(
+            f"no .agentgate.toml on {short_name(ctx.target_ref)}, so there are no agents to check. "
+            "Start one with 'agentgate init', review it, and commit it to the target branch."
+        )
+    chosen = select(ctx, branches, all_branches)
+    if not chosen:
+        raise GateError("there are no open agent branches to check.") if all_branches else UsageError("nothing to check.")
+    rep = make_report(ctx, run(ctx, chosen), started)
+    report.emit(rep, fmt, output)
+    return verdict.exit_code(rep.verdict)

@@ -1,0 +1,233 @@
+"""The immutable-ish context every check reads: repository, target, policy, branches.
+
+refs -> context (repo, target, policy from the target's tree, agent branches) ->
+change sets (cached by commit ids) -> checks -> findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from gate import approvals, policy as policy_mod
+from gate.errors import GateError, PolicyError
+from gate.git import GitRepo
+from gate.git.changes import changeset
+from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName
+from gate.policy import POLICY_FILE, Agent, Policy
+
+_TRAILER = re.compile(r"^Agent:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BranchInfo:
+    """A branch under review or an open agent branch."""
+
+    ref: RefName
+    head: Oid
+    agent: str | None
+    # Set when the branch names an agent the policy does not know (pattern prefix
+    # or trailer): scope.unknown-agent.
+    unknown_agent: str | None = None
+
+    @property
+    def short(self) -> str:
+        return short_name(self.ref)
+
+    @property
+    def remote(self) -> bool:
+        return self.ref.startswith("refs/remotes/")
+
+
+def short_name(ref: str) -> str:
+    if ref.startswith("refs/heads/"):
+        return ref[len("refs/heads/"):]
+    if ref.startswith("refs/remotes/"):
+        return ref.split("/", 3)[3] if ref.count("/") >= 3 else ref
+    return ref
+
+
+def fingerprint(*parts: object) -> str:
+    h = hashlib.sha256("\0".join("" if p is None else str(p) for p in parts).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()[:32]
+
+
+@dataclass
+class Context:
+    repo: GitRepo
+    target_ref: RefName
+    target_oid: Oid
+    policy: Policy
+    approved: frozenset[str] = frozenset()
+    use_cache: bool = True
+    notes: list[str] = field(default_factory=list)
+    _bases: dict[str, Oid | None] = field(default_factory=dict)
+    _changes: dict[str, ChangeSet] = field(default_factory=dict)
+
+    # -- findings ----------------------------------------------------------------------
+
+    def finding(
+        self,
+        rule: str,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        end_line: int | None = None,
+        hint: str = "",
+        other: dict[str, Any] | None = None,
+        change: FileChange | None = None,
+        key: tuple[object, ...] = (),
+        action: Action | None = None,
+    ) -> Finding | None:
+        """A finding with the policy's action for ``rule``; None when the rule is off.
+
+        The fingerprint binds the finding to content: rule, path, old and new blob
+        (DESIGN §3), so a rebase keeping the content keeps an approval. ``action``
+        overrides the policy's (a symlink out of the repository always blocks)
+        unless the policy turned the rule off.
+        """
+        if action is None or self.policy.action(rule) == "off":
+            action = self.policy.action(rule)
+        if action == "off":
+            return None
+        if change is not None:
+            fp = fingerprint(rule, change.old_path, change.new_path, change.old_oid, change.new_oid, *key)
+        else:
+            fp = fingerprint(rule, path, *key)
+        return Finding(rule=rule, action=action, message=message, path=path, line=line,
+                       end_line=end_line, hint=hint, other=other, fingerprint=fp)
+
+    # -- branches ----------------------------------------------------------------------
+
+    def branch(self, ref: RefName, head: Oid) -> BranchInfo:
+        """Attribute a branch to an agent: its name first, else an ``Agent:`` trailer."""
+        short = short_name(ref)
+        agent = self.policy.agent_for_branch(short)
+        if agent is not None:
+            return BranchInfo(ref, head, agent.name)
+        trailer = self.trailer_agent(head)
+        if trailer is not None:
+            if trailer in self.policy.agents:
+                return BranchInfo(ref, head, trailer)
+            return BranchInfo(ref, head, None, unknown_agent=trailer)
+        for prefix in self.agent_prefixes:
+            if short.startswith(prefix):
+                return BranchInfo(ref, head, None, unknown_agent=short)
+        return BranchInfo(ref, head, None)
+
+    def trailer_agent(self, head: str) -> str | None:
+        found = _TRAILER.findall(self.repo.message(head))
+        return found[-1] if found else None
+
+    @cached_property
+    def agent_prefixes(self) -> tuple[str, ...]:
+        """Literal prefixes of agent branch patterns ('agent/' of 'agent/alice/*'):
+        a branch under them that matches no agent looks like an unknown agent."""
+        out = set()
+        for agent in self.policy.agents.values():
+            for pat in agent.branches:
+                lit = re.split(r"[*?\[]", pat, maxsplit=1)[0]
+                first = lit.split("/", 1)[0]
+                if "/" in lit and first:
+                    out.add(first + "/")
+        return tuple(sorted(out))
+
+    def base(self, head: str) -> Oid | None:
+        if head not in self._bases:
+            self._bases[head] = self.repo.merge_base(head, self.target_oid)
+        return self._bases[head]
+
+    def changes(self, head: str) -> ChangeSet:
+        """The change set of ``head`` against its merge-base with the target."""
+        cs = self._changes.get(head)
+        if cs is None:
+            base = self.base(head)
+            if base is None:
+                if self.repo.is_shallow:
+                    raise GateError(
+                        "the clone is shallow, so the branch's merge-base with the target is "
+                        "missing. Fetch the history: 'git fetch --unshallow' (in GitHub Actions: "
+                        "actions/checkout with fetch-depth: 0)."
+                    )
+                raise GateError(
+                    f"{head[:12]} has no common history with {short_name(self.target_ref)}. "
+                    "Rebase the branch onto the target, or check it against another --target."
+                )
+            cs = changeset(self.repo, base, head, use_cache=self.use_cache)
+            self._changes[head] = cs
+        return cs
+
+    @cached_property
+    def agent_branches(self) -> tuple[BranchInfo, ...]:
+        """Every local and remote-tracking branch matching an agent pattern and not
+        yet merged into the target. A local branch hides its remote twin."""
+        seen: dict[str, BranchInfo] = {}
+        if not self.policy.agents:
+            return ()
+        for prefix in ("refs/heads/", "refs/remotes/"):
+            for ref, oid in self.repo.iter_refs(prefix):
+                short = short_name(ref)
+                if short in seen or ref == self.target_ref:
+                    continue
+                agent = self.policy.agent_for_branch(short)
+                if agent is None:
+                    continue
+                if self.repo.descends(self.target_oid, oid):
+                    continue  # merged already
+                seen[short] = BranchInfo(ref, oid, agent.name)
+        return tuple(sorted(seen.values(), key=lambda b: b.short))
+
+    def others(self, branch: BranchInfo) -> list[BranchInfo]:
+        """Open agent branches other than ``branch`` (by name and by tip)."""
+        return [b for b in self.agent_branches if b.short != branch.short and b.head != branch.head]
+
+    def agent(self, name: str | None) -> Agent | None:
+        return self.policy.agents.get(name) if name else None
+
+
+def resolve_target(repo: GitRepo, target: str | None) -> tuple[RefName, Oid, Policy]:
+    """Find the target branch and load the policy from its tree.
+
+    The target comes from ``--target``, else ``agentgate.target`` in git config,
+    else ``main`` (``master`` when there is no main); when the policy found there
+    names another target, that one is used.
+    """
+    if repo.is_empty:
+        raise GateError("the repository has no commits yet. Commit something to the target branch first.")
+    explicit = target or repo.config_get("agentgate.target")
+    name = explicit or "main"
+    try:
+        ref, oid = repo.resolve_branch(name)
+    except GateError:
+        if explicit:
+            raise GateError(
+                f"the target branch '{name}' does not exist here. Pass --target with an existing "
+                "branch, or fetch it ('git fetch origin')."
+            ) from None
+        ref, oid = repo.resolve_branch("master")
+    pol = load_policy_at(repo, oid)
+    if not explicit and pol.present and pol.target != short_name(ref):
+        ref, oid = repo.resolve_branch(pol.target)
+        pol = load_policy_at(repo, oid)
+    return ref, oid, pol
+
+
+def load_policy_at(repo: GitRepo, commit: str) -> Policy:
+    data = repo.file_at(commit, POLICY_FILE)
+    if data is None:
+        return policy_mod.empty_policy()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(f"{POLICY_FILE}: not UTF-8 text. Save it as UTF-8.") from None
+    return policy_mod.load(text, POLICY_FILE)
+
+
+def build(repo: GitRepo, target: str | None = None, use_cache: bool = True) -> Context:
+    ref, oid, pol = resolve_target(repo, target)
+    return Context(repo=repo, target_ref=ref, target_oid=oid, policy=pol,
+                   approved=approvals.load(repo), use_cache=use_cache)

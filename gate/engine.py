@@ -1,0 +1,48 @@
+"""Run the checks for one branch and fold their findings into a result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from gate import verdict
+from gate.checks import content, scope
+from gate.context import BranchInfo, Context
+from gate.model import BranchResult, ChangeSet, Finding
+
+Check = Callable[[Context, BranchInfo, ChangeSet], list[Finding]]
+
+# Checks that need an agent (DESIGN §5: unattributed work gets gates, no scope).
+AGENT_CHECKS: list[Check] = [scope.check]
+# Checks for every branch.
+GATE_CHECKS: list[Check] = [content.check]
+
+
+def register(check: Check, agent_only: bool) -> None:
+    """Cross-branch checks (overlaps, symbols…) add themselves here."""
+    (AGENT_CHECKS if agent_only else GATE_CHECKS).append(check)
+
+
+def evaluate(ctx: Context, branch: BranchInfo, extra: Sequence[Finding] = ()) -> BranchResult:
+    cs = ctx.changes(branch.head)
+    checks = list(GATE_CHECKS)
+    if branch.agent is not None or branch.unknown_agent is not None:
+        checks = AGENT_CHECKS + checks
+    findings: list[Finding] = list(extra)
+    for check in checks:
+        findings.extend(check(ctx, branch, cs))
+    final = verdict.apply_approvals(_dedupe(findings), ctx.approved)
+    ahead, behind = ctx.repo.ahead_behind(branch.head, ctx.target_oid)
+    facts = {"ahead": ahead, "behind": behind, "files_changed": len(cs.files)}
+    return BranchResult(ref=branch.ref, agent=branch.agent or branch.unknown_agent, head=branch.head,
+                        base=cs.base, verdict=verdict.decide(final), findings=final, facts=facts)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[str] = set()
+    out = []
+    for f in findings:
+        if f.fingerprint in seen:
+            continue
+        seen.add(f.fingerprint)
+        out.append(f)
+    return out

@@ -1,0 +1,5 @@
+"""The one door to git: only this package imports pygit2 (STYLE rule 2)."""
+
+from gate.git.repo import GitRepo, is_zero, open_repo
+
+__all__ = ["GitRepo", "is_zero", "open_repo"]

@@ -1,0 +1,219 @@
+"""Change sets: what a commit changes relative to a base, cached by the two ids.
+
+A change set is immutable for a pair of commits, so it is computed once with
+libgit2's tree diff (which skips identical subtrees: the cost follows the change,
+not the repository) and kept as JSON under ``<common git dir>/agentgate/cache``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pygit2
+from pygit2.enums import DeltaStatus, DiffFind, DiffOption
+
+from gate.git.repo import GitRepo
+from gate.model import (
+    ADDED,
+    DELETED,
+    MODIFIED,
+    RENAMED,
+    TYPECHANGE,
+    ChangeSet,
+    FileChange,
+    Hunk,
+    Oid,
+)
+
+CACHE_VERSION = 2
+
+_STATUS = {
+    DeltaStatus.ADDED: ADDED,
+    DeltaStatus.DELETED: DELETED,
+    DeltaStatus.MODIFIED: MODIFIED,
+    DeltaStatus.RENAMED: RENAMED,
+    DeltaStatus.TYPECHANGE: TYPECHANGE,
+}
+
+
+def _path(f: pygit2.DiffFile) -> str:
+    # raw_path keeps non-UTF-8 bytes; fsdecode makes them surrogate escapes that
+    # os.fsencode turns back into the same bytes.
+    return os.fsdecode(f.raw_path)
+
+
+def _oid(f: pygit2.DiffFile) -> Oid | None:
+    s = str(f.id)
+    return None if set(s) <= {"0"} else Oid(s)
+
+
+def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
+    """Diff ``base``'s tree against ``head``'s with git's defaults for ``-M``."""
+    r = repo.raw
+    old_tree = r[base].peel(pygit2.Commit).tree
+    new_tree = r[head].peel(pygit2.Commit).tree
+    diff = old_tree.diff_to_tree(
+        new_tree,
+        flags=DiffOption.INCLUDE_TYPECHANGE,
+        context_lines=0,
+        interhunk_lines=0,
+    )
+    # git diff -M: renames at 50% similarity, exact renames first.
+    diff.find_similar(flags=DiffFind.FIND_RENAMES, rename_threshold=50)
+    files = []
+    for patch in diff:
+        if patch is None:
+            continue
+        d = patch.delta
+        status = _STATUS.get(d.status)
+        if status is None:
+            continue
+        old_oid, new_oid = _oid(d.old_file), _oid(d.new_file)
+        binary = bool(d.is_binary)
+        hunks = () if binary else tuple(
+            Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks
+        )
+        files.append(
+            FileChange(
+                status=status,
+                old_path=None if status == ADDED else _path(d.old_file),
+                new_path=None if status == DELETED else _path(d.new_file),
+                old_oid=old_oid if status != ADDED else None,
+                new_oid=new_oid if status != DELETED else None,
+                old_mode=int(d.old_file.mode),
+                new_mode=int(d.new_file.mode),
+                binary=binary,
+                old_size=_size(r, old_oid, d.old_file),
+                new_size=_size(r, new_oid, d.new_file),
+                hunks=hunks,
+                similarity=int(d.similarity) if status == RENAMED else 0,
+            )
+        )
+    return ChangeSet(base=Oid(str(base)), head=Oid(str(head)), files=tuple(files))
+
+
+def _size(r: pygit2.Repository, oid: Oid | None, f: pygit2.DiffFile) -> int:
+    if oid is None:
+        return 0
+    if f.size:
+        return int(f.size)
+    if f.mode == 0o160000:
+        return 0
+    try:
+        return len(r[oid].data)
+    except (KeyError, ValueError, pygit2.GitError):
+        return 0
+
+
+# -- cache ------------------------------------------------------------------------
+
+
+def to_json(cs: ChangeSet) -> dict[str, Any]:
+    return {
+        "v": CACHE_VERSION,
+        "base": cs.base,
+        "head": cs.head,
+        "files": [
+            [
+                fc.status,
+                _enc(fc.old_path),
+                _enc(fc.new_path),
+                fc.old_oid,
+                fc.new_oid,
+                fc.old_mode,
+                fc.new_mode,
+                fc.binary,
+                fc.old_size,
+                fc.new_size,
+                [[h.old_start, h.old_lines, h.new_start, h.new_lines] for h in fc.hunks],
+                fc.similarity,
+            ]
+            for fc in cs.files
+        ],
+    }
+
+
+def from_json(data: dict[str, Any]) -> ChangeSet:
+    files = tuple(
+        FileChange(
+            status=f[0],
+            old_path=_dec(f[1]),
+            new_path=_dec(f[2]),
+            old_oid=f[3],
+            new_oid=f[4],
+            old_mode=f[5],
+            new_mode=f[6],
+            binary=f[7],
+            old_size=f[8],
+            new_size=f[9],
+            hunks=tuple(Hunk(*h) for h in f[10]),
+            similarity=f[11],
+        )
+        for f in data["files"]
+    )
+    return ChangeSet(base=Oid(data["base"]), head=Oid(data["head"]), files=files)
+
+
+def _enc(p: str | None) -> str | None:
+    # JSON cannot carry lone surrogates portably: store non-UTF-8 paths as hex bytes.
+    if p is None:
+        return None
+    try:
+        p.encode("utf-8")
+        return p
+    except UnicodeEncodeError:
+        return "\0hex:" + os.fsencode(p).hex()
+
+
+def _dec(p: str | None) -> str | None:
+    if p is not None and p.startswith("\0hex:"):
+        return os.fsdecode(bytes.fromhex(p[5:]))
+    return p
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and rename: readers see all or nothing, and
+    two writers racing leave one whole file (both write the same content)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_json(path: Path) -> Any:
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def changeset(repo: GitRepo, base: str, head: str, use_cache: bool = True) -> ChangeSet:
+    """The change set of ``head`` against ``base``, from the cache when present."""
+    path = repo.cache_dir("cs", head[:2], f"{head}-{base}.json")
+    if use_cache:
+        data = read_json(path)
+        if isinstance(data, dict) and data.get("v") == CACHE_VERSION:
+            try:
+                return from_json(data)
+            except (KeyError, IndexError, TypeError, ValueError):
+                pass
+    cs = compute(repo, base, head)
+    if use_cache:
+        try:
+            write_atomic(path, json.dumps(to_json(cs), separators=(",", ":")))
+        except OSError:
+            pass  # a read-only repository still gets an answer, just not a cached one
+    return cs

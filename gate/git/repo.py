@@ -1,0 +1,286 @@
+"""Opening a repository and reading refs, commits and blobs.
+
+The only place (with its sibling modules) that imports pygit2. Everything handed
+out is a plain value: full hex ids, full ref names, bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pygit2
+from pygit2.enums import RepositoryOpenFlag
+
+from gate.errors import GateError
+from gate.model import Oid, RefName
+
+ZERO_CHARS = frozenset("0")
+
+
+def is_zero(oid: str) -> bool:
+    """All-zero ids mean create/delete in hook input, whatever the hash length."""
+    return bool(oid) and set(oid) <= ZERO_CHARS
+
+
+class GitRepo:
+    """A thin, typed view of one repository."""
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self._r = repo
+
+    @property
+    def raw(self) -> pygit2.Repository:
+        """The pygit2 object, for sibling modules inside ``gate.git`` only."""
+        return self._r
+
+    # -- locations -----------------------------------------------------------------
+
+    @property
+    def git_dir(self) -> Path:
+        return Path(self._r.path)
+
+    @property
+    def common_dir(self) -> Path:
+        """The directory shared by all worktrees (where refs and caches live)."""
+        gd = self.git_dir
+        common = gd / "commondir"
+        if common.is_file():
+            return (gd / common.read_text().strip()).resolve()
+        return gd
+
+    @property
+    def workdir(self) -> Path | None:
+        wd = self._r.workdir
+        return Path(wd) if wd else None
+
+    @property
+    def is_bare(self) -> bool:
+        return bool(self._r.is_bare)
+
+    @property
+    def is_shallow(self) -> bool:
+        return bool(self._r.is_shallow)
+
+    @property
+    def is_empty(self) -> bool:
+        return bool(self._r.is_empty)
+
+    def cache_dir(self, *parts: str) -> Path:
+        return self.common_dir.joinpath("agentgate", *parts)
+
+    def config_get(self, key: str) -> str | None:
+        try:
+            return str(self._r.config[key])
+        except (KeyError, pygit2.GitError):
+            return None
+
+    # -- refs ----------------------------------------------------------------------
+
+    def head_ref(self) -> RefName | None:
+        """The checked-out branch, or None when HEAD is detached or unborn."""
+        try:
+            if self._r.head_is_detached:
+                return None
+            return RefName(self._r.head.name)
+        except pygit2.GitError:
+            try:
+                target = self._r.lookup_reference("HEAD").target
+                return RefName(str(target))
+            except (KeyError, pygit2.GitError):
+                return None
+
+    def ref_oid(self, name: str) -> Oid | None:
+        """The commit a full ref name points at (tags peeled), or None."""
+        try:
+            ref = self._r.lookup_reference(name)
+            obj = ref.peel(pygit2.Commit)
+        except (KeyError, pygit2.GitError, ValueError, pygit2.InvalidSpecError):
+            return None
+        return Oid(str(obj.id))
+
+    def resolve_branch(self, name: str) -> tuple[RefName, Oid]:
+        """A branch given as a short or full name, local first, then remote-tracking.
+
+        ``main`` finds ``refs/heads/main``, else ``refs/remotes/origin/main``, else
+        any other remote's ``main`` (CI checkouts often have only remote refs).
+        """
+        candidates = [name] if name.startswith("refs/") else [
+            f"refs/heads/{name}",
+            f"refs/remotes/{name}",
+            f"refs/remotes/origin/{name}",
+        ]
+        for cand in candidates:
+            oid = self.ref_oid(cand)
+            if oid is not None:
+                return RefName(cand), oid
+        if not name.startswith("refs/"):
+            for ref, oid in self.iter_refs("refs/remotes/"):
+                if ref.split("/", 3)[-1] == name:
+                    return ref, oid
+        raise GateError(
+            f"no branch named '{name}' here. List branches with 'git branch -a'; "
+            "fetch remote ones with 'git fetch origin'."
+        )
+
+    def resolve_commit(self, rev: str) -> Oid:
+        try:
+            obj = self._r.revparse_single(rev)
+            commit = obj.peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+            raise GateError(f"'{rev}' does not name a commit here.") from None
+        return Oid(str(commit.id))
+
+    def peel_commit(self, oid: str) -> Oid | None:
+        """Peel any object id (annotated tag…) to a commit id; None if not a commit."""
+        try:
+            obj = self._r[oid]
+            return Oid(str(obj.peel(pygit2.Commit).id))
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+            return None
+
+    def iter_refs(self, prefix: str) -> Iterator[tuple[RefName, Oid]]:
+        """(name, commit id) for every ref under ``prefix``; symbolic refs and
+        refs to non-commits are skipped."""
+        for name in self._r.references:
+            if not name.startswith(prefix) or name.endswith("/HEAD"):
+                continue
+            oid = self.ref_oid(name)
+            if oid is not None:
+                yield RefName(name), oid
+
+    # -- commits and history -------------------------------------------------------
+
+    def merge_base(self, a: str, b: str) -> Oid | None:
+        try:
+            mb = self._r.merge_base(a, b)
+        except pygit2.GitError:
+            return None
+        return Oid(str(mb)) if mb else None
+
+    def ahead_behind(self, local: str, upstream: str) -> tuple[int, int]:
+        ahead, behind = self._r.ahead_behind(local, upstream)
+        return int(ahead), int(behind)
+
+    def descends(self, commit: str, ancestor: str) -> bool:
+        """True when ``commit`` equals or descends from ``ancestor``."""
+        if commit == ancestor:
+            return True
+        return bool(self._r.descendant_of(commit, ancestor))
+
+    def message(self, oid: str) -> str:
+        return str(self._r[oid].message)
+
+    def author_email(self, oid: str) -> str:
+        return str(self._r[oid].author.email)
+
+    def parents(self, oid: str) -> list[Oid]:
+        return [Oid(str(p)) for p in self._r[oid].parent_ids]
+
+    def tree_id(self, oid: str) -> Oid:
+        return Oid(str(self._r[oid].peel(pygit2.Commit).tree_id))
+
+    def new_commits(self, tip: str, hide: list[str]) -> list[Oid]:
+        """Commits reachable from ``tip`` but from none of ``hide``, newest first."""
+        walker = self._r.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL)
+        for h in hide:
+            try:
+                walker.hide(h)
+            except (KeyError, ValueError, pygit2.GitError):
+                pass
+        return [Oid(str(c.id)) for c in walker]
+
+    # -- blobs -----------------------------------------------------------------------
+
+    def read_blob(self, oid: str) -> bytes:
+        return bytes(self._r[oid].data)
+
+    def entry_at(self, commit: str, path: str) -> tuple[Oid, int] | None:
+        """(blob id, mode) of ``path`` in ``commit``'s tree, or None."""
+        try:
+            entry = self._r[commit].peel(pygit2.Commit).tree[path]
+        except (KeyError, ValueError):
+            return None
+        return Oid(str(entry.id)), int(entry.filemode)
+
+    def tree_names(self, commit: str) -> list[str]:
+        """Names of the entries at the top of ``commit``'s tree."""
+        return [str(e.name) for e in self._r[commit].peel(pygit2.Commit).tree]
+
+    def file_at(self, commit: str, path: str) -> bytes | None:
+        hit = self.entry_at(commit, path)
+        if hit is None or hit[1] in (0o040000, 0o160000):
+            return None
+        return self.read_blob(hit[0])
+
+
+def open_repo(path: str | os.PathLike[str] | None = None, from_env: bool = False) -> GitRepo:
+    """Open the repository at or above ``path`` (default: the current directory).
+
+    ``from_env`` is for hooks: see ``_open_for_hook``.
+    """
+    try:
+        if from_env:
+            return _open_for_hook(path)
+        start = os.fspath(path or os.getcwd())
+        found = pygit2.discover_repository(start)
+        if found is None:
+            raise GateError(
+                f"{start} is not inside a git repository. Run agentgate from a "
+                "checkout, or pass --repo PATH."
+            )
+        return GitRepo(pygit2.Repository(found))
+    except pygit2.GitError as e:
+        raise GateError(f"cannot open the repository: {e}. Is this a git repository?") from None
+
+
+def _unquote(item: str) -> str:
+    # git C-quotes an alternate path that holds the list separator ':'.
+    if len(item) >= 2 and item[0] == item[-1] == '"':
+        body = item[1:-1]
+        return body.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return item
+
+
+def _split_alternates(value: str) -> list[str]:
+    out, cur, quoted = [], "", False
+    for ch in value:
+        if ch == '"':
+            quoted = not quoted
+        if ch == ":" and not quoted:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return [_unquote(x) for x in out if x]
+
+
+def _open_for_hook(path: str | os.PathLike[str] | None) -> GitRepo:
+    """Open the repository a hook runs in, quarantined objects included.
+
+    git runs pre-receive with the pushed objects in a quarantine directory named
+    by ``GIT_OBJECT_DIRECTORY`` and lists the real object store in
+    ``GIT_ALTERNATE_OBJECT_DIRECTORIES``; ``RepositoryOpenFlag.FROM_ENV`` makes
+    libgit2 honour both. But git C-quotes a path holding ':' there, and libgit2
+    splits on ':' without unquoting, so for such paths we open the repository
+    plainly and add the quarantine as a disk alternate ourselves.
+    Delete-only pushes come without any quarantine variables.
+    """
+    git_dir = os.path.abspath(os.environ.get("GIT_DIR") or os.fspath(path or "."))
+    alternates = os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "")
+    objects = os.environ.get("GIT_OBJECT_DIRECTORY", "")
+    if '"' not in alternates and ":" not in objects:
+        return GitRepo(pygit2.Repository(git_dir, RepositoryOpenFlag.FROM_ENV))
+    saved = {k: os.environ.pop(k) for k in ("GIT_OBJECT_DIRECTORY",
+                                               "GIT_ALTERNATE_OBJECT_DIRECTORIES")
+             if k in os.environ}
+    try:
+        repo = pygit2.Repository(git_dir)
+    finally:
+        os.environ.update(saved)
+    for extra in [objects, *_split_alternates(alternates)]:
+        if extra and os.path.isdir(extra):
+            repo.odb.add_disk_alternate(os.path.abspath(extra))
+    return GitRepo(repo)

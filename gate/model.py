@@ -1,0 +1,156 @@
+"""Plain, immutable values that flow through agentgate.
+
+Everything here is a frozen dataclass or a ``NewType`` so that the core can pass
+values around without touching pygit2: object ids are full hex strings, refs are
+full names (``refs/heads/...``), paths are ``str`` decoded with
+``os.fsdecode`` (surrogate escapes keep non-UTF-8 bytes, ``os.fsencode`` gives them
+back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, NewType
+
+Oid = NewType("Oid", str)
+RefName = NewType("RefName", str)
+
+Action = Literal["off", "warn", "ask", "block"]
+Verdict = Literal["allow", "ask", "block"]
+ACTIONS: tuple[Action, ...] = ("off", "warn", "ask", "block")
+
+# Statuses of one file in a change set (git's letters in brackets).
+ADDED = "added"  # A
+MODIFIED = "modified"  # M
+DELETED = "deleted"  # D
+RENAMED = "renamed"  # R
+TYPECHANGE = "typechange"  # T
+
+MODE_FILE = 0o100644
+MODE_EXEC = 0o100755
+MODE_LINK = 0o120000
+MODE_GITLINK = 0o160000
+MODE_TREE = 0o040000
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One hunk as in git's ``@@ -old_start,old_lines +new_start,new_lines @@`` with -U0.
+
+    As in git, a side with zero lines has ``start`` = the line after which the
+    other side's lines sit (0 at the top of the file).
+    """
+
+    old_start: int
+    old_lines: int
+    new_start: int
+    new_lines: int
+
+
+@dataclass(frozen=True)
+class FileChange:
+    status: str
+    old_path: str | None
+    new_path: str | None
+    old_oid: Oid | None
+    new_oid: Oid | None
+    old_mode: int
+    new_mode: int
+    binary: bool
+    old_size: int
+    new_size: int
+    hunks: tuple[Hunk, ...] = ()
+    similarity: int = 0
+
+    @property
+    def path(self) -> str:
+        """The path to show: the new side, or the old one for a deletion."""
+        return self.new_path if self.new_path is not None else str(self.old_path)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Both sides' paths, old first, without repeats."""
+        out: list[str] = []
+        for p in (self.old_path, self.new_path):
+            if p is not None and p not in out:
+                out.append(p)
+        return tuple(out)
+
+    def base_ranges(self) -> tuple[tuple[int, int], ...]:
+        """Changed line ranges on the base (old) side as inclusive (first, last).
+
+        A pure insertion occupies no old line; it is given as (start, start),
+        clamped to >= 1, so that it touches the lines around it: two branches
+        inserting at the same place do collide.
+        """
+        out = []
+        for h in self.hunks:
+            if h.old_lines:
+                out.append((h.old_start, h.old_start + h.old_lines - 1))
+            else:
+                out.append((max(h.old_start, 1), max(h.old_start, 1)))
+        return tuple(out)
+
+    def new_ranges(self) -> tuple[tuple[int, int], ...]:
+        """Added/changed line ranges on the new side, inclusive; pure deletions skipped."""
+        return tuple(
+            (h.new_start, h.new_start + h.new_lines - 1) for h in self.hunks if h.new_lines
+        )
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What ``head`` changes relative to ``base`` (the merge-base with the target)."""
+
+    base: Oid
+    head: Oid
+    files: tuple[FileChange, ...]
+
+    def by_path(self) -> dict[str, FileChange]:
+        """Every path (old and new sides) to its change."""
+        out: dict[str, FileChange] = {}
+        for fc in self.files:
+            for p in fc.paths:
+                out[p] = fc
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation. ``other`` names what else is involved (agent, branch, symbol…)."""
+
+    rule: str
+    action: Action
+    message: str
+    path: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+    hint: str = ""
+    other: dict[str, Any] | None = None
+    fingerprint: str = ""
+    approved: bool = False
+
+
+@dataclass(frozen=True)
+class BranchResult:
+    """The gate's result for one branch (or one diff: then ``ref`` is None)."""
+
+    ref: RefName | None
+    agent: str | None
+    head: Oid | None
+    base: Oid | None
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    # Facts for boards and summaries: ahead, behind, files_changed, tests, notes…
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    verdict: Verdict
+    target_ref: RefName | None
+    target_oid: Oid | None
+    branches: tuple[BranchResult, ...]
+    elapsed_ms: int = 0
+    # Board extras (agents x agents matrix etc.), renderers may use them.
+    extra: dict[str, Any] = field(default_factory=dict)

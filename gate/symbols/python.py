@@ -1,0 +1,176 @@
+"""Python symbols through the standard ``ast`` module (no third-party import)."""
+
+from __future__ import annotations
+
+import ast
+
+from gate.symbols.model import (
+    CLASS,
+    FUNCTION,
+    KWONLY,
+    METHOD,
+    POS,
+    POSONLY,
+    VAR,
+    VARKW,
+    FileSymbols,
+    Import,
+    Param,
+    Signature,
+    Symbol,
+    line_digest,
+)
+
+_DEF = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Module-level statements whose bodies still define module-level names
+# (``if TYPE_CHECKING:``, ``try: ... except ImportError:`` fallbacks).
+_BLOCKS = (ast.If, ast.Try, ast.With, ast.AsyncWith)
+
+
+def module_name(path: str) -> str:
+    """``src/common/config.py`` -> ``src.common.config``; a package's ``__init__`` is the package."""
+    stem = path[:-3] if path.endswith(".py") else path
+    parts = [p for p in stem.split("/") if p]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_of(path: str) -> list[str]:
+    """The package a file's relative imports start from."""
+    parts = module_name(path).split(".") if module_name(path) else []
+    return parts if path.endswith("__init__.py") else parts[:-1]
+
+
+def resolve_relative(path: str, level: int, module: str | None) -> str:
+    """The absolute dotted name of ``from <level dots><module> import``."""
+    if level == 0:
+        return module or ""
+    pkg = package_of(path)
+    if level - 1 > len(pkg):
+        # Above the repository root: keep it recognisable but unmatched.
+        return "." * level + (module or "")
+    base = pkg[: len(pkg) - (level - 1)]
+    if module:
+        base = base + module.split(".")
+    return ".".join(base)
+
+
+def parse(source: bytes) -> ast.Module | str:
+    """The module's tree, or an error message. Never raises on bad input."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError) as exc:
+        error: Exception = exc
+    except RecursionError:
+        return "too deeply nested to parse"
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        # Bytes that are not UTF-8 and no coding cookie: parse the text with
+        # replacement characters, which land inside strings or comments of a
+        # file that is otherwise valid.
+        try:
+            return ast.parse(source.decode("utf-8", "replace"))
+        except (SyntaxError, ValueError, RecursionError):
+            pass
+    if isinstance(error, SyntaxError) and error.lineno:
+        return f"syntax error at line {error.lineno}: {error.msg}"
+    return f"does not parse: {error}"
+
+
+def extract(path: str, source: bytes) -> FileSymbols:
+    """Definitions and imports of one Python file."""
+    tree = parse(source)
+    module = module_name(path)
+    if isinstance(tree, str):
+        return FileSymbols(path, "python", module, error=tree)
+    lines = source.splitlines()
+    symbols: list[Symbol] = []
+    _walk(tree.body, "", False, lines, symbols)
+    symbols.sort(key=lambda s: (s.first_line, s.line))
+    return FileSymbols(path, "python", module, tuple(symbols), _imports(path, tree))
+
+
+def _walk(body: list[ast.stmt], prefix: str, in_class: bool, lines: list[bytes],
+          out: list[Symbol]) -> list[tuple[int, int]]:
+    """Append the definitions of ``body`` to ``out``; return their line spans."""
+    spans: list[tuple[int, int]] = []
+    for node in body:
+        if isinstance(node, _BLOCKS):
+            for sub in _blocks(node):
+                spans += _walk(sub, prefix, in_class, lines, out)
+            continue
+        if not isinstance(node, (*_DEF, ast.ClassDef)):
+            continue
+        qual = prefix + node.name
+        first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+        last = node.end_lineno or node.lineno
+        skip: list[tuple[int, int]] = []
+        if isinstance(node, ast.ClassDef):
+            skip = _walk(node.body, qual + ".", True, lines, out)
+            kind, sig = CLASS, None
+        else:
+            kind = METHOD if in_class else FUNCTION
+            sig = signature(node, in_class)
+        digest = line_digest(lines, first, last, skip, node.name)
+        out.append(Symbol(node.name, qual, kind, node.lineno, last, sig, first, digest))
+        spans.append((first, last))
+    return spans
+
+
+def _blocks(node: ast.stmt) -> list[list[ast.stmt]]:
+    if isinstance(node, ast.If):
+        return [node.body, node.orelse]
+    if isinstance(node, ast.Try):
+        return [node.body, node.orelse, node.finalbody, *[h.body for h in node.handlers]]
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [node.body]
+    return []
+
+
+def _text(node: ast.expr | None) -> str | None:
+    return None if node is None else ast.unparse(node)
+
+
+def signature(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> Signature:
+    """Parameters in call order; a method's bound ``self``/``cls`` is left out."""
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    first_default = len(positional) - len(a.defaults)
+    params: list[Param] = []
+    for i, arg in enumerate(positional):
+        kind = POSONLY if i < len(a.posonlyargs) else POS
+        params.append(Param(arg.arg, i >= first_default, _text(arg.annotation), kind))
+    if a.vararg is not None:
+        params.append(Param(a.vararg.arg, False, _text(a.vararg.annotation), VAR))
+    for arg, default in zip(a.kwonlyargs, a.kw_defaults):
+        params.append(Param(arg.arg, default is not None, _text(arg.annotation), KWONLY))
+    if a.kwarg is not None:
+        params.append(Param(a.kwarg.arg, False, _text(a.kwarg.annotation), VARKW))
+    static = any(_decorator_name(d) == "staticmethod" for d in node.decorator_list)
+    if method and not static and params and params[0].kind in (POS, POSONLY):
+        params.pop(0)
+    return Signature(tuple(params), _text(node.returns))
+
+
+def _decorator_name(d: ast.expr) -> str:
+    if isinstance(d, ast.Call):
+        d = d.func
+    if isinstance(d, ast.Attribute):
+        return d.attr
+    return d.id if isinstance(d, ast.Name) else ""
+
+
+def _imports(path: str, tree: ast.Module) -> tuple[Import, ...]:
+    out: list[Import] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                out.append(Import(alias.name, None, alias.asname, node.lineno))
+        elif isinstance(node, ast.ImportFrom):
+            mod = resolve_relative(path, node.level, node.module)
+            for alias in node.names:
+                out.append(Import(mod, alias.name, alias.asname, node.lineno))
+    out.sort(key=lambda i: i.line)
+    return tuple(out)
