@@ -1,0 +1,44 @@
+"""The README's first command: the demo builds its repository and shows each verdict."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def agentgate(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gate", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_demo_prints_a_verdict_per_branch_and_exits_0(tmp_path: Path) -> None:
+    proc = agentgate("demo", str(tmp_path / "shop"))
+    assert proc.returncode == 0, proc.stderr
+    lines = {line.split()[1]: line.split()[0] for line in proc.stdout.splitlines()
+             if line.startswith("  ") and line.split()[0] in ("ALLOW", "ASK", "BLOCK")}
+    assert lines["agent/alice/refactor"] == "BLOCK"
+    assert lines["agent/carol/orders-status"] == "ASK"
+    assert lines["agent/dave/more-scope"] == "BLOCK"
+    assert "agentgate status" in proc.stdout
+
+
+def test_demo_repository_findings_by_rule(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    assert agentgate("demo", str(root)).returncode == 0
+    proc = agentgate("check", "--all", "--format", "json", cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    rules = {b["ref"].removeprefix("refs/heads/"): {f["rule"] for f in b["findings"]} for b in report["branches"]}
+    assert "scope.outside" in rules["agent/alice/refactor"]
+    assert "gate.migration" in rules["agent/carol/orders-status"]
+    assert {"gate.policy", "scope.outside"} <= rules["agent/dave/more-scope"]
+    assert "scope.shared" in rules["agent/alice/strict-config"]
+
+
+def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine\n")
+    proc = agentgate("demo", str(tmp_path))
+    assert proc.returncode == 4
+    assert "not empty" in proc.stderr
+    assert (tmp_path / "keep.txt").read_text() == "mine\n"
