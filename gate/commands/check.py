@@ -32,7 +32,9 @@ def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[Branc
     return out
 
 
-def run(ctx: Context, branches: Sequence[BranchInfo]) -> list[BranchResult]:
+def run(ctx: Context, branches: Sequence[BranchInfo], tests: bool = False, rerun: bool = False,
+        jobs: int | None = None) -> list[BranchResult]:
+    """Gate each branch; with ``tests``, also run the test command on its merge result."""
     return [engine.evaluate(ctx, b) for b in branches]
 
 
