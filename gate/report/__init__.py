@@ -26,8 +26,9 @@ def emit(report: Report, fmt: str, output: str | None, env: Mapping[str, str] = 
     color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in env
     text = render(report, fmt, color=color)
     if output and output != "-":
-        from gate.git.changes import write_atomic
         from pathlib import Path
+
+        from gate.git.changes import write_atomic
 
         write_atomic(Path(output), text)
     else:

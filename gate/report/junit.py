@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from gate.model import BranchResult, Finding, Report
 from gate import rules
+from gate.model import BranchResult, Finding, Report
 from gate.report import text
 
 

@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import quote
 
 import gate
-from gate.model import Finding, Report
 from gate import rules
+from gate.model import Finding, Report
 from gate.report import text
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
