@@ -7,8 +7,10 @@ what it runs (DESIGN §9: start-up time is most of a warm hook's budget).
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -105,6 +107,88 @@ def demo(directory: str | None) -> None:
     from gate.commands import demo as cmd
 
     _run(lambda: cmd.main(directory))
+
+
+@cli.command(hidden=True, context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook(name: str, args: tuple[str, ...]) -> None:
+    """Hook entry point the githooks/ shims call (pre-receive, update, pre-push, ...)."""
+    from gate.commands import hook as cmd
+
+    _run(lambda: cmd.main(name, args))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("branch")
+@click.option("--rule", "rules", multiple=True, metavar="RULE", help="Approve only findings of this rule id.")
+@_target
+@_repo
+def approve(branch: str, rules: tuple[str, ...], target: str | None, repo_path: str | None) -> None:
+    """Record approvals for BRANCH's current 'ask' findings on refs/agentgate/approvals."""
+    from gate.commands import approve as cmd
+
+    _run(lambda: cmd.main(branch, rules, target, repo_path))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@_repo
+def approvals(fmt: str, repo_path: str | None) -> None:
+    """List the approvals recorded on refs/agentgate/approvals."""
+    from gate.commands import approve as cmd
+
+    _run(lambda: cmd.list_main(fmt, repo_path))
+
+
+@cli.group()
+def hooks() -> None:
+    """Install or remove agentgate's git hook shims."""
+
+
+@hooks.command("install")
+@click.option("--server/--local", "server", default=None,
+              help="Server set (pre-receive, update) or local set (pre-push, pre-merge-commit, commit-msg); "
+                   "default: server in a bare repository, local otherwise.")
+@click.option("--repo", "repo_path", metavar="PATH", type=click.Path(file_okay=False, path_type=Path),
+              help="Repository to install into (default: the current one).")
+@click.option("--hooks-path-ok", is_flag=True, help="Install into core.hooksPath when it is set.")
+def hooks_install(server: bool | None, repo_path: Path | None, hooks_path_ok: bool) -> None:
+    """Install the hook shims; a foreign hook is kept as NAME.legacy and runs first."""
+    from gate.commands import hooks as cmd
+
+    _run(lambda: cmd.install(repo_path, server=server, hooks_path_ok=hooks_path_ok))
+
+
+@hooks.command("uninstall")
+@click.option("--repo", "repo_path", metavar="PATH", type=click.Path(file_okay=False, path_type=Path),
+              help="Repository to remove them from (default: the current one).")
+def hooks_uninstall(repo_path: Path | None) -> None:
+    """Remove the hook shims and put back any NAME.legacy hook."""
+    from gate.commands import hooks as cmd
+
+    _run(lambda: cmd.uninstall(repo_path))
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def guard(ctx: click.Context) -> None:
+    """Claude Code hook: reads the hook's JSON on stdin, prints a decision (always exits 0)."""
+    if ctx.invoked_subcommand is None:
+        from gate.commands import guard as cmd
+
+        _run(lambda: cmd.main(sys.stdin.read(), os.environ))
+
+
+@guard.command("install")
+@click.option("--worktree", metavar="PATH", type=click.Path(file_okay=False, path_type=Path),
+              help="Agent worktree to set up (default: the current one).")
+def guard_install(worktree: Path | None) -> None:
+    """Merge the guard's hooks and permissions into .claude/settings.local.json."""
+    from gate.commands import guard as cmd
+
+    _run(lambda: cmd.install_main(worktree))
 
 
 def main(argv: list[str] | None = None) -> None:
