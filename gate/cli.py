@@ -69,14 +69,20 @@ _repo = click.option("--repo", "repo_path", metavar="PATH", help="Repository to 
 @_format
 @_output
 @_repo
+@click.option("--tests/--no-tests", default=False, show_default=True,
+              help="Run [tests] command on each branch's merge result in a throwaway worktree.")
+@click.option("--rerun", is_flag=True, help="With --tests: run again even when a result is cached.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="With --tests: branches tested at once (default: the number of cores).")
 def check(branches: tuple[str, ...], all_branches: bool, target: str | None, fmt: str,
-          output: str | None, repo_path: str | None) -> None:
+          output: str | None, repo_path: str | None, tests: bool, rerun: bool, jobs: int | None) -> None:
     """Gate BRANCH (default: the current branch) against the target."""
     from gate.commands import check as cmd
 
     if branches and all_branches:
         raise click.UsageError("give branch names or --all, not both")
-    _run(lambda: cmd.main(branches, all_branches, target, fmt, output, repo_path))
+    _run(lambda: cmd.main(branches, all_branches, target, fmt, output, repo_path,
+                          tests=tests, rerun=rerun, jobs=jobs))
 
 
 @cli.command()
@@ -189,6 +195,101 @@ def guard_install(worktree: Path | None) -> None:
     from gate.commands import guard as cmd
 
     _run(lambda: cmd.install_main(worktree))
+
+
+@cli.command()
+@click.argument("agent")
+@click.argument("task", required=False)
+@click.option("--from", "start", metavar="REF", help="Start the branch here (default: the target's tip).")
+@_target
+@_repo
+def spawn(agent: str, task: str | None, start: str | None, target: str | None, repo_path: str | None) -> None:
+    """Create AGENT's branch for TASK and a worktree for it; print where and its scope."""
+    from gate.commands import spawn as cmd
+
+    _run(lambda: cmd.main(agent, task, start, target, repo_path))
+
+
+@cli.command()
+@click.argument("name", metavar="BRANCH|AGENT")
+@click.option("--all", "all_branches", is_flag=True, help="Discard every branch and worktree of AGENT.")
+@_repo
+def discard(name: str, all_branches: bool, repo_path: str | None) -> None:
+    """Save uncommitted work, keep a backup ref, remove the worktree and the branch."""
+    from gate.commands import discard as cmd
+
+    _run(lambda: cmd.main(name, all_branches, repo_path))
+
+
+@cli.command()
+@click.argument("name", required=False)
+@_repo
+def restore(name: str | None, repo_path: str | None) -> None:
+    """Bring back a discarded branch, its worktree and its uncommitted work (default: the latest)."""
+    from gate.commands import discard as cmd
+
+    _run(lambda: cmd.restore(name, repo_path))
+
+
+@cli.command()
+@click.option("--purge", is_flag=True, help="Delete old entries.")
+@click.option("--older-than", metavar="AGE", help="With --purge: entries older than AGE (30d, 12h, 2w; default 30d).")
+@_repo
+def trash(purge: bool, older_than: str | None, repo_path: str | None) -> None:
+    """List discarded branches (or purge old ones)."""
+    from gate.commands import discard as cmd
+
+    _run(lambda: cmd.trash(purge, older_than, repo_path))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("branch")
+@click.option("--no-tests", is_flag=True, help="Do not run the test command on the merge result.")
+@click.option("--yes", "-y", is_flag=True, help="Approve the gated findings without asking (you must be an approver).")
+@_target
+@_repo
+def merge(branch: str, no_tests: bool, yes: bool, target: str | None, repo_path: str | None) -> None:
+    """Gate BRANCH, then merge it into the target with a merge commit."""
+    from gate.commands import merge as cmd
+
+    _run(lambda: cmd.main(branch, no_tests, yes, target, repo_path))
+
+
+@cli.command()
+@click.argument("name", metavar="BRANCH|AGENT")
+@_target
+@_repo
+def revert(name: str, target: str | None, repo_path: str | None) -> None:
+    """Revert the merge commit(s) that brought BRANCH (or AGENT's branches) into the target."""
+    from gate.commands import revert as cmd
+
+    _run(lambda: cmd.main(name, target, repo_path))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="Output format (text: a table at a terminal, plain when piped).")
+@_output
+@_target
+@_repo
+def status(fmt: str, output: str | None, target: str | None, repo_path: str | None) -> None:
+    """The board: every open agent branch, its overlaps and conflicts, the agents matrix."""
+    from gate.commands import status as cmd
+
+    _run(lambda: cmd.main(fmt, target, output, repo_path))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "github-matrix")), default="text",
+              show_default=True, help="Output format (github-matrix: one line for a workflow's strategy.matrix).")
+@_output
+@_target
+@_repo
+def plan(fmt: str, output: str | None, target: str | None, repo_path: str | None) -> None:
+    """A merge order for the open agent branches that leaves the fewest conflicts."""
+    from gate.commands import plan as cmd
+
+    _run(lambda: cmd.main(fmt, target, output, repo_path))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -47,6 +47,10 @@ RUNNER = '''\
 import os, sys, unittest, xml.etree.ElementTree as ET
 sys.path.insert(0, os.getcwd())
 suite = unittest.defaultTestLoader.discover("tests", pattern="test_*.py", top_level_dir=".")
+def walk(s):
+    for t in s:
+        yield from (walk(t) if isinstance(t, unittest.TestSuite) else [t])
+ids = [t.id() for t in walk(suite)]  # before running: a run empties the suite
 result = unittest.TextTestRunner(verbosity=1).run(suite)
 out = os.environ.get("AGENTGATE_JUNIT")
 if out:
@@ -54,14 +58,11 @@ if out:
                       failures=str(len(result.failures)), errors=str(len(result.errors)))
     bad = {t.id(): (kind, text) for kind, items in (("failure", result.failures), ("error", result.errors))
            for t, text in items}
-    def walk(s):
-        for t in s:
-            yield from walk(t) if isinstance(t, unittest.TestSuite) else [t]
-    for t in walk(suite):
-        mod, _, name = t.id().rpartition(".")
+    for tid in ids:
+        mod, _, name = tid.rpartition(".")
         case = ET.SubElement(root, "testcase", classname=mod, name=name)
-        if t.id() in bad:
-            kind, text = bad[t.id()]
+        if tid in bad:
+            kind, text = bad[tid]
             ET.SubElement(case, kind, message=text.strip().splitlines()[-1]).text = text
     ET.ElementTree(root).write(out)
 sys.exit(0 if result.wasSuccessful() else 1)
@@ -111,9 +112,9 @@ MAIN_FILES = {
 # name -> (branch point on main, files to write, files to delete, message)
 BRANCHES: list[tuple[str, str, dict[str, str], list[str], str]] = [
     ("agent/bob/title", "main~1", {
-        "src/ui/app.py": MAIN_FILES["src/ui/app.py"].replace("'Shop'", "'Shop: ' + fmt_money(0)").replace(
+        "src/ui/app.py": MAIN_FILES["src/ui/app.py"].replace("'Shop'", "'Shop: ' + money.fmt_money(0)").replace(
             "from src.common.config import parse_config\n",
-            "from src.common.config import parse_config\nfrom src.common.money import fmt_money\n"),
+            "from src.common import money\nfrom src.common.config import parse_config\n"),
         "tests/test_ui.py": (
             "import unittest\nfrom src.ui.app import title\n\n\n"
             "class Ui(unittest.TestCase):\n"
@@ -122,7 +123,7 @@ BRANCHES: list[tuple[str, str, dict[str, str], list[str], str]] = [
         ),
     }, [], "ui: show the balance in the title"),
     ("agent/alice/refactor", "main", {
-        "src/billing/invoice.py": MAIN_FILES["src/billing/invoice.py"].replace(
+        "src/billing/invoice.py": MAIN_FILES["src/billing/invoice.py"].replace("fmt_money", "format_money").replace(
             "return sum(items)", "return sum(int(i) for i in items)"),
         "src/ui/app.py": MAIN_FILES["src/ui/app.py"].replace("return 'Shop'", "return 'Shop (billing)'"),
     }, [], "billing: accept strings; tidy the ui title while here"),

@@ -42,3 +42,10 @@ def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:
     assert proc.returncode == 4
     assert "not empty" in proc.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine\n"
+
+
+def test_demo_shows_a_branch_that_passes_alone_and_fails_merged(tmp_path: Path) -> None:
+    proc = agentgate("demo", str(tmp_path / "shop"))
+    assert proc.returncode == 0, proc.stderr
+    assert "agent/bob/title passes its tests on its own tip, and fails once merged with main:" in proc.stdout
+    assert "tests/test_ui.py::Ui::test_title_shows_zero fails on the merge result" in proc.stdout

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from gate import context, engine, report, verdict
 from gate.context import BranchInfo, Context, short_name
 from gate.errors import GateError, UsageError
 from gate.git import open_repo
-from gate.model import BranchResult, Report
+from gate.model import BranchResult, Finding, Report
 
 
 def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:
@@ -35,7 +36,19 @@ def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[Branc
 def run(ctx: Context, branches: Sequence[BranchInfo], tests: bool = False, rerun: bool = False,
         jobs: int | None = None) -> list[BranchResult]:
     """Gate each branch; with ``tests``, also run the test command on its merge result."""
-    return [engine.evaluate(ctx, b) for b in branches]
+    tested: dict[str, tuple[list[Finding], dict[str, Any]]] = {}
+    if tests:
+        from gate import testgate
+
+        tested = testgate.run(ctx, branches, rerun=rerun, jobs=jobs)
+    results = []
+    for b in branches:
+        extra, facts = tested.get(b.head, ([], None))
+        res = engine.evaluate(ctx, b, extra)
+        if facts is not None:
+            res.facts["tests"] = facts
+        results.append(res)
+    return results
 
 
 def make_report(ctx: Context, results: Sequence[BranchResult], started: float) -> Report:
@@ -55,6 +68,9 @@ def main(
     fmt: str = "text",
     output: str | None = None,
     repo_path: str | None = None,
+    tests: bool = False,
+    rerun: bool = False,
+    jobs: int | None = None,
 ) -> int:
     started = time.monotonic()
     repo = open_repo(repo_path)
@@ -67,6 +83,6 @@ def main(
     chosen = select(ctx, branches, all_branches)
     if not chosen:
         raise GateError("there are no open agent branches to check.") if all_branches else UsageError("nothing to check.")
-    rep = make_report(ctx, run(ctx, chosen), started)
+    rep = make_report(ctx, run(ctx, chosen, tests=tests, rerun=rerun, jobs=jobs), started)
     report.emit(rep, fmt, output)
     return verdict.exit_code(rep.verdict)

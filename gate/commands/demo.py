@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gate import context, demo_repo
+from gate import context, demo_repo, testgate
 from gate.commands import check
 from gate.errors import GateError
 from gate.git import open_repo
@@ -25,7 +25,11 @@ def main(directory: str | None = None) -> int:
     started = time.monotonic()
     repo = open_repo(root)
     ctx = context.build(repo)
-    results = check.run(ctx, list(ctx.agent_branches))
+    print("Gating every agent branch, tests included (each on its merge with main) …", flush=True)
+    results = check.run(ctx, list(ctx.agent_branches), tests=True)
     report = check.make_report(ctx, results, started)
-    print(demo_report.render(report, str(root)), end="")
+    # The same tests on each branch tip alone: what an agent reporting "green" saw.
+    alone = testgate.run(ctx, list(ctx.agent_branches), merge=False)
+    tips = {head: not found for head, (found, _) in alone.items()}
+    print(demo_report.render(report, str(root), tips), end="")
     return 0

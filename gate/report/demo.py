@@ -19,18 +19,26 @@ def _why(b: BranchResult) -> str:
     return f"{top.rule}: {top.message}{more}"
 
 
-def render(report: Report, root: str) -> str:
+def render(report: Report, root: str, tips_pass: dict[str, bool] | None = None) -> str:
     lines = ["", f"agentgate checked {len(report.branches)} agent branches against main:", ""]
     width = max((len((b.ref or "").removeprefix("refs/heads/")) for b in report.branches), default=10)
     for b in report.branches:
         name = (b.ref or "").removeprefix("refs/heads/")
         lines.append(f"  {_WORD[b.verdict]}  {name:<{width}}  {_why(b)}")
+    for b in report.branches:
+        failed = [f for f in b.findings if f.rule == "tests.failed"]
+        if failed and (tips_pass or {}).get(b.head or ""):
+            name = (b.ref or "").removeprefix("refs/heads/")
+            lines += ["", f"  {name} passes its tests on its own tip, and fails once merged with main:",
+                      f"  {failed[0].message}",
+                      "  agentgate tests the merge result, not what the agent saw."]
     lines += [
         "",
         "Try next:",
         f"  cd {root}",
         "  agentgate check agent/alice/refactor      # the whole report for one branch",
         "  agentgate check --all --format json       # the same, for programs",
+        "  agentgate check agent/bob/title --tests   # tests on the merge result",
         "  agentgate status                          # the board: every agent, overlaps, verdicts",
         "  agentgate who src/ui/app.py               # who owns a path, and why",
         "  agentgate approve agent/carol/orders-status   # a human approves the gated migration",
