@@ -57,7 +57,7 @@ def run(ctx: Context, branches: Sequence[BranchInfo], rerun: bool = False,
                                 timeout=cfg.timeout, cache_key=f"{tree}\0{cfg.command}", rerun=rerun,
                                 label=b.short)))
     outcomes = run_many(jobs, [j for _, j in todo], on_progress=_progress()) if todo else []
-    for (b, _), outcome in zip(todo, outcomes):
+    for (b, _), outcome in zip(todo, outcomes, strict=True):
         out[b.head] = (_findings(ctx, b, outcome, merge), _facts(outcome))
     return out
 
