@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 # Bump when the extraction changes meaning: cached results of another format are
 # refused by ``from_json`` (the caller then parses again).
@@ -255,20 +255,49 @@ class Reference:
     splat: bool = False
 
 
-def line_digest(
-    lines: list[bytes], first: int, last: int, skip: list[tuple[int, int]], name: str
-) -> tuple[int, ...]:
+class Call(NamedTuple):
+    """How a use is called: positional count, keyword names, splat, ``new``."""
+
+    args: int
+    keywords: tuple[str, ...] = ()
+    splat: bool = False
+    new: bool = False
+
+
+@dataclass
+class Bindings:
+    """What a file's imports bind, in resolved-name parts (a builder, not a value).
+
+    ``names`` maps a local name (or a dotted prefix, for ``import a.b``) to the
+    parts it stands for; ``globs`` are modules whose names are visible
+    unqualified; ``imported`` every module the file imports at all; ``others``
+    the local names bound to modules of no interest (they shadow a method name).
+    """
+
+    names: list[tuple[tuple[str, ...], list[str]]] = field(default_factory=list)
+    globs: list[list[str]] = field(default_factory=list)
+    imported: list[list[str]] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+
+
+def line_digest(lines: list[bytes], first: int, last: int, skip: list[tuple[int, int]], name: str) -> tuple[int, ...]:
     """Checksums of lines ``first..last`` (1-based) outside ``skip``, blank ones dropped.
 
     The symbol's name is blanked so the digest survives a rename. Trailing blanks
     are ignored; leading indentation is kept (it is syntax in Python).
     """
     blank = name.encode("utf-8", "surrogateescape")
+    spans = sorted(skip)
     out: list[int] = []
-    for n in range(first, min(last, len(lines)) + 1):
-        if any(a <= n <= b for a, b in skip):
+    n, i, last = first, 0, min(last, len(lines))
+    while n <= last:
+        while i < len(spans) and spans[i][1] < n:
+            i += 1
+        if i < len(spans) and spans[i][0] <= n:
+            n = spans[i][1] + 1  # a nested symbol's lines belong to it
             continue
         text = lines[n - 1].rstrip()
+        n += 1
         if not text.strip():
             continue
         if blank:

@@ -1,0 +1,65 @@
+"""Shared-symbol analysis on ``(path, source bytes)``: no git here.
+
+- ``extract(path, source)`` -> ``FileSymbols`` (definitions, signatures,
+  imports, module name) or None for a language not analysed;
+- ``touched(old, new, hunks)`` -> ``SymbolChange`` list (body, signature,
+  removed, renamed, added);
+- ``references(path, source, fs, targets)`` -> ``Reference`` list;
+- ``call_fits(signature, reference, language)`` says whether a call still fits;
+- ``word_pattern(targets)`` finds candidate files by a byte search first.
+
+Python is read with ``ast``; JavaScript, TypeScript/TSX, Go, Rust and Java with
+tree-sitter, imported only when such a file is parsed.
+"""
+
+from __future__ import annotations
+
+from gate.symbols.classify import breaks, call_fits, touched
+from gate.symbols.model import (
+    FileSymbols,
+    Import,
+    Param,
+    Reference,
+    Signature,
+    Symbol,
+    SymbolChange,
+    Target,
+    language_of,
+)
+from gate.symbols.refs import references, word_pattern
+
+__all__ = [
+    "FileSymbols",
+    "Import",
+    "Param",
+    "Reference",
+    "Signature",
+    "Symbol",
+    "SymbolChange",
+    "Target",
+    "breaks",
+    "call_fits",
+    "extract",
+    "language_of",
+    "references",
+    "touched",
+    "word_pattern",
+]
+
+
+def extract(path: str, source: bytes) -> FileSymbols | None:
+    """Parse one file's definitions and imports; None when its language is not analysed.
+
+    Never raises on bad input: a file that does not parse comes back with
+    ``error`` set and no symbols.
+    """
+    language = language_of(path)
+    if language is None:
+        return None
+    if language == "python":
+        from gate.symbols import python
+
+        return python.extract(path, source)
+    from gate.symbols import treesitter
+
+    return treesitter.extract(path, source, language)

@@ -1,0 +1,158 @@
+"""Go node types (tree-sitter grammar). A module is a package: the file's directory."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+
+from gate.symbols.model import (
+    CLASS,
+    FUNCTION,
+    METHOD,
+    POS,
+    VAR,
+    Bindings,
+    Call,
+    FileSymbols,
+    Import,
+    Param,
+    Signature,
+)
+from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+SKIP = frozenset({"import_declaration", "package_clause", "comment"})
+_LEAVES = frozenset({"identifier", "type_identifier"})
+
+
+def module_name(path: str, root: Node | None) -> str:
+    """The package directory (``.`` at the top): what import paths end with."""
+    return posixpath.dirname(path) or "."
+
+
+def collect(root: Node, col: Collector) -> None:
+    for node in named(root):
+        name = node.child_by_field_name("name")
+        if node.type == "function_declaration" and name is not None:
+            col.add(node, name, text(name), FUNCTION, signature(node))
+        elif node.type == "method_declaration" and name is not None:
+            recv = _type_name(node.child_by_field_name("receiver"))
+            qual = f"{recv}.{text(name)}" if recv else text(name)
+            col.add(node, name, qual, METHOD if recv else FUNCTION, signature(node))
+        elif node.type == "type_declaration":
+            for spec in named(node):
+                _type_spec(spec, col)
+
+
+def _type_spec(spec: Node, col: Collector) -> None:
+    name, body = spec.child_by_field_name("name"), spec.child_by_field_name("type")
+    if spec.type != "type_spec" or name is None or body is None:
+        return
+    if body.type not in ("struct_type", "interface_type"):
+        return
+    skip = []
+    if body.type == "interface_type":
+        for elem in named(body):
+            ename = elem.child_by_field_name("name")
+            if elem.type == "method_elem" and ename is not None:
+                qual = f"{text(name)}.{text(ename)}"
+                skip.append(col.add(elem, ename, qual, METHOD, signature(elem)))
+    col.add(spec, name, text(name), CLASS, None, skip)
+
+
+def _type_name(node: Node | None) -> str:
+    """The named type in a receiver (``(c *Config)``, ``(l List[T])``)."""
+    if node is None:
+        return ""
+    if node.type == "type_identifier":
+        return text(node)
+    for child in named(node):
+        if node.type == "parameter_declaration" and child == node.child_by_field_name("name"):
+            continue
+        found = _type_name(child)
+        if found:
+            return found
+    return ""
+
+
+def signature(fn: Node) -> Signature:
+    params: list[Param] = []
+    for decl in named(fn.child_by_field_name("parameters")):
+        kind = VAR if decl.type == "variadic_parameter_declaration" else POS
+        annotation = norm(text(decl.child_by_field_name("type"))) or None
+        # ``a, b int`` declares two parameters; ``func(int)`` one without a name.
+        names: list[Node | None] = list(decl.children_by_field_name("name")) or [None]
+        for n in names:
+            params.append(Param(text(n), False, annotation, kind))
+    result = fn.child_by_field_name("result")
+    return Signature(tuple(params), norm(text(result)) or None)
+
+
+def imports(root: Node, path: str, module: str) -> list[Import]:
+    out: list[Import] = []
+    for node in named(root):
+        if node.type != "import_declaration":
+            continue
+        specs = [s for c in named(node) for s in ([c] if c.type == "import_spec" else named(c))]
+        for spec in specs:
+            target = spec.child_by_field_name("path")
+            if target is None:
+                continue
+            alias = spec.child_by_field_name("name")
+            out.append(imported(text(target)[1:-1], None, text(alias) or None, first_line(spec)))
+    return out
+
+
+def full_parts(module: str) -> list[str]:
+    return [module]
+
+
+def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
+    """An import path ending with a target's package directory binds its name."""
+    out = Bindings()
+    for imp in fs.imports:
+        mod = next((m for m in sorted(modules) if imp.module == m or imp.module.endswith("/" + m)), None)
+        if mod is None:
+            out.others.append(imp.alias or imp.module.rsplit("/", 1)[-1])
+            continue
+        out.imported.append([mod])
+        if imp.alias == ".":
+            out.globs.append([mod])
+        elif imp.alias != "_":
+            out.names.append(((imp.alias or imp.module.rsplit("/", 1)[-1],), [mod]))
+    return out
+
+
+def _chain(node: Node) -> list[str] | None:
+    if node.type in _LEAVES or node.type == "package_identifier":
+        return [text(node)]
+    if node.type == "selector_expression":
+        operand, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
+        base = _chain(operand) if operand is not None else None
+        if base is not None and field is not None:
+            return base + [text(field)]
+    if node.type == "qualified_type":
+        pkg, name = node.child_by_field_name("package"), node.child_by_field_name("name")
+        return [text(pkg), text(name)]
+    return None
+
+
+def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
+    parts = _chain(node)
+    if parts is not None:
+        return parts, []
+    if node.type == "selector_expression":
+        operand, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
+        if operand is not None and field is not None:
+            return ["", text(field)], [operand]
+    return None
+
+
+def call_of(node: Node) -> tuple[Node, Call] | None:
+    parent = node.parent
+    if parent is None or parent.type != "call_expression" or parent.child_by_field_name("function") != node:
+        return None
+    args = named(parent.child_by_field_name("arguments"))
+    return parent, Call(len(args), (), any(a.type == "variadic_argument" for a in args))

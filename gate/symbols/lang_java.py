@@ -1,0 +1,180 @@
+"""Java node types (tree-sitter grammar). A module is the file's package."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gate.symbols.model import (
+    CLASS,
+    METHOD,
+    POS,
+    VAR,
+    Bindings,
+    Call,
+    FileSymbols,
+    Import,
+    Param,
+    Signature,
+)
+from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+SKIP = frozenset({"import_declaration", "package_declaration", "line_comment", "block_comment"})
+ABSOLUTE = True  # ``com.acme.Config.parse(...)`` needs no import
+BARE_METHODS = True  # ``parse(...)`` inside the class calls its own method
+_LEAVES = frozenset({"identifier", "type_identifier", "this", "super"})
+_CLASSES = (
+    "class_declaration",
+    "interface_declaration",
+    "enum_declaration",
+    "record_declaration",
+    "annotation_type_declaration",
+)
+
+
+def module_name(path: str, root: Node | None) -> str:
+    """The ``package`` declaration (empty for the default package or an unparsed file)."""
+    for node in named(root):
+        if node.type == "package_declaration":
+            ident = named(node)
+            return text(ident[0]) if ident else ""
+    return ""
+
+
+def collect(root: Node, col: Collector) -> None:
+    for node in named(root):
+        if node.type in _CLASSES:
+            _class(node, "", col)
+
+
+def _members(body: Node | None) -> list[Node]:
+    out = []
+    for member in named(body):
+        if member.type == "enum_body_declarations":
+            out += named(member)
+        else:
+            out.append(member)
+    return out
+
+
+def _class(node: Node, prefix: str, col: Collector) -> tuple[int, int] | None:
+    name = node.child_by_field_name("name")
+    if name is None:
+        return None
+    qual = prefix + text(name)
+    skip = []
+    for member in _members(node.child_by_field_name("body")):
+        mname = member.child_by_field_name("name")
+        if member.type in _CLASSES:
+            span = _class(member, qual + ".", col)
+            if span:
+                skip.append(span)
+        elif member.type in ("method_declaration", "constructor_declaration") and mname:
+            skip.append(col.add(member, mname, f"{qual}.{text(mname)}", METHOD, signature(member)))
+    return col.add(node, name, qual, CLASS, None, skip)
+
+
+def signature(fn: Node) -> Signature:
+    params: list[Param] = []
+    for p in named(fn.child_by_field_name("parameters")):
+        if p.type == "formal_parameter":
+            name = p.child_by_field_name("name")
+            annotation = norm(text(p.child_by_field_name("type"))) + "[]" * text(
+                p.child_by_field_name("dimensions")
+            ).count("[")
+            params.append(Param(text(name), False, annotation or None, POS))
+        elif p.type == "spread_parameter":
+            decl = next((c for c in named(p) if c.type == "variable_declarator"), None)
+            kinds = [c for c in named(p) if c.type not in ("variable_declarator", "modifiers")]
+            name = decl.child_by_field_name("name") if decl is not None else None
+            params.append(Param(text(name), False, norm(text(kinds[0])) if kinds else None, VAR))
+    returns = fn.child_by_field_name("type")  # constructors have none
+    return Signature(tuple(params), norm(text(returns)) or None)
+
+
+def imports(root: Node, path: str, module: str) -> list[Import]:
+    out: list[Import] = []
+    for node in named(root):
+        if node.type != "import_declaration":
+            continue
+        parts = [c for c in named(node) if c.type in ("scoped_identifier", "identifier")]
+        if not parts:
+            continue
+        dotted = text(parts[0])
+        if any(c.type == "asterisk" for c in node.children):
+            out.append(imported(dotted, "*", None, first_line(node)))
+        else:
+            mod, _, last = dotted.rpartition(".")
+            out.append(imported(mod, last, None, first_line(node)))
+    return out
+
+
+def full_parts(module: str) -> list[str]:
+    return module.split(".") if module else []
+
+
+def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
+    """``import a.b.C`` binds ``C``; ``import static a.b.C.m`` binds ``m``; ``.*`` globs."""
+    out = Bindings()
+    for imp in fs.imports:
+        mod = full_parts(imp.module)
+        out.imported.append(mod)
+        if imp.name == "*":
+            out.globs.append(mod)
+        elif imp.name:
+            out.names.append(((imp.name,), [*mod, imp.name]))
+    return out
+
+
+def _type_parts(node: Node | None) -> list[str] | None:
+    if node is None:
+        return None
+    if node.type == "generic_type":
+        return _type_parts(named(node)[0] if named(node) else None)
+    if node.type == "type_identifier":
+        return [text(node)]
+    if node.type == "scoped_type_identifier":
+        inner = [_type_parts(c) for c in named(node)]
+        return None if any(p is None for p in inner) else [x for p in inner if p for x in p]
+    return None
+
+
+def _chain(node: Node) -> list[str] | None:
+    if node.type in _LEAVES:
+        return [text(node)]
+    if node.type == "field_access":
+        obj, field = node.child_by_field_name("object"), node.child_by_field_name("field")
+        base = _chain(obj) if obj is not None else None
+        return None if base is None or field is None else base + [text(field)]
+    if node.type == "method_reference":
+        parts = [_chain(c) for c in named(node)]
+        return None if any(p is None for p in parts) else [x for p in parts if p for x in p]
+    return _type_parts(node) if node.type in ("scoped_type_identifier",) else None
+
+
+def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
+    """A use at ``node``; invocations and ``new`` are uses whose arguments are still visited."""
+    if node.type == "method_invocation":
+        obj, name = node.child_by_field_name("object"), node.child_by_field_name("name")
+        rest = [c for c in (node.child_by_field_name("arguments"),) if c is not None]
+        if name is None:
+            return None
+        if obj is None:
+            return [text(name)], rest
+        base = _chain(obj)
+        return (base + [text(name)], rest) if base is not None else (["", text(name)], [obj, *rest])
+    if node.type == "object_creation_expression":
+        parts = _type_parts(node.child_by_field_name("type"))
+        rest = [c for c in named(node) if c.type in ("argument_list", "class_body")]
+        return (parts, rest) if parts else None
+    parts = _chain(node)
+    return (parts, []) if parts is not None else None
+
+
+def call_of(node: Node) -> tuple[Node, Call] | None:
+    if node.type not in ("method_invocation", "object_creation_expression"):
+        return None
+    args = named(node.child_by_field_name("arguments"))
+    return node, Call(len(args), (), False, node.type == "object_creation_expression")

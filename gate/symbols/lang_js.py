@@ -1,0 +1,170 @@
+"""JavaScript, TypeScript and TSX node types (tree-sitter grammars)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gate.symbols.js_imports import bindings, full_parts, imports, strip_extension
+from gate.symbols.model import (
+    CLASS,
+    FUNCTION,
+    METHOD,
+    POS,
+    VAR,
+    Call,
+    Param,
+    Signature,
+)
+from gate.symbols.treesitter import Collector, named, norm, text
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+# The hooks ``treesitter`` and ``refs`` call; imports live in ``js_imports``.
+__all__ = [
+    "bindings",
+    "call_of",
+    "collect",
+    "full_parts",
+    "imports",
+    "module_name",
+    "path_of",
+    "signature",
+]
+
+_FUNCS = ("function_declaration", "generator_function_declaration")
+_CLASSES = ("class_declaration", "abstract_class_declaration", "interface_declaration")
+_FUNC_VALUES = ("arrow_function", "function_expression", "function", "generator_function")
+_FIELDS = ("field_definition", "public_field_definition")
+_METHODS = ("method_definition", "method_signature", "abstract_method_signature")
+
+# Statements never holding a use (a use inside them would be the binding itself).
+SKIP = frozenset({"import_statement", "comment"})
+LEAVES = frozenset({"identifier", "type_identifier", "shorthand_property_identifier", "this"})
+
+
+def module_name(path: str, root: Node | None) -> str:
+    """The path without its extension: what a relative import specifier names."""
+    return strip_extension(path)
+
+
+def collect(root: Node, col: Collector) -> None:
+    for node in named(root):
+        _top(node, col)
+
+
+def _top(node: Node, col: Collector) -> None:
+    kind = node.type
+    if kind == "export_statement":
+        for child in named(node):
+            _top(child, col)
+    elif kind in _FUNCS:
+        name = node.child_by_field_name("name")
+        if name is not None:
+            col.add(node, name, text(name), FUNCTION, signature(node))
+    elif kind in _CLASSES:
+        _class(node, col)
+    elif kind in ("lexical_declaration", "variable_declaration"):
+        for decl in named(node):
+            value = decl.child_by_field_name("value")
+            name = decl.child_by_field_name("name")
+            if value is not None and value.type in _FUNC_VALUES and name is not None and name.type == "identifier":
+                col.add(decl, name, text(name), FUNCTION, signature(value))
+
+
+def _class(node: Node, col: Collector) -> None:
+    name = node.child_by_field_name("name")
+    if name is None:
+        return
+    cls = text(name)
+    skip = []
+    for member in named(node.child_by_field_name("body")):
+        mname = member.child_by_field_name("name") or member.child_by_field_name("property")
+        if mname is None or mname.type == "computed_property_name":
+            continue
+        if member.type in _METHODS:
+            sig = signature(member)
+        elif member.type in _FIELDS:
+            value = member.child_by_field_name("value")
+            if value is None or value.type not in _FUNC_VALUES:
+                continue
+            sig = signature(value)
+        else:
+            continue
+        skip.append(col.add(member, mname, f"{cls}.{text(mname)}", METHOD, sig))
+    col.add(node, name, cls, CLASS, None, skip)
+
+
+def _type(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    return norm(text(node).lstrip().removeprefix(":").removeprefix("=>")) or None
+
+
+def signature(fn: Node) -> Signature:
+    params: list[Param] = []
+    single = fn.child_by_field_name("parameter")  # x => x
+    if single is not None:
+        params.append(Param(text(single)))
+    for p in named(fn.child_by_field_name("parameters")):
+        param = _param(p)
+        if param is not None:
+            params.append(param)
+    return Signature(tuple(params), _type(fn.child_by_field_name("return_type")))
+
+
+def _param(p: Node) -> Param | None:
+    kind = p.type
+    if kind == "assignment_pattern":
+        return Param(norm(text(p.child_by_field_name("left"))), True)
+    if kind == "rest_pattern":
+        return Param(norm(text(p).removeprefix("...")), False, None, VAR)
+    if kind in ("required_parameter", "optional_parameter"):
+        pattern = p.child_by_field_name("pattern")
+        if pattern is None or pattern.type == "this":
+            return None
+        default = kind == "optional_parameter" or p.child_by_field_name("value") is not None
+        annotation = _type(p.child_by_field_name("type"))
+        if pattern.type == "rest_pattern":
+            return Param(norm(text(pattern).removeprefix("...")), False, annotation, VAR)
+        return Param(norm(text(pattern)), default, annotation, POS)
+    return Param(norm(text(p)))
+
+
+def chain(node: Node) -> list[str] | None:
+    """A pure dotted name (``a``, ``a.b.c``, ``this.m``) as parts, else None."""
+    if node.type in LEAVES:
+        return [text(node)]
+    if node.type in ("member_expression", "nested_type_identifier", "nested_identifier"):
+        obj = node.child_by_field_name("object") or node.child_by_field_name("module")
+        prop = node.child_by_field_name("property") or node.child_by_field_name("name")
+        base = chain(obj) if obj is not None else None
+        if base is not None and prop is not None:
+            return base + [text(prop)]
+    return None
+
+
+def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
+    """A use to resolve at ``node``: its parts and the children still to visit."""
+    parts = chain(node)
+    if parts is not None:
+        return parts, []
+    if node.type == "member_expression":
+        obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+        if obj is not None and prop is not None:
+            # ``f().m`` or ``a[0].m``: only the last name can be told.
+            return ["", text(prop)], [obj]
+    return None
+
+
+def call_of(node: Node) -> tuple[Node, Call] | None:
+    """The call expression and its arguments when ``node`` is what is called."""
+    parent = node.parent
+    if parent is None:
+        return None
+    new = parent.type == "new_expression"
+    field = "constructor" if new else "function"
+    if parent.type not in ("call_expression", "new_expression") or parent.child_by_field_name(field) != node:
+        return None
+    args = named(parent.child_by_field_name("arguments"))
+    return parent, Call(len(args), (), any(a.type == "spread_element" for a in args), new)

@@ -1,0 +1,153 @@
+"""Parsing with tree-sitter and the per-language grammar wheels.
+
+The ``tree_sitter`` import and each grammar are loaded on first use: a hook
+that only sees Python files never pays for them (DESIGN §9). The grammars come
+from their own wheels (``tree-sitter-javascript`` …), never from
+``tree-sitter-language-pack``, whose releases fetch grammars at run time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from gate.symbols.model import CLASS, FileSymbols, Import, Signature, Symbol, line_digest
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser
+
+# language -> (grammar module, function returning the language pointer)
+_GRAMMARS = {
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "go": ("tree_sitter_go", "language"),
+    "rust": ("tree_sitter_rust", "language"),
+    "java": ("tree_sitter_java", "language"),
+}
+_PARSERS: dict[str, Parser] = {}
+
+
+def parser(language: str) -> Parser:
+    """A cached parser for ``language`` (one of ``_GRAMMARS``)."""
+    cached = _PARSERS.get(language)
+    if cached is None:
+        import tree_sitter
+
+        module, func = _GRAMMARS[language]
+        grammar = getattr(importlib.import_module(module), func)()
+        cached = _PARSERS[language] = tree_sitter.Parser(tree_sitter.Language(grammar))
+    return cached
+
+
+def lang_module(language: str) -> Any:
+    """The module that knows the grammar's node types for ``language``."""
+    name = {"typescript": "lang_js", "tsx": "lang_js", "javascript": "lang_js"}.get(language, "lang_" + language)
+    return importlib.import_module("gate.symbols." + name)
+
+
+def parse(language: str, source: bytes) -> Node | str:
+    """The root node, or an error message when the tree holds a syntax error.
+
+    Any ERROR or MISSING node makes the file unparsed: error recovery can swallow
+    the definitions after it or nest them in the wrong scope, and a half-read side
+    would turn its symbols into false removals.
+    """
+    try:
+        root = parser(language).parse(source).root_node
+    except ImportError as exc:  # a grammar wheel missing: no symbols, not a crash
+        return f"no {language} parser ({exc.name} is not installed)"
+    except (ValueError, RuntimeError) as exc:  # e.g. a parse timeout or cancellation
+        return f"does not parse: {exc}"
+    if root.has_error:
+        bad = _first_error(root)
+        line = bad.start_point[0] + 1 if bad is not None else 1
+        return f"syntax error at line {line}"
+    return root
+
+
+def _first_error(node: Node) -> Node | None:
+    # Iterative: minified code nests deeper than Python's recursion limit.
+    while not (node.is_error or node.is_missing):
+        child = next((c for c in node.children if c.has_error or c.is_missing), None)
+        if child is None:
+            return None
+        node = child
+    return node
+
+
+def extract(path: str, source: bytes, language: str) -> FileSymbols:
+    """Definitions and imports of one file of a tree-sitter language."""
+    lang = lang_module(language)
+    root = parse(language, source)
+    if isinstance(root, str):
+        return FileSymbols(path, language, lang.module_name(path, None), error=root)
+    module = lang.module_name(path, root)
+    col = Collector(source.splitlines())
+    try:
+        lang.collect(root, col)
+        imports = tuple(lang.imports(root, path, module))
+    except RecursionError:
+        return FileSymbols(path, language, module, error="too deeply nested to read")
+    symbols = tuple(sorted(col.symbols, key=lambda s: (s.first_line, s.line, s.kind != CLASS)))
+    return FileSymbols(path, language, module, symbols, imports)
+
+
+def text(node: Node | None) -> str:
+    """The node's source text (bytes that are not UTF-8 replaced)."""
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def norm(value: str) -> str:
+    """Whitespace-insensitive form of a type or parameter text."""
+    return " ".join(value.split())
+
+
+def first_line(node: Node) -> int:
+    return int(node.start_point[0]) + 1
+
+
+def last_line(node: Node) -> int:
+    row, column = node.end_point
+    # A node that ends at column 0 stops before that line (a trailing newline).
+    if column == 0 and row > node.start_point[0]:
+        return int(row)
+    return int(row) + 1
+
+
+def named(node: Node | None) -> list[Node]:
+    """Named children, comments left out."""
+    if node is None:
+        return []
+    return [c for c in node.named_children if "comment" not in c.type]
+
+
+class Collector:
+    """Gathers symbols; digests a definition's own lines (nested ones excluded)."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.lines = lines
+        self.symbols: list[Symbol] = []
+
+    def add(
+        self,
+        node: Node,
+        name_node: Node,
+        qualname: str,
+        kind: str,
+        signature: Signature | None,
+        skip: list[tuple[int, int]] | None = None,
+    ) -> tuple[int, int]:
+        """Record one definition; return its line span for the parent's digest."""
+        name = text(name_node)
+        first, last = first_line(node), last_line(node)
+        digest = line_digest(self.lines, first, last, skip or [], name)
+        line = first_line(name_node)
+        self.symbols.append(Symbol(name, qualname, kind, line, last, signature, first, digest))
+        return first, last
+
+
+def imported(module: str, name: str | None = None, alias: str | None = None, line: int = 0) -> Import:
+    return Import(module, name, alias or None, line)
