@@ -31,6 +31,11 @@ def _run(fn: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         click.echo("agentgate: interrupted", err=True)
         rc = 130
+    except BrokenPipeError:
+        # The reader went away (`agentgate … | head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        rc = 0
     except Exception as e:  # noqa: BLE001 - the last line of defence: never a bare traceback
         if os.environ.get("AGENTGATE_DEBUG"):
             traceback.print_exc()

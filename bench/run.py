@@ -1,0 +1,195 @@
+"""The benchmark of DESIGN §9: agentgate against plain git on generated repositories.
+
+    python -m bench.run                 # the full run (20k/21 and 100k/51 branches, scaling)
+    python -m bench.run --quick         # a small smoke run
+    python -m bench.run --json out.json # also write the numbers
+
+It prints medians and min-max over repeated runs of: `agentgate check` of the
+300-file branch (cold and warm cache), the `pre-receive` hook inside a real
+`git push` to a bare copy (hook time and whole push; the bench hook always
+refuses afterwards so the push can be repeated), `agentgate status`, peak memory,
+and the plain git baseline (`git diff --name-status -M` per agent branch plus
+`git merge-tree --write-tree --stdin` for the pushed branch against each other
+one) with the ratio agentgate / baseline. Never part of the test suite's timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.generate import bare_copy, generate
+
+BIG = "agent/agent00/big"
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.com",
+               GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.com")
+    return env
+
+
+def timed(cmd: list[str], cwd: Path, stdin: bytes | None = None) -> tuple[float, int, int]:
+    """(seconds, exit code, peak RSS in KiB) of one command, measured with wait4."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=_env(), stdin=subprocess.PIPE if stdin is not None else None,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if stdin is not None:
+        assert proc.stdin is not None
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, proc.returncode, int(usage.ru_maxrss)
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def agentgate() -> list[str]:
+    return [sys.executable, "-m", "gate"]
+
+
+def clear_cache(git_dir: Path) -> None:
+    shutil.rmtree(git_dir / "agentgate", ignore_errors=True)
+
+
+def baseline(repo: Path, manifest: dict[str, Any]) -> float:
+    """The plain git baseline of DESIGN §9, timed as one sequence of git calls."""
+    branches = [b["name"] for b in manifest["branches"]]
+    start = time.perf_counter()
+    for b in branches:
+        base = subprocess.run(["git", "merge-base", "main", b], cwd=repo, capture_output=True, text=True,
+                              env=_env()).stdout.strip()
+        subprocess.run(["git", "diff", "--name-status", "-M", base, b], cwd=repo, capture_output=True, env=_env())
+    pairs = "".join(f"{BIG} {b}\n" for b in branches if b != BIG)
+    subprocess.run(["git", "merge-tree", "--write-tree", "--stdin"], cwd=repo, input=pairs.encode(),
+                   capture_output=True, env=_env())
+    return time.perf_counter() - start
+
+
+HOOK = """#!/bin/sh
+# bench: time agentgate's pre-receive, then refuse so the push can be repeated.
+start=$(date +%s%N)
+"{python}" -m gate hook pre-receive "$@"
+end=$(date +%s%N)
+echo $(( (end - start) / 1000 )) >> "{log}"
+exit 1
+"""
+
+
+def push_bench(repo: Path, work: Path, repeats: int) -> dict[str, Any]:
+    bare = bare_copy(repo, work / "server.git", without=[BIG])
+    log = work / "hook-us.log"
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text(HOOK.format(python=sys.executable, log=log))
+    hook.chmod(0o755)
+    whole: list[float] = []
+    for _ in range(repeats + 1):
+        t, _, _ = timed(["git", "push", "-q", str(bare), f"{BIG}:{BIG}"], repo)
+        whole.append(t)
+    hook_s = [int(x) / 1e6 for x in log.read_text().split()]
+    return {"hook_cold": hook_s[0], "hook_warm": stats(hook_s[1:]), "push_cold": whole[0],
+            "push_warm": stats(whole[1:])}
+
+
+def measure(files: int, branches: int, work: Path, repeats: int, status: bool, push: bool) -> dict[str, Any]:
+    repo = work / f"repo-{files}-{branches}"
+    t0 = time.perf_counter()
+    manifest = generate(repo, files=files, branches=branches)
+    out: dict[str, Any] = {"files": files, "branches": branches, "generate_s": time.perf_counter() - t0}
+    git_dir = repo / ".git"
+    check = [*agentgate(), "check", BIG, "--format", "json"]
+    cold, mem = [], []
+    for _ in range(max(1, repeats // 2)):
+        clear_cache(git_dir)
+        t, rc, rss = timed(check, repo)
+        cold.append(t)
+        mem.append(rss)
+    out["check_exit"] = rc
+    warm = []
+    for _ in range(repeats):
+        t, _, rss = timed(check, repo)
+        warm.append(t)
+        mem.append(rss)
+    base = [baseline(repo, manifest) for _ in range(repeats)]
+    out.update(check_cold=stats(cold), check_warm=stats(warm), baseline=stats(base),
+               ratio_warm=statistics.median(warm) / statistics.median(base), peak_rss_mib=max(mem) / 1024)
+    if status:
+        st = []
+        for _ in range(repeats):
+            t, _, rss = timed([*agentgate(), "status", "--format", "json"], repo)
+            st.append(t)
+        out["status_warm"] = stats(st)
+    if push:
+        out.update(push_bench(repo, work, repeats))
+    return out
+
+
+def row(name: str, s: dict[str, float] | float, target: str = "") -> str:
+    if isinstance(s, dict):
+        val = f"{s['median'] * 1000:8.0f} ms  ({s['min'] * 1000:.0f}-{s['max'] * 1000:.0f}, n={s['n']})"
+    else:
+        val = f"{s * 1000:8.0f} ms"
+    return f"  {name:<34}{val:<34}{target}"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = []
+    for r in results:
+        lines.append(f"{r['files']:,} files, {r['branches']} agent branches (generated in {r['generate_s']:.1f} s)")
+        lines.append(row("check, cold cache", r["check_cold"]))
+        lines.append(row("check, warm cache", r["check_warm"]))
+        lines.append(row("plain git baseline", r["baseline"]))
+        lines.append(f"  {'ratio check warm / baseline':<34}{r['ratio_warm']:8.2f}x")
+        if "hook_warm" in r:
+            lines.append(row("pre-receive hook, cold", r["hook_cold"], "target <= 1500 ms"))
+            lines.append(row("pre-receive hook, warm", r["hook_warm"], "target <= 300 ms"))
+            lines.append(row("whole git push, warm", r["push_warm"]))
+        if "status_warm" in r:
+            lines.append(row("status, warm", r["status_warm"], "target <= 2000 ms (50 branches)"))
+        lines.append(f"  {'peak memory (check)':<34}{r['peak_rss_mib']:8.0f} MiB")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a small smoke run (2k files, 6 branches)")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--keep", metavar="DIR", help="build the repositories here and keep them")
+    args = ap.parse_args(argv)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="agentgate-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    plans = [(2000, 6, True, True)] if args.quick else [
+        (20000, 21, True, True), (100000, 51, True, False), (2000, 21, False, False)]
+    results = []
+    try:
+        for files, branches, st, push in plans:
+            print(f"bench: {files:,} files, {branches} branches …", file=sys.stderr, flush=True)
+            results.append(measure(files, branches, work, 2 if args.quick else args.repeats, st, push))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
