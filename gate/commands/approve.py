@@ -1,0 +1,93 @@
+"""``agentgate approve BRANCH [--rule R]...`` and ``agentgate approvals``.
+
+``approve`` records consent to a branch's current unapproved ``ask`` findings, each
+bound to its content fingerprint, as one commit on ``refs/agentgate/approvals``
+(compare-and-swap). The record is local until pushed; the server accepts it only
+from an approver and only as a fast-forward.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+
+from gate import approvals, context, engine
+from gate.commands.check import select
+from gate.context import short_name
+from gate.errors import EXIT_ALLOW, GateError, UsageError
+from gate.git import GitRepo, open_repo
+from gate.rules import DEFAULTS
+
+PUSH_HINT = f"git push origin {approvals.APPROVALS_REF}"
+FETCH_HINT = f"git fetch origin {approvals.APPROVALS_REF}:{approvals.APPROVALS_REF}"
+
+
+def approver_identity(repo: GitRepo, env: Mapping[str, str]) -> str | None:
+    """Who approves here: ``AGENTGATE_USER``, else git's ``user.email``."""
+    return env.get("AGENTGATE_USER", "").strip() or repo.config_get("user.email")
+
+
+def main(
+    branch: str,
+    rules: Sequence[str] = (),
+    target: str | None = None,
+    repo_path: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    env = os.environ if env is None else env
+    unknown = [r for r in rules if r not in DEFAULTS]
+    if unknown:
+        raise UsageError(f"unknown rule id(s): {', '.join(unknown)}. See the rules table in the README.")
+    repo = open_repo(repo_path)
+    ctx = context.build(repo, target)
+    if not ctx.policy.present:
+        raise GateError(f"no .agentgate.toml on {short_name(ctx.target_ref)}: there is nothing to approve.")
+    agent = repo.config_get("agentgate.agent")
+    if agent:
+        raise GateError(f"this worktree belongs to agent '{agent}' (git config agentgate.agent); agents never "
+                        "approve. Run 'agentgate approve' from a human's checkout.")
+    who = approver_identity(repo, env)
+    if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
+        listed = ", ".join(ctx.policy.approvers) or "nobody"
+        raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
+                        f"{short_name(ctx.target_ref)}: {listed}). Ask an approver to review and approve, "
+                        "or set AGENTGATE_USER to your approver login.")
+    [info] = select(ctx, [branch], False)
+    result = engine.evaluate(ctx, info)
+    asks = [f for f in result.findings if f.action == "ask" and not f.approved and (not rules or f.rule in rules)]
+    if not asks:
+        what = f" for {', '.join(rules)}" if rules else ""
+        print(f"{info.short}: no unapproved ask findings{what}: nothing to approve.")
+        return EXIT_ALLOW
+    _, written = approvals.record(repo, asks, who, info.short)
+    for a in written:
+        print(f"approved {a.rule} {a.path or '-'} on {info.short} ({a.fingerprint[:12]})")
+    skipped = len(asks) - len(written)
+    if skipped:
+        print(f"{skipped} already approved by an earlier record")
+    print(f"recorded on {approvals.APPROVALS_REF} as {who}; share it with the server: {PUSH_HINT}")
+    print(f"(if that push is refused as not a fast-forward: git fetch origin +{approvals.APPROVALS_REF}:"
+          f"{approvals.APPROVALS_REF}, then approve again)")
+    if result.verdict == "block":
+        print(f"note: {info.short} still has blocking findings; see 'agentgate check {shlex.quote(info.short)}'")
+    return EXIT_ALLOW
+
+
+def list_main(fmt: str = "text", repo_path: str | None = None) -> int:
+    """``agentgate approvals``: every recorded approval, oldest first."""
+    if fmt not in ("text", "json"):
+        raise UsageError(f"unknown format {fmt!r} for approvals: use text or json")
+    repo = open_repo(repo_path)
+    records = approvals.list_all(repo)
+    if fmt == "json":
+        print(json.dumps({"version": 1, "approvals": [asdict(a) for a in records]}, indent=2))
+        return EXIT_ALLOW
+    if not records:
+        print(f"no approvals recorded on {approvals.APPROVALS_REF}. Fetch the server's: {FETCH_HINT}")
+        return EXIT_ALLOW
+    for a in records:
+        print(f"{a.fingerprint[:12]}  {a.rule}  {a.path or '-'}  {a.branch}  {a.who}  {a.when}")
+    return EXIT_ALLOW

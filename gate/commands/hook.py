@@ -1,0 +1,68 @@
+"""``agentgate hook NAME [ARGS]...``: the entry point the shims in ``githooks/`` call.
+
+Each hook imports only what it needs: ``commit-msg`` runs on every commit and needs
+no pygit2 at all; the others need pygit2 and the gate, never the renderers.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from gate.errors import UsageError
+
+HOOKS = ("pre-receive", "update", "pre-push", "pre-merge-commit", "commit-msg")
+
+
+def _stdin() -> str:
+    # Ref names are bytes to git: keep any non-UTF-8 byte through the round trip.
+    return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+
+
+def _prereceive_is_ours() -> bool:
+    """Whether git runs agentgate's pre-receive here too. Checked without pygit2:
+    the update hook runs once per pushed ref, so its no-op must be cheap."""
+    import subprocess
+    from pathlib import Path
+
+    from gate.hookinstall import is_ours
+
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--git-path", "hooks"], capture_output=True, check=False)
+    except OSError:
+        return False
+    hooks = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return proc.returncode == 0 and bool(hooks) and is_ours(Path(hooks) / "pre-receive")
+
+
+def main(name: str, args: Sequence[str] = (), stdin_text: str | None = None,
+         env: Mapping[str, str] | None = None) -> int:
+    """Run hook ``name``; the exit code is what git acts on (non-zero refuses).
+
+    ``stdin_text`` is read from stdin when None, for the hooks that take input.
+    """
+    env = os.environ if env is None else env
+    if name == "commit-msg":
+        from gate.hooks import local
+
+        return local.commit_msg(args, env)
+    if name == "pre-merge-commit":
+        from gate.hooks import local
+
+        return local.pre_merge_commit(env)
+    if name == "pre-push":
+        from gate.hooks import local
+
+        return local.pre_push(args, _stdin() if stdin_text is None else stdin_text, env)
+    if name == "pre-receive":
+        from gate.hooks import prereceive
+
+        return prereceive.pre_receive(_stdin() if stdin_text is None else stdin_text, env)
+    if name == "update":
+        if _prereceive_is_ours():
+            return 0  # agentgate's pre-receive has judged the whole push already
+        from gate.hooks import prereceive
+
+        return prereceive.update(args, env)
+    raise UsageError(f"agentgate has no '{name}' hook. Hooks: {', '.join(HOOKS)}.")

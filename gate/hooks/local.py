@@ -1,0 +1,182 @@
+"""Local hooks: ``pre-push``, ``pre-merge-commit`` and ``commit-msg``.
+
+They are early warnings, not enforcement (DESIGN §2): ``--no-verify`` skips
+``pre-push`` and ``commit-msg``; git skips ``pre-merge-commit`` on fast-forward,
+``--squash`` and conflicted merges; some agent orchestrators set
+``core.hooksPath=/dev/null``. The server's ``pre-receive`` is what holds.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gate.git import GitRepo
+    from gate.hooks.model import Outcome
+    from gate.model import Oid
+
+ADVISORY = ("local hooks are advisory (--no-verify and fast-forward merges skip them); "
+            "the server's pre-receive enforces")
+_TRAILER = re.compile(r"^Agent:\s*\S", re.MULTILINE | re.IGNORECASE)
+
+
+def _git_config(key: str) -> str | None:
+    try:
+        proc = subprocess.run(["git", "config", "--get", key], capture_output=True, check=False)
+    except OSError:
+        return None
+    value = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return value or None if proc.returncode == 0 else None
+
+
+# -- commit-msg ------------------------------------------------------------------------
+
+
+def commit_msg(args: Sequence[str], env: Mapping[str, str]) -> int:
+    """Add ``Agent: NAME`` when the worktree's ``agentgate.agent`` is set. Never fails
+    the commit: a trailer is a convenience, not a gate."""
+    if not args:
+        return 0
+    agent = _git_config("agentgate.agent")
+    if not agent:
+        return 0
+    path = Path(args[0])
+    try:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return 0
+    body = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    if not body or _TRAILER.search("\n".join(body)):
+        return 0  # an empty message aborts the commit; keep it empty. Never a second trailer.
+    subprocess.run(["git", "interpret-trailers", "--in-place", "--trailer", f"Agent: {agent}", str(path)],
+                   capture_output=True, check=False)
+    return 0
+
+
+# -- pre-push ----------------------------------------------------------------------------
+
+
+def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> int:
+    """Judge what is about to be pushed as the server would; 1 stops the push."""
+    from gate import context
+    from gate.context import short_name
+    from gate.errors import GateError, PolicyError
+    from gate.git import open_repo
+    from gate.hooks import judge, output
+    from gate.hooks.model import make_pusher, parse_prepush
+
+    updates = parse_prepush(stdin_text)
+    if not updates:
+        return 0
+    try:
+        repo = open_repo()
+        ctx = context.build(repo)
+        if not ctx.policy.present:
+            return 0
+        remote = args[0] if args else ""
+        tracked = f"refs/remotes/{remote}/{short_name(ctx.target_ref)}"
+        tref = ctx.target_ref
+        if remote and repo.ref_oid(tracked) is not None:
+            # Judge against the server's target as last fetched, as pre-receive will.
+            ctx = context.build(repo, tracked)
+    except PolicyError as e:
+        output.emit([f"warning: the policy on the target is invalid, so nothing was checked: {e}",
+                     "the server refuses pushes until an approver fixes it"], env)
+        return 0
+    except GateError as e:
+        output.emit([f"warning: nothing was checked: {e}"], env)
+        return 0
+    pusher = make_pusher(ctx.policy, _login(env), _git_config("agentgate.agent"))
+    try:
+        outcomes = judge.judge_updates(ctx, updates, pusher, target_ref=tref)
+    except GateError as e:
+        output.emit([f"warning: nothing was checked: {e}"], env)
+        return 0  # advisory: the server decides
+    lines = output.outcome_lines(outcomes, short_name(tref))
+    refused = any(o.refused for o in outcomes)
+    if _noteworthy(outcomes):
+        lines.append(ADVISORY)
+    output.emit(lines, env)
+    return 1 if refused else 0
+
+
+def _noteworthy(outcomes: Sequence[Outcome]) -> bool:
+    return any(o.refused or any(p.result.findings for p in o.parts) for o in outcomes)
+
+
+def _login(env: Mapping[str, str]) -> str | None:
+    return env.get("AGENTGATE_USER", "").strip() or _git_config("user.email")
+
+
+# -- pre-merge-commit --------------------------------------------------------------------
+
+
+def pre_merge_commit(env: Mapping[str, str]) -> int:
+    """Judge the branch being merged into the target; 1 stops the merge commit.
+
+    git gives the merged branch's name only in ``GIT_REFLOG_ACTION`` ("merge
+    agent/alice/x").
+    """
+    from gate import context
+    from gate.context import short_name
+    from gate.errors import GateError, PolicyError
+    from gate.git import open_repo
+    from gate.hooks import judge, output, target
+    from gate.hooks.model import Outcome, Part, RefUpdate, make_pusher
+
+    try:
+        repo = open_repo()
+        ctx = context.build(repo)
+    except (PolicyError, GateError) as e:
+        output.emit([f"warning: nothing was checked: {e}"], env)
+        return 0
+    if not ctx.policy.present or repo.head_ref() != ctx.target_ref:
+        return 0  # only merges into the target are gated
+    pusher = make_pusher(ctx.policy, _login(env), _git_config("agentgate.agent"))
+    outcomes = []
+    for head, name in _merged(repo, env.get("GIT_REFLOG_ACTION", "")):
+        piece = target.side(ctx, head, name)
+        try:
+            res = target.judge(ctx, piece, pusher)
+        except GateError as e:
+            output.emit([f"warning: {piece.label} was not checked: {e}"], env)
+            continue
+        if res is None:
+            continue
+        part = Part(piece.label, judge.finish(res, pusher), piece.more)
+        v = part.result.verdict
+        upd = RefUpdate(ctx.target_ref, ctx.target_oid, head)
+        outcomes.append(Outcome(upd, piece.label, "target", (part,), v, v != "allow"))
+    lines = output.outcome_lines(outcomes, short_name(ctx.target_ref), action="merge")
+    if _noteworthy(outcomes):
+        lines.append(ADVISORY)
+    output.emit(lines, env)
+    return 1 if any(o.refused for o in outcomes) else 0
+
+
+def _merged(repo: GitRepo, action: str) -> list[tuple[Oid, str | None]]:
+    """(commit, branch name) for each head being merged. git writes MERGE_HEAD only
+    after pre-merge-commit has run, so the names in GIT_REFLOG_ACTION are all there is."""
+    from gate.context import short_name
+    from gate.errors import GateError
+
+    out: list[tuple[Oid, str | None]] = []
+    words = action.split()
+    if len(words) < 2 or words[0] != "merge":
+        return out  # 'pull …' and the like: nothing reliable to judge
+    for word in words[1:]:
+        if word.startswith("-"):
+            continue
+        try:
+            ref, oid = repo.resolve_branch(word)
+            out.append((oid, short_name(ref)))
+        except GateError:
+            try:
+                out.append((repo.resolve_commit(word), None))
+            except GateError:
+                continue
+    return out

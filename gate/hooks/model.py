@@ -1,0 +1,122 @@
+"""Values the hooks pass around: ref updates, the pusher, judged parts and outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gate.errors import GateError
+from gate.git import is_zero
+from gate.model import BranchResult, Oid, RefName, Verdict
+from gate.policy import Policy
+
+# DESIGN §8: who pushed, in this order. Servers set one of them: GitHub Enterprise
+# (GITHUB_USER_LOGIN), GitLab (GL_USERNAME), Apache/CGI smart HTTP (REMOTE_USER).
+IDENTITY_VARS = ("AGENTGATE_USER", "GITHUB_USER_LOGIN", "GL_USERNAME", "REMOTE_USER")
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One line of hook input: ``ref`` moves from ``old`` to ``new`` (None: absent)."""
+
+    ref: RefName
+    old: Oid | None
+    new: Oid | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.new is None
+
+    @property
+    def created(self) -> bool:
+        return self.old is None
+
+
+@dataclass(frozen=True)
+class Pusher:
+    """Who is pushing (or merging), as far as the hook can tell."""
+
+    login: str | None
+    agent: str | None = None  # the agent this identity belongs to
+    approver: bool = False
+
+    @property
+    def shown(self) -> str:
+        return self.login or "an unidentified pusher"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One judged piece of an update: a branch, or commits a target move brings in."""
+
+    label: str
+    result: BranchResult
+    more: str | None = None  # a branch name for 'agentgate check'
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The judgement of one ref update."""
+
+    update: RefUpdate
+    label: str
+    kind: str  # "agent" (work in progress), "target" (strict), "ref" (ref rules only)
+    parts: tuple[Part, ...]
+    verdict: Verdict
+    refused: bool
+
+
+def identity(env: Mapping[str, str]) -> str | None:
+    for var in IDENTITY_VARS:
+        value = env.get(var, "").strip()
+        if value:
+            return value
+    return None
+
+
+def make_pusher(policy: Policy, login: str | None, agent: str | None = None) -> Pusher:
+    """Resolve ``login`` against the policy: which agent it is, whether it approves.
+
+    E-mails and logins compare case-insensitively: a server may report ``Lead``
+    where the policy says ``lead``.
+    """
+    if login is None:
+        return Pusher(None, agent if agent in policy.agents else None, False)
+    key = login.casefold()
+    if agent is None or agent not in policy.agents:
+        agent = next((a.name for a in policy.agents.values()
+                      if any(i.casefold() == key for i in a.identities)), None)
+    approver = agent is None and any(a.casefold() == key for a in policy.approvers)
+    return Pusher(login, agent, approver)
+
+
+def _oid(value: str) -> Oid | None:
+    if not value or any(c not in "0123456789abcdef" for c in value.lower()):
+        raise GateError(f"unexpected object id {value!r} in the hook input")
+    return None if is_zero(value) else Oid(value.lower())
+
+
+def parse_receive(text: str) -> list[RefUpdate]:
+    """``old new ref`` lines, as git gives pre-receive (and update, as arguments)."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split(None, 2)
+        if len(parts) != 3:
+            raise GateError(f"unexpected hook input line {line!r}: expected 'old new ref'")
+        out.append(RefUpdate(RefName(parts[2].strip()), _oid(parts[0]), _oid(parts[1])))
+    return out
+
+
+def parse_prepush(text: str) -> list[RefUpdate]:
+    """``local_ref local_oid remote_ref remote_oid`` lines, as git gives pre-push."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 4:
+            raise GateError(f"unexpected pre-push input line {line!r}")
+        out.append(RefUpdate(RefName(parts[2]), _oid(parts[3]), _oid(parts[1])))
+    return out

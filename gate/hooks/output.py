@@ -1,0 +1,82 @@
+"""What a hook says, as lines that read well after git's ``remote:`` prefix.
+
+One line per finding, one verdict line per judged ref, then what happens and the
+command that shows more. When ``GL_ID`` is set (GitLab), every line starts with
+``GL-HOOK-ERR:`` so GitLab's UI shows it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TextIO
+
+from gate.hooks.model import Outcome
+from gate.model import Finding
+from gate.report.text import LABEL, kind, location, ordered, printable
+
+PREFIX = "agentgate: "
+_KIND_ORDER = {"ref": 0, "agent": 1, "target": 2}
+
+
+def finding_line(label: str, f: Finding) -> str:
+    loc = location(f)
+    message = printable(f.message.split("\n", 1)[0])
+    return f"{printable(label)}: {LABEL[kind(f)]} {f.rule} {loc + '  ' if loc else ' '}{message}"
+
+
+def verdict_line(o: Outcome, target: str) -> str:
+    label = printable(o.label)
+    if o.refused:
+        tail = "refused until an approver approves" if o.verdict == "ask" else "refused"
+        return f"{label}: {o.verdict}: {tail}"
+    if o.verdict == "ask":
+        return f"{label}: ask: accepted as work in progress; needs approval before it reaches {printable(target)}"
+    return f"{label}: {o.verdict}"
+
+
+def outcome_lines(outcomes: Sequence[Outcome], target: str, action: str = "push") -> list[str]:
+    """The lines for a judged push (or merge): findings, verdicts, then what next."""
+    lines: list[str] = []
+    # Whatever order git listed the refs in: ref rules, then agent branches, then the target.
+    outcomes = sorted(outcomes, key=lambda o: (_KIND_ORDER.get(o.kind, 0), o.label))
+    for o in outcomes:
+        quiet = o.kind == "ref" and not any(p.result.findings for p in o.parts)
+        if quiet:
+            continue  # a tag or a human's branch with nothing to say
+        for p in o.parts:
+            lines.extend(finding_line(p.label, f) for f in ordered(p.result.findings))
+        lines.append(verdict_line(o, target))
+    names = _names(outcomes)
+    more = f"see more: agentgate check {' '.join(shlex.quote(n) for n in names)}" if names else ""
+    if any(o.refused for o in outcomes):
+        lines.append(f"{action} refused" + (f"; {more}" if more else ""))
+    elif any(o.verdict == "ask" for o in outcomes):
+        asking = [n for n in names if n in _asking(outcomes)]
+        approve = f"an approver runs: agentgate approve {' '.join(shlex.quote(n) for n in asking)}" if asking else ""
+        lines.append("; ".join(x for x in (more, approve) if x))
+    return [x for x in lines if x]
+
+
+def _names(outcomes: Iterable[Outcome]) -> list[str]:
+    out: list[str] = []
+    for o in outcomes:
+        for p in o.parts:
+            if p.more and p.more not in out and (p.result.findings or o.refused):
+                out.append(printable(p.more))
+    return out
+
+
+def _asking(outcomes: Iterable[Outcome]) -> set[str]:
+    return {printable(p.more) for o in outcomes for p in o.parts
+            if p.more and p.result.verdict == "ask"}
+
+
+def emit(lines: Iterable[str], env: Mapping[str, str], stream: TextIO | None = None) -> None:
+    """Write ``lines`` to stderr (git relays it to the pusher as ``remote:`` lines)."""
+    out = stream or sys.stderr
+    gl = "GL-HOOK-ERR: " if env.get("GL_ID") else ""
+    for line in lines:
+        out.write(f"{gl}{PREFIX}{line}\n")
+    out.flush()

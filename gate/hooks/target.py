@@ -1,0 +1,168 @@
+"""A push that moves the target, split into the pieces of work it brings in.
+
+DESIGN §8: the move is judged as the merge of every agent branch it brings in.
+The commits the target gains are found by walking ``new`` and hiding ``old``;
+among them, agent work is recognised three ways:
+
+1. an open agent branch already on the server (or pushed alongside) whose tip
+   the target now contains — a fast-forward, or a ``--no-ff`` merge of it;
+2. the other parents of merge commits, named by the merge message
+   (``Merge branch 'agent/alice/x'``) or by an ``Agent:`` trailer;
+3. commits on the target's first-parent line itself (rebased or squashed work),
+   grouped in runs by their ``Agent:`` trailer.
+
+Whatever belongs to no agent follows ``[gate] unattributed``. Merge commits are
+not judged themselves: their content is the merge of the pieces that are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from gate import engine
+from gate.context import BranchInfo, Context, short_name
+from gate.hooks.model import Pusher
+from gate.model import BranchResult, Finding, Oid, RefName
+
+_MERGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
+_PULL = re.compile(r"^Merge pull request #\d+ from [^/\s]+/(\S+)")
+# Findings an approver's own unattributed commits do not get: the policy may change
+# only through approvers (DESIGN §5 gate.policy), and approvers are the humans
+# 'unattributed = "block"' leaves a way in for.
+APPROVER_EXEMPT = frozenset({"gate.policy", "ref.unattributed"})
+
+
+@dataclass(frozen=True)
+class Piece:
+    label: str
+    info: BranchInfo
+    base: Oid | None = None  # None: against the target (merge-base); else this parent
+    commits: int = 0
+    more: str | None = None
+
+
+def merged_name(message: str) -> str | None:
+    """The branch a merge commit's message names, as git, GitHub and GitLab write it."""
+    first = message.split("\n", 1)[0]
+    m = _MERGE.match(first) or _PULL.match(first)
+    return m.group(1) if m else None
+
+
+def side(ctx: Context, head: Oid, name: str | None) -> Piece:
+    """A piece for ``head`` merged in as the other parent, named ``name`` when known."""
+    if name is not None:
+        # 'origin/agent/alice/x' from a remote-tracking merge: drop the remote.
+        if ctx.policy.agent_for_branch(name) is None and "/" in name:
+            tail = name.split("/", 1)[1]
+            if ctx.policy.agent_for_branch(tail) is not None:
+                name = tail
+        info = ctx.branch(RefName("refs/heads/" + name), head)
+        return Piece(name, info, more=name)
+    info = ctx.branch(RefName(f"refs/heads/(merged {head[:9]})"), head)
+    return Piece(f"merged {head[:9]}", info)
+
+
+def pieces(ctx: Context, old: Oid | None, new: Oid, pending: Mapping[str, Oid] | None = None) -> list[Piece]:
+    """The pieces of work a move of the target from ``old`` to ``new`` brings in.
+
+    ``pending`` maps agent-branch refs pushed alongside to their new tips.
+    """
+    repo = ctx.repo
+    hide: list[str] = [old] if old else [oid for _, oid in repo.iter_refs("refs/")]
+    gained = repo.new_commits(new, hide)
+    gset = set(gained)
+    heads: dict[Oid, Piece] = {}
+    covered: set[Oid] = set()
+
+    def take(head: Oid, piece: Piece) -> None:
+        heads[head] = piece
+        covered.update(repo.new_commits(head, hide))
+
+    tips = {b.short: b for b in ctx.agent_branches}
+    for ref, oid in (pending or {}).items():
+        agent = ctx.policy.agent_for_branch(short_name(ref))
+        if agent is not None:
+            tips[short_name(ref)] = BranchInfo(RefName(ref), oid, agent.name)
+    for b in sorted(tips.values(), key=lambda b: b.short):
+        if b.head in gset and b.head not in covered:
+            take(b.head, Piece(b.short, b, more=b.short))
+    for c in gained:  # newest first: an outer merge covers the merges inside its side
+        if c in covered:
+            continue
+        parents = repo.parents(c)
+        for p in parents[1:]:
+            if p in gset and p not in covered:
+                take(p, side(ctx, p, merged_name(repo.message(c))))
+    out = list(heads.values())
+    out.extend(_runs(ctx, new, gset, covered))
+    return out
+
+
+def _runs(ctx: Context, new: Oid, gset: set[Oid], covered: set[Oid]) -> Iterable[Piece]:
+    """Runs of commits on the target's first-parent line, grouped by ``Agent:`` trailer."""
+    repo = ctx.repo
+    chain: list[tuple[Oid, list[Oid]]] = []
+    c: Oid | None = new
+    while c is not None and c in gset:
+        parents = repo.parents(c)
+        chain.append((c, parents))
+        c = parents[0] if parents else None
+    chain.reverse()
+    run: list[Oid] = []
+    run_key: str | None = None
+    run_base: Oid | None = None
+    for c, parents in chain:
+        if c in covered or len(parents) != 1:
+            if run:
+                yield _run_piece(ctx, run, run_key, run_base)
+            run = []
+            continue
+        key = ctx.trailer_agent(c)
+        if run and key != run_key:
+            yield _run_piece(ctx, run, run_key, run_base)
+            run = []
+        if not run:
+            run_key, run_base = key, parents[0]
+        run.append(c)
+    if run:
+        yield _run_piece(ctx, run, run_key, run_base)
+
+
+def _run_piece(ctx: Context, run: list[Oid], key: str | None, base: Oid | None) -> Piece:
+    head = run[-1]
+    known = key if key in ctx.policy.agents else None
+    unknown = key if key is not None and known is None else None
+    label = f"{run[0][:9]}..{head[:9]}" if len(run) > 1 else head[:9]
+    info = BranchInfo(ctx.target_ref, head, known, unknown_agent=unknown)
+    return Piece(label, info, base=base, commits=len(run))
+
+
+def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
+    """The result for one piece; None when ``unattributed = "allow"`` skips it."""
+    info = piece.info
+    c = ctx
+    if piece.base is not None and piece.base != ctx.target_oid:
+        # Judge the run against its own parent: the target as it was when it landed.
+        c = dataclasses.replace(ctx, target_oid=piece.base, _bases={}, _changes={})
+    if info.agent is not None or info.unknown_agent is not None:
+        return engine.evaluate(c, info)
+    mode = ctx.policy.unattributed
+    if mode == "allow":
+        return None
+    extra: list[Finding] = []
+    if mode == "block":
+        what = f"{piece.commits} commit(s)" if piece.commits else f"the work merged at {info.head[:9]}"
+        f = ctx.finding("ref.unattributed",
+                        f"{what} reaching {short_name(ctx.target_ref)} belong to no agent "
+                        '(unattributed = "block")',
+                        hint="bring work in through an agent branch, or let an approver push it",
+                        key=(info.head,))
+        if f is not None:
+            extra.append(f)
+    res = engine.evaluate(c, info, extra)
+    if pusher.approver:
+        res = dataclasses.replace(res, findings=tuple(f for f in res.findings if f.rule not in APPROVER_EXEMPT))
+    return res
