@@ -1,0 +1,324 @@
+"""``agentgate discard`` / ``restore`` / ``trash``: throw an agent's work away without losing it.
+
+``discard`` first saves the worktree's uncommitted work as two commits (the index,
+then every tracked and untracked-not-ignored file on top), then records the branch
+tip and those commits in one commit under ``refs/agentgate/trash/<name>``, and only
+then removes the worktree and the branch. ``restore`` reverses all of it.
+
+A trash record's message holds ``Key: value`` lines (values that are paths are
+JSON strings); its parents keep the tip and the saved work reachable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from gate import context
+from gate.context import Context, short_name
+from gate.errors import GateError, UsageError
+from gate.git import GitRepo, lifecycle, open_repo, write
+from gate.model import Oid, RefName
+
+TRASH = "refs/agentgate/trash/"
+_STAMP = "%Y%m%dT%H%M%SZ"
+_DURATION = re.compile(r"(\d+)([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One trash record."""
+
+    name: str  # under refs/agentgate/trash/
+    oid: Oid
+    branch: RefName
+    tip: Oid
+    when: datetime
+    index: Oid | None = None
+    work: Oid | None = None
+    worktree: Path | None = None
+    agent: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return TRASH + self.name
+
+
+def encode(short: str) -> str:
+    """A branch name as one ref component: '/' becomes '+' ('%' and '+' escaped first)."""
+    return short.replace("%", "%25").replace("+", "%2B").replace("/", "+")
+
+
+def _record_message(
+    branch: str, tip: str, when: datetime, snap: lifecycle.Snapshot | None, wt: Path | None, agent: str | None
+) -> str:
+    lines = [
+        f"agentgate trash: {short_name(branch)}",
+        "",
+        f"Branch: {branch}",
+        f"Tip: {tip}",
+        f"Discarded: {when.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+    ]
+    if wt is not None:
+        lines.append(f"Worktree: {json.dumps(str(wt))}")
+    if agent:
+        lines.append(f"Agent-Name: {agent}")
+    if snap is not None:
+        lines += [f"Index: {snap.index}", f"Work: {snap.work}"]
+        lines += [f"Ignored: {json.dumps(p)}" for p in snap.ignored]
+    return "\n".join(lines) + "\n"
+
+
+def parse(name: str, oid: Oid, message: str) -> Entry | None:
+    fields: dict[str, str] = {}
+    for line in message.splitlines()[2:]:
+        key, sep, value = line.partition(": ")
+        if sep and key not in fields:
+            fields[key] = value
+    try:
+        when = datetime.strptime(fields["Discarded"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        wt = Path(json.loads(fields["Worktree"])) if "Worktree" in fields else None
+        return Entry(
+            name,
+            oid,
+            RefName(fields["Branch"]),
+            Oid(fields["Tip"]),
+            when,
+            Oid(fields["Index"]) if "Index" in fields else None,
+            Oid(fields["Work"]) if "Work" in fields else None,
+            wt,
+            fields.get("Agent-Name"),
+        )
+    except (KeyError, ValueError):
+        return None  # not ours, or damaged: listed by name only
+
+
+def entries(repo: GitRepo) -> list[Entry]:
+    """Every readable trash record, newest first."""
+    out = []
+    for ref, oid in repo.iter_refs(TRASH):
+        e = parse(ref[len(TRASH) :], oid, repo.message(oid))
+        if e is not None:
+            out.append(e)
+    return sorted(out, key=lambda e: (e.when, e.name), reverse=True)
+
+
+# -- discard -----------------------------------------------------------------------------
+
+
+def _context(repo: GitRepo) -> Context | None:
+    # Discarding must work even when the policy is broken or the target is missing:
+    # containment first.
+    try:
+        return context.build(repo)
+    except GateError:
+        return None
+
+
+def _targets(repo: GitRepo, ctx: Context | None, name: str, all_branches: bool) -> list[RefName]:
+    ref = name if name.startswith("refs/heads/") else "refs/heads/" + name
+    if repo.ref_oid(ref) is not None:
+        if all_branches:
+            raise UsageError("--all takes an agent name: it discards every branch of that agent.")
+        return [RefName(ref)]
+    agent = ctx.policy.agents.get(name) if ctx is not None else None
+    if agent is None:
+        raise GateError(
+            f"no local branch or agent named '{name}'. List branches with 'git branch', agents with 'agentgate status'."
+        )
+    mine = [r for r, _ in repo.iter_refs("refs/heads/") if agent.matches_branch(short_name(r))]
+    if not mine:
+        raise GateError(f"agent '{name}' has no local branches: nothing to discard.")
+    if len(mine) > 1 and not all_branches:
+        listed = ", ".join(short_name(r) for r in mine)
+        raise UsageError(f"agent '{name}' has {len(mine)} branches ({listed}): name one, or pass --all.")
+    return mine
+
+
+def _stamp(repo: GitRepo, short: str, now: datetime) -> str:
+    base = f"{encode(short)}-{now.strftime(_STAMP)}"
+    name, n = base, 1
+    while repo.ref_oid(TRASH + name) is not None:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def discard_one(repo: GitRepo, ref: RefName, now: datetime) -> tuple[Entry, lifecycle.Snapshot | None]:
+    """Save and remove one branch and its worktree; the trash entry it made."""
+    short = short_name(ref)
+    tip = repo.ref_oid(ref)
+    if tip is None:
+        raise GateError(f"{short} vanished meanwhile; nothing was discarded.")
+    wt = lifecycle.worktree_of(repo, ref)
+    if wt is not None and (wt.main or wt.locked):
+        lifecycle.remove_worktree(repo, wt)  # raises the reason; nothing is saved yet
+    live = wt is not None and not wt.missing
+    snap = lifecycle.snapshot(repo, wt.path, tip, short) if wt is not None and live else None
+    agent = lifecycle.git_cli(wt.path, "config", "--get", "agentgate.agent", check=False).strip() if live and wt else ""
+    message = _record_message(ref, tip, now, snap, wt.path if wt else None, agent or None)
+    tree = repo.tree_id(snap.work) if snap else repo.tree_id(tip)
+    record = lifecycle.commit(repo, tree, [tip] + ([snap.work] if snap else []), message)
+    name = _stamp(repo, short, now)
+    write.update_ref(repo, TRASH + name, record, None, f"agentgate discard {short}")
+    if wt is not None and live:
+        # An agent still running there could have written since the snapshot: then
+        # keep everything and say so rather than remove unsaved work.
+        again = lifecycle.work_trees(wt.path)
+        before = (repo.tree_id(snap.index), repo.tree_id(snap.work)) if snap else (repo.tree_id(tip),) * 2
+        if again != before or repo.ref_oid(ref) != tip:
+            write.delete_ref(repo, TRASH + name, record)
+            raise GateError(
+                f"files in {wt.path} changed while it was being saved (is the agent still "
+                "running?). Stop it and run discard again; nothing was removed."
+            )
+    if wt is not None:
+        lifecycle.remove_worktree(repo, wt)
+    write.delete_ref(repo, ref, tip)
+    entry = parse(name, record, message)
+    assert entry is not None
+    return entry, snap
+
+
+def main(name: str, all_branches: bool = False, repo_path: str | None = None) -> int:
+    repo = open_repo(repo_path)
+    ctx = _context(repo)
+    refs = _targets(repo, ctx, name, all_branches)
+    target = ctx.target_ref if ctx else "refs/heads/" + (repo.config_get("agentgate.target") or "main")
+    for ref in refs:
+        if ref == target or (ctx and ctx.policy.is_protected(short_name(ref))):
+            raise GateError(f"{short_name(ref)} is the target or a protected branch: agentgate will not discard it.")
+    now = datetime.now(UTC).replace(microsecond=0)
+    for ref in refs:
+        entry, snap = discard_one(repo, ref, now)
+        where = f"; removed the worktree {entry.worktree}" if entry.worktree else ""
+        print(f"discarded {short_name(ref)} (was at {entry.tip[:7]}){where}")
+        if snap is not None:
+            staged = sum(lifecycle.diff_count(repo, entry.tip, snap.index))
+            untracked, unstaged = lifecycle.diff_count(repo, snap.index, snap.work)
+            print(f"  saved uncommitted work: {staged} staged, {unstaged} unstaged, {untracked} untracked file(s)")
+            if snap.ignored:
+                shown = ", ".join(snap.ignored[:5]) + (", …" if len(snap.ignored) > 5 else "")
+                print(f"  not saved (ignored by .gitignore): {shown}")
+        elif entry.worktree is not None:
+            print("  no uncommitted work")
+        print(f"restore it with: agentgate restore {shlex.quote(entry.name)}")
+    return 0
+
+
+# -- restore -----------------------------------------------------------------------------
+
+
+def find(repo: GitRepo, name: str | None) -> Entry:
+    all_entries = entries(repo)
+    if not all_entries:
+        raise GateError("the trash is empty: nothing to restore.")
+    if name is None:
+        return all_entries[0]
+    for e in all_entries:
+        if name in (e.name, e.ref):
+            return e
+    for e in all_entries:  # a branch name: its most recent entry
+        if name in (short_name(e.branch), e.branch):
+            return e
+    raise GateError(f"no trash entry '{name}'. List them with 'agentgate trash'.")
+
+
+def restore(name: str | None = None, repo_path: str | None = None) -> int:
+    repo = open_repo(repo_path)
+    e = find(repo, name)
+    short = short_name(e.branch)
+    if repo.ref_oid(e.branch) is not None:
+        raise GateError(
+            f"the branch {short} exists again. Rename or discard it first ('git branch -m {short} NEW'), then restore."
+        )
+    wt = e.worktree
+    if wt is not None and wt.exists() and (not wt.is_dir() or any(wt.iterdir())):
+        raise GateError(f"{wt} exists and is not empty. Move it away, then restore.")
+    write.update_ref(repo, e.branch, e.tip, None, f"agentgate restore {e.name}")
+    if wt is not None:
+        try:
+            lifecycle.enable_worktree_config(repo)
+            wt.parent.mkdir(parents=True, exist_ok=True)
+            lifecycle.add_worktree(repo, wt, e.branch)
+            if e.agent:
+                lifecycle.set_worktree_config(wt, "agentgate.agent", e.agent)
+            if e.index and e.work:
+                lifecycle.apply_snapshot(wt, e.index, e.work)
+        except BaseException:
+            made = lifecycle.worktree_of(repo, e.branch)
+            if made is not None:
+                lifecycle.remove_worktree(repo, made)
+            write.delete_ref(repo, e.branch, e.tip)
+            raise
+    write.delete_ref(repo, e.ref, e.oid)
+    print(f"restored {short} at {e.tip[:7]}" + (f" in the worktree {wt}" if wt else ""))
+    if e.index and e.work:
+        print("  with its uncommitted work: staged, unstaged and untracked files as they were")
+    if wt is not None:
+        print(f"continue with: cd {shlex.quote(str(wt))}")
+    return 0
+
+
+# -- trash -------------------------------------------------------------------------------
+
+
+def parse_age(text: str) -> timedelta:
+    m = _DURATION.fullmatch(text.strip())
+    if m is None:
+        raise UsageError(f"bad age {text!r}: write a number and a unit, e.g. 30d, 12h, 2w.")
+    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+
+
+def purge(repo: GitRepo, older_than: timedelta, now: datetime) -> list[Entry]:
+    """Delete the entries discarded before ``now - older_than``; the ones deleted."""
+    gone = []
+    for e in entries(repo):
+        if now - e.when > older_than:
+            write.delete_ref(repo, e.ref, e.oid)
+            gone.append(e)
+    return gone
+
+
+def trash(
+    purge_old: bool = False, older_than: str | None = None, repo_path: str | None = None, now: datetime | None = None
+) -> int:
+    repo = open_repo(repo_path)
+    if older_than is not None and not purge_old:
+        raise UsageError("--older-than goes with --purge.")
+    now = now or datetime.now(UTC)
+    if purge_old:
+        age = older_than or "30d"
+        gone = purge(repo, parse_age(age), now)
+        for e in gone:
+            print(f"purged {e.name}")
+        print(f"purged {len(gone)} trash entr{'y' if len(gone) == 1 else 'ies'} older than {age}")
+        return 0
+    _list(entries(repo))
+    return 0
+
+
+def _list(items: Sequence[Entry]) -> None:
+    if not items:
+        print("the trash is empty")
+        return
+    rows = [
+        (
+            e.name,
+            short_name(e.branch),
+            e.when.strftime("%Y-%m-%d %H:%M:%SZ"),
+            "uncommitted work saved" if e.work else ("no uncommitted work" if e.worktree else "branch only"),
+        )
+        for e in items
+    ]
+    widths = [max(len(r[i]) for r in rows + [("NAME", "BRANCH", "DISCARDED", "")]) for i in range(3)]
+    print(f"{'NAME':<{widths[0]}}  {'BRANCH':<{widths[1]}}  {'DISCARDED':<{widths[2]}}  SAVED")
+    for r in rows:
+        print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")
+    print(f"restore one with: agentgate restore NAME (default: the most recent, {items[0].name})")

@@ -1,0 +1,154 @@
+"""``agentgate merge BRANCH``: run the whole gate, then merge as ``git merge --no-ff`` would.
+
+allow -> a merge commit (target first, branch second) and a compare-and-swap update
+of the target; its worktree follows when it is checked out and clean. ask -> in a
+terminal, the gated findings and a y/N question (yes records the approvals, then
+merges); elsewhere exit 3 and the approve command. block -> nothing changes, exit 1.
+The merged commit is the one the gate judged, even if the branch moves meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable
+
+from gate import approvals, context
+from gate.commands import check
+from gate.commands.spawn import require_policy
+from gate.context import BranchInfo, Context, short_name
+from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK, GateError, UsageError
+from gate.git import GitRepo, lifecycle, open_repo
+from gate.model import Finding, Report
+from gate.report import text
+
+
+def subject(b: BranchInfo) -> str:
+    agent = f" (agent {b.agent})" if b.agent else ""
+    return f"Merge {b.short}{agent}"
+
+
+def merge_message(b: BranchInfo, rep: Report) -> str:
+    return f"{subject(b)}\n\nGated by agentgate: {rep.verdict} ({text.tally(rep)}).\nBranch: {b.ref}\nHead: {b.head}\n"
+
+
+def _who(repo: GitRepo) -> str:
+    # The same identity the local hooks use (gate.hooks.local).
+    return (
+        os.environ.get("AGENTGATE_USER", "").strip()
+        or repo.config_get("user.email")
+        or repo.config_get("user.name")
+        or ""
+    )
+
+
+def _may_approve(ctx: Context, who: str) -> None:
+    """Refuse (GateError) unless ``who`` may record approvals here."""
+    here = ctx.repo.config_get("agentgate.agent")
+    if here:
+        raise GateError(
+            f"this worktree belongs to agent '{here}', and agents never approve. "
+            "A human approver merges from their own checkout."
+        )
+    key = who.casefold()
+    if not key:
+        raise GateError("git does not know who you are: set 'git config user.email you@example.com'.")
+    if ctx.policy.agent_for_identity(who) is not None:
+        raise GateError(f"{who} is an agent identity, and agents never approve.")
+    approvers = ctx.policy.approvers
+    if approvers and key not in {a.casefold() for a in approvers}:
+        raise GateError(
+            f"{who} is not among the approvers ({', '.join(approvers)}). Ask one of them to review and "
+            "run the approve command."
+        )
+
+
+def _ask_yes(question: str) -> bool:
+    sys.stdout.write(question)
+    sys.stdout.flush()
+    answer = sys.stdin.readline()
+    if not sys.stdout.isatty():
+        sys.stdout.write("\n")  # the terminal echoed the answer and its newline, not our stdout
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _needs_approval(b: BranchInfo, asks: list[Finding]) -> int:
+    name = shlex.quote(b.short)
+    print(f"not merged: {len(asks)} finding(s) on {b.short} need a human approval. After review, an approver runs:")
+    print(f"  agentgate approve {name}")
+    print(f"  agentgate merge {name}")
+    return EXIT_ASK
+
+
+def main(
+    branch: str,
+    no_tests: bool = False,
+    yes: bool = False,
+    target: str | None = None,
+    repo_path: str | None = None,
+    confirm: Callable[[str], bool] | None = None,
+) -> int:
+    started = time.monotonic()
+    repo = open_repo(repo_path)
+    ctx = context.build(repo, target)
+    require_policy(ctx)
+    tref, told = ctx.target_ref, ctx.target_oid
+    tname = short_name(tref)
+    ref, head = repo.resolve_branch(branch)
+    if ref == tref:
+        raise UsageError(f"{tname} is the target branch: name the agent branch to merge into it.")
+    if not tref.startswith("refs/heads/"):
+        raise GateError(
+            f"the target {tname} is a remote-tracking branch here. Create it locally "
+            f"('git branch {tname.split('/', 1)[-1]} {tname}') and merge into that."
+        )
+    if repo.descends(told, head):
+        print(f"{short_name(ref)} has nothing that {tname} does not have already: nothing to merge.")
+        return EXIT_ALLOW
+    b = ctx.branch(ref, head)
+    lifecycle.ready_worktree(repo, tref)  # refuse a dirty target checkout before any work
+    own = lifecycle.worktree_of(repo, b.ref)
+    if own is not None and not own.missing and lifecycle.dirty_reason(own.path):
+        print(f"note: {own.path} has uncommitted changes; only the commits of {b.short} are merged.")
+
+    tests = not no_tests and ctx.policy.tests is not None
+    if not no_tests and not tests:
+        print("note: the policy has no [tests] command, so no tests ran. Add one under [tests] in .agentgate.toml.")
+    results = check.run(ctx, [b], tests=tests)
+    rep = check.make_report(ctx, results, started)
+    sys.stdout.write(text.render(rep))
+    if rep.verdict == "block":
+        print(f"not merged: the gate blocks {b.short}; {tname} was not changed.")
+        return EXIT_BLOCK
+    if rep.verdict == "ask":
+        asks = [f for r in results for f in r.findings if f.action == "ask" and not f.approved]
+        if not yes and confirm is None and not sys.stdin.isatty():
+            return _needs_approval(b, asks)
+        who = _who(repo)
+        _may_approve(ctx, who)
+        question = f"Approve these {len(asks)} finding(s) as {who} and merge {b.short} into {tname}? [y/N] "
+        if not yes and not (confirm or _ask_yes)(question):
+            print(f"not merged; {tname} was not changed.")
+            return EXIT_ASK
+        approvals.record(repo, asks, who, b.short)
+        print(f"recorded {len(asks)} approval(s) as {who}")
+    return _merge(repo, ctx, b, rep)
+
+
+def _merge(repo: GitRepo, ctx: Context, b: BranchInfo, rep: Report) -> int:
+    tref, told, tname = ctx.target_ref, ctx.target_oid, short_name(ctx.target_ref)
+    tree, conflicts = lifecycle.merge_tree(repo, told, b.head)
+    if tree is None:
+        print(
+            f"not merged: {b.short} conflicts with {tname} in {', '.join(conflicts)}; {tname} was not changed. "
+            f"Rebase {b.short} onto {tname} and try again."
+        )
+        return EXIT_BLOCK
+    merge = lifecycle.commit(repo, tree, [told, b.head], merge_message(b, rep))
+    where = lifecycle.land(repo, tref, told, merge, f"agentgate merge {b.short}")
+    print(f"merged {b.short} into {tname}: {merge[:7]} {subject(b)}")
+    print(f"  {tname}: {told[:7]} -> {merge[:7]}" + (f"; updated the worktree {where}" if where else ""))
+    print(f"undo it with: agentgate revert {shlex.quote(b.short)}")
+    return EXIT_ALLOW

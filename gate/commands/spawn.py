@@ -1,0 +1,145 @@
+"""``agentgate spawn AGENT [TASK] [--from REF]``: a branch and a worktree for one agent.
+
+The branch follows the agent's first usable ``branches`` pattern (``agent/alice/*``
+and TASK give ``agent/alice/TASK``) and starts at the target's tip. The worktree
+goes to ``../<repo>.agents/<agent>-<task>`` (or under ``[worktrees] root``) and
+carries ``agentgate.agent`` in its own config, so hooks and the guard running
+there know whose work it is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+from gate import context
+from gate.context import Context, short_name
+from gate.errors import GateError, UsageError
+from gate.git import GitRepo, lifecycle, open_repo, write
+from gate.policy import POLICY_FILE, Agent
+
+_TASK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_GLOB = set("*?[]")
+
+
+def require_policy(ctx: Context) -> None:
+    if not ctx.policy.present:
+        raise GateError(
+            f"no {POLICY_FILE} on {short_name(ctx.target_ref)}, so there are no agents. "
+            "Start one with 'agentgate init', review it, and commit it to the target branch."
+        )
+
+
+def unknown_agent(ctx: Context, name: str) -> GateError:
+    """The refusal for an agent the policy does not name, with the table to add."""
+    target = short_name(ctx.target_ref)
+    known = ", ".join(sorted(ctx.policy.agents)) or "none yet"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        return GateError(
+            f"'{name}' cannot be an agent name: use letters, digits, '.', '_' or '-'. Known agents: {known}."
+        )
+    return GateError(
+        f"no agent '{name}' in {POLICY_FILE} on {target} (known agents: {known}). "
+        f"Add it to {POLICY_FILE}, commit that to {target}, and run spawn again:\n\n"
+        f"[agents.{name}]\n"
+        f'branches = ["agent/{name}/*"]\n'
+        f'owns = ["src/{name}/"]   # the paths {name} may change'
+    )
+
+
+def branch_for(agent: Agent, task: str) -> str:
+    """The short branch name for ``task`` from the agent's first usable pattern:
+    one ``*`` is replaced by the task; a pattern without wildcards is used as is."""
+    for pat in agent.branches:
+        wild = _GLOB & set(pat)
+        if not wild:
+            return pat
+        if wild == {"*"} and pat.count("*") == 1:
+            return pat.replace("*", task)
+    raise GateError(
+        f"none of agent '{agent.name}''s branch patterns ({', '.join(agent.branches)}) names one branch "
+        f"per task. Add a pattern with a single '*' first in its branches, e.g. \"agent/{agent.name}/*\"."
+    )
+
+
+def worktree_root(repo: GitRepo, configured: str | None) -> Path:
+    """Where agent worktrees go: ``[worktrees] root`` (relative to the main worktree),
+    else ``../<repo>.agents`` beside it."""
+    main = lifecycle.main_root(repo)
+    if configured:
+        root = Path(os.path.expanduser(configured))
+    else:
+        name = main.name.removesuffix(".git") or "repo"
+        root = Path("..") / f"{name}.agents"
+    return Path(os.path.normpath(main / root))
+
+
+def _free_task(repo: GitRepo, agent: Agent, root: Path) -> str:
+    if branch_for(agent, "a") == branch_for(agent, "b"):
+        return "task-1"  # a fixed branch name: the task only names the worktree
+    n = 1
+    while True:
+        task = f"task-{n}"
+        free = repo.ref_oid("refs/heads/" + branch_for(agent, task)) is None
+        if free and not (root / f"{agent.name}-{task}").exists():
+            return task
+        n += 1
+
+
+def main(
+    agent_name: str,
+    task: str | None = None,
+    start: str | None = None,
+    target: str | None = None,
+    repo_path: str | None = None,
+) -> int:
+    repo = open_repo(repo_path)
+    ctx = context.build(repo, target)
+    require_policy(ctx)
+    agent = ctx.policy.agents.get(agent_name)
+    if agent is None:
+        raise unknown_agent(ctx, agent_name)
+    if task is not None and (not _TASK.fullmatch(task) or task.endswith(".lock")):
+        raise UsageError(f"bad task name {task!r}: use letters, digits, '.', '_' or '-' (no '/').")
+    root = worktree_root(repo, ctx.policy.worktree_root)
+    task = task or _free_task(repo, agent, root)
+    short = branch_for(agent, task)
+    ref = "refs/heads/" + short
+    if not lifecycle.valid_branch(short) or not agent.matches_branch(short):
+        raise UsageError(f"'{short}' is not a valid branch name for agent '{agent.name}'; choose another TASK.")
+    if repo.ref_oid(ref) is not None:
+        raise GateError(
+            f"the branch {short} exists already. Choose another TASK, or discard it first "
+            f"('agentgate discard {short}')."
+        )
+    path = root / f"{agent.name}-{task}"
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise GateError(f"{path} exists already. Choose another TASK, or move that directory away.")
+    base = repo.resolve_commit(start) if start else ctx.target_oid
+    base_name = start or short_name(ctx.target_ref)
+
+    lifecycle.enable_worktree_config(repo)
+    write.update_ref(repo, ref, base, None, f"agentgate spawn {agent.name}: {short} at {base_name}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lifecycle.add_worktree(repo, path, ref)
+        lifecycle.set_worktree_config(path, "agentgate.agent", agent.name)
+    except BaseException:
+        # Leave nothing half made: no worktree pointing at a branch we then delete.
+        wt = lifecycle.worktree_of(repo, ref)
+        if wt is not None:
+            lifecycle.remove_worktree(repo, wt)
+        write.delete_ref(repo, ref, base)
+        raise
+
+    shared = ", ".join(ctx.policy.shared)
+    print(f"spawned {agent.name} on {short} at {base_name} ({base[:7]})")
+    print(f"  worktree: {path}")
+    print(f"  owns:     {', '.join(agent.owns) or '(nothing yet: every change is out of scope)'}")
+    if shared:
+        print(f"  shared:   {shared}  (any agent may change these; each change is reported)")
+    print(f"  agentgate.agent = {agent.name} is set in that worktree's config only")
+    print(f"start with: cd {shlex.quote(str(path))}")
+    return 0

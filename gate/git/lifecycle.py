@@ -1,0 +1,381 @@
+"""Worktree lifecycle: branches, worktrees, saved uncommitted work, merges and reverts.
+
+What touches files in a working tree goes through git's own command line
+(``git worktree add/remove/prune``, ``git add -A`` into a scratch index,
+``git read-tree -u``): git runs the user's filter drivers (LFS, autocrlf) and
+hooks, honours sparse checkouts and ``.gitignore`` exactly as their git does,
+writes the worktree admin files under its creation lock, refuses to remove a
+locked worktree or one holding submodules, and ``git config --worktree`` writes
+per-worktree config. libgit2 runs no external filter drivers and no hooks, so a
+worktree it checks out can differ from the one git would make.
+Objects and refs (commits, merges, reverts, compare-and-swap updates) go through
+pygit2: in memory, no index lock, and nothing changes until one ref moves.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence, Set
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from gate.errors import GateError
+from gate.git import write
+from gate.git.repo import GitRepo
+from gate.model import Oid, RefName
+
+# Variables that would point a child git at another repository than ``-C PATH``.
+_REPO_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_PREFIX",
+    "GIT_NAMESPACE",
+)
+_FALLBACK_WHO = ("agentgate", "agentgate@localhost")
+_IN_PROGRESS = {
+    "MERGE_HEAD": "merge",
+    "CHERRY_PICK_HEAD": "cherry-pick",
+    "REVERT_HEAD": "revert",
+    "rebase-merge": "rebase",
+    "rebase-apply": "rebase or am",
+}
+
+
+def git_cli(cwd: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    """Run git in ``cwd``; a failure becomes a GateError carrying git's own message."""
+    full = {k: v for k, v in os.environ.items() if k not in _REPO_VARS}
+    full.update(env or {})
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, env=full, capture_output=True, check=False)
+    except OSError as e:
+        raise GateError(f"cannot run git ({e}). Is git installed and on PATH?") from None
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip() or proc.stdout.decode(errors="replace").strip()
+        raise GateError(f"git {args[0]} failed in {cwd}: {msg}")
+    return proc.stdout.decode(errors="surrogateescape")
+
+
+# -- worktrees -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Worktree:
+    path: Path
+    branch: RefName | None  # None when detached
+    main: bool
+    locked: bool
+    missing: bool  # the directory is gone: only admin data is left (prunable)
+
+
+def _read_head(head_file: Path) -> RefName | None:
+    try:
+        text = head_file.read_text().strip()
+    except OSError:
+        return None
+    return RefName(text[5:].strip()) if text.startswith("ref:") else None
+
+
+def worktrees(repo: GitRepo) -> list[Worktree]:
+    """The main worktree (unless bare) and every linked one."""
+    common = repo.common_dir
+    main = pygit2.Repository(str(common))
+    out = []
+    if main.workdir:
+        out.append(Worktree(Path(main.workdir).resolve(), _read_head(common / "HEAD"), True, False, False))
+    for name in main.list_worktrees():
+        wt = main.lookup_worktree(name)
+        admin = common / "worktrees" / name
+        path = Path(wt.path)
+        out.append(Worktree(path, _read_head(admin / "HEAD"), False, (admin / "locked").exists(), not path.is_dir()))
+    return out
+
+
+def worktree_of(repo: GitRepo, ref: str) -> Worktree | None:
+    """The worktree that has ``ref`` checked out, if any."""
+    return next((w for w in worktrees(repo) if w.branch == ref), None)
+
+
+def main_root(repo: GitRepo) -> Path:
+    """The main worktree's top directory (the repository directory when bare)."""
+    wd = pygit2.Repository(str(repo.common_dir)).workdir
+    return Path(wd).resolve() if wd else repo.common_dir
+
+
+def enable_worktree_config(repo: GitRepo) -> None:
+    """Turn on ``extensions.worktreeConfig`` so ``git config --worktree`` works.
+
+    git (since 2.20) and libgit2 honour this extension in format version 0 as well,
+    so the format version is left alone: bumping it would make git refuse a
+    repository that carries some other, unknown ``extensions.*`` key. ``core.bare``
+    must then live in the main worktree's own config, or linked worktrees read it.
+    """
+    common = repo.common_dir
+    if git_cli(common, "config", "--bool", "--get", "extensions.worktreeConfig", check=False).strip() == "true":
+        return
+    bare = git_cli(common, "config", "--bool", "--get", "core.bare", check=False).strip()
+    git_cli(common, "config", "extensions.worktreeConfig", "true")
+    if bare == "true":
+        git_cli(common, "config", "--unset", "core.bare")
+        git_cli(common, "config", "--file", str(common / "config.worktree"), "core.bare", "true")
+
+
+def add_worktree(repo: GitRepo, path: Path, ref: str) -> None:
+    """Check out the existing branch ``ref`` in a new worktree at ``path``."""
+    prune_worktrees(repo)  # a stale entry for the same path would make git refuse
+    short = ref.removeprefix("refs/heads/")
+    git_cli(main_root(repo), "worktree", "add", "--quiet", str(path), short)
+
+
+def set_worktree_config(path: Path, key: str, value: str) -> None:
+    git_cli(path, "config", "--worktree", key, value)
+
+
+def remove_worktree(repo: GitRepo, wt: Worktree) -> None:
+    """Delete the worktree's files and admin data (it must not be locked or the main one)."""
+    if wt.main:
+        raise GateError(f"{wt.path} is the main worktree: check out another branch there first.")
+    if wt.locked:
+        raise GateError(f"the worktree {wt.path} is locked. Unlock it with 'git worktree unlock {wt.path}'.")
+    if wt.missing:
+        prune_worktrees(repo)
+        return
+    git_cli(main_root(repo), "worktree", "remove", "--force", str(wt.path))
+
+
+def prune_worktrees(repo: GitRepo) -> None:
+    git_cli(repo.common_dir, "worktree", "prune")
+
+
+# -- uncommitted work ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Uncommitted work as two commits: ``index`` (the staged tree, parent: the tip)
+    and ``work`` (every tracked and untracked-not-ignored file, parent: ``index``)."""
+
+    index: Oid
+    work: Oid
+    ignored: tuple[str, ...]  # ignored paths left out (as ``git status --ignored`` shows them)
+
+
+def work_trees(path: Path) -> tuple[Oid, Oid]:
+    """(index tree, working tree tree) of the worktree at ``path``, objects written."""
+    try:
+        index_tree = git_cli(path, "write-tree").strip()
+    except GateError:
+        raise GateError(
+            f"the worktree {path} has unresolved conflicts (a merge or rebase in progress?). "
+            "Finish or abort it there first; nothing was changed."
+        ) from None
+    scratch = Path(git_cli(path, "rev-parse", "--absolute-git-dir").strip()) / "agentgate-snapshot.index"
+    index_file = Path(git_cli(path, "rev-parse", "--git-path", "index").strip())
+    if not index_file.is_absolute():
+        index_file = path / index_file
+    env = {"GIT_INDEX_FILE": str(scratch)}
+    try:
+        # A copy of the real index keeps its stat data: git add -A then re-reads only
+        # what changed, and the worktree's own index is never touched.
+        if index_file.exists():
+            shutil.copyfile(index_file, scratch)
+        else:
+            git_cli(path, "read-tree", index_tree, env=env)
+        git_cli(path, "add", "-A", "--", ":/", env=env)
+        # A submodule or a nested clone is saved as a bare commit id, not its files,
+        # and 'git worktree remove' refuses it anyway: stop before anything is done.
+        stage = git_cli(path, "ls-files", "-z", "--stage", env=env).split("\0")
+        links = [e.split("\t", 1)[1] for e in stage if e.startswith("160000 ")]
+        if links:
+            raise GateError(
+                f"the worktree {path} holds a git repository at {', '.join(links[:3])} (a submodule or "
+                "a nested clone), which agentgate cannot save. Move it away, then run the command "
+                "again; nothing was changed."
+            )
+        tree = git_cli(path, "write-tree", env=env).strip()
+    finally:
+        scratch.unlink(missing_ok=True)
+    return Oid(index_tree), Oid(tree)
+
+
+def ignored_paths(path: Path) -> tuple[str, ...]:
+    out = git_cli(path, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+    return tuple(sorted(p for p in out.split("\0") if p))
+
+
+def snapshot(repo: GitRepo, path: Path, tip: str, label: str) -> Snapshot | None:
+    """Save the uncommitted work of the worktree at ``path`` (branch tip ``tip``);
+    None when there is none. Only objects are written: no ref moves."""
+    index_tree, tree = work_trees(path)
+    if index_tree == repo.tree_id(tip) and tree == index_tree:
+        return None
+    who = identity(repo)
+    index = write.write_commit(repo, index_tree, [tip], f"agentgate: index of {label}\n", who)
+    work = write.write_commit(repo, tree, [index], f"agentgate: working tree of {label}\n", who)
+    return Snapshot(index, work, ignored_paths(path))
+
+
+def apply_snapshot(path: Path, index: str, work: str) -> None:
+    """Give a fresh worktree back its saved state: files as in ``work``, the index as
+    in ``index``; what only ``work`` holds comes back untracked."""
+    git_cli(path, "read-tree", "--reset", "-u", work)
+    # '-m' with one tree keeps the stat data of entries that match, so the refresh
+    # below re-reads only the changed files, not the whole tree.
+    git_cli(path, "read-tree", "-m", index)
+    git_cli(path, "update-index", "-q", "--refresh", check=False)  # exit 1 lists modified files
+
+
+# -- keeping a checked-out target in step ----------------------------------------------
+
+
+def dirty_reason(path: Path) -> str | None:
+    """Why the worktree at ``path`` cannot follow its branch, or None when it is clean."""
+    git_dir = Path(git_cli(path, "rev-parse", "--absolute-git-dir").strip())
+    for name, what in _IN_PROGRESS.items():
+        if (git_dir / name).exists():
+            return f"a {what} is in progress there"
+    out = git_cli(path, "--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no")
+    paths = [e[3:] for e in out.split("\0") if len(e) > 3]
+    if paths:
+        shown = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
+        return f"{len(paths)} uncommitted change{'s' if len(paths) != 1 else ''} there ({shown})"
+    return None
+
+
+def check_advance(path: Path, old: str, new: str) -> None:
+    """Refuse (GateError) when moving the worktree from ``old`` to ``new`` would
+    overwrite anything; a dry run, nothing changes."""
+    try:
+        git_cli(path, "read-tree", "-m", "-u", "-n", old, new)
+    except GateError as e:
+        raise GateError(f"the worktree {path} cannot be updated: {e}. Nothing was changed.") from None
+
+
+def advance(path: Path, old: str, new: str) -> None:
+    """Move the files and index of a clean worktree from ``old`` to ``new`` (its branch
+    already points at ``new``), as the checkout after a fast-forward does."""
+    git_cli(path, "read-tree", "-m", "-u", old, new)
+
+
+def ready_worktree(repo: GitRepo, ref: str) -> Worktree | None:
+    """The worktree that has ``ref`` checked out, when it can follow the ref; GateError
+    when it is dirty; None when ``ref`` is checked out nowhere."""
+    wt = worktree_of(repo, ref)
+    if wt is None or wt.missing:
+        return None
+    why = dirty_reason(wt.path)
+    if why:
+        raise GateError(
+            f"{ref.removeprefix('refs/heads/')} is checked out in {wt.path} and {why}. "
+            "Commit or stash that work, then run the command again. Nothing was changed."
+        )
+    return wt
+
+
+def land(repo: GitRepo, ref: str, old: str, new: str, reason: str) -> Path | None:
+    """Move branch ``ref`` from ``old`` to ``new`` (compare-and-swap) and the clean
+    worktree that has it checked out with it; returns that worktree's path.
+
+    The worktree is checked (clean, nothing in the way) before the ref moves, so a
+    refusal changes nothing.
+    """
+    wt = ready_worktree(repo, ref)
+    if wt is not None:
+        check_advance(wt.path, old, new)
+    write.update_ref(repo, ref, new, old, reason)
+    if wt is None:
+        return None
+    try:
+        advance(wt.path, old, new)
+    except GateError as e:
+        raise GateError(
+            f"{ref} now points at {new[:12]}, but the worktree {wt.path} could not follow: {e}. "
+            f"Move what is in the way, then run 'git -C {wt.path} read-tree -m -u {old} {new}'."
+        ) from None
+    return wt.path
+
+
+# -- merges and reverts ----------------------------------------------------------------
+
+
+def identity(repo: GitRepo) -> tuple[str, str]:
+    """(name, e-mail) from git config, else agentgate's own."""
+    try:
+        sig = repo.raw.default_signature
+        return str(sig.name), str(sig.email)
+    except (KeyError, pygit2.GitError):
+        return _FALLBACK_WHO
+
+
+def _conflicts(index: pygit2.Index) -> list[str]:
+    paths = set()
+    for entries in index.conflicts or ():
+        for e in entries:
+            if e is not None:
+                paths.add(str(e.path))
+    return sorted(paths)
+
+
+def merge_tree(repo: GitRepo, target: str, head: str) -> tuple[Oid | None, list[str]]:
+    """(tree of target+head merged, []) or (None, conflicting paths), in memory."""
+    if repo.descends(head, target):
+        return repo.tree_id(head), []
+    index = repo.raw.merge_commits(target, head)
+    if index.conflicts is not None:
+        return None, _conflicts(index)
+    return Oid(str(index.write_tree(repo.raw))), []
+
+
+def revert_tree(repo: GitRepo, merge: str, onto: str) -> tuple[Oid | None, list[str]]:
+    """The tree of ``onto`` with merge commit ``merge`` undone as ``git revert -m 1``
+    does, or (None, conflicting paths)."""
+    r = repo.raw
+    index = r.revert_commit(r[merge].peel(pygit2.Commit), r[onto].peel(pygit2.Commit), 1)
+    if index.conflicts is not None:
+        return None, _conflicts(index)
+    return Oid(str(index.write_tree(r))), []
+
+
+def first_parent_history(repo: GitRepo, tip: str) -> Iterator[tuple[Oid, list[Oid], str]]:
+    """(commit, parents, message) along ``tip``'s first-parent line, newest first."""
+    walker = repo.raw.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL)
+    walker.simplify_first_parent()
+    for c in walker:
+        yield Oid(str(c.id)), [Oid(str(p)) for p in c.parent_ids], str(c.message)
+
+
+def valid_branch(short: str) -> bool:
+    return bool(short) and bool(pygit2.reference_is_valid_name("refs/heads/" + short))
+
+
+def diff_count(repo: GitRepo, old: str, new: str) -> tuple[int, int]:
+    """(files added, files otherwise changed) between two trees or commits."""
+    r = repo.raw
+    diff = r[old].peel(pygit2.Tree).diff_to_tree(r[new].peel(pygit2.Tree))
+    added = sum(1 for d in diff.deltas if d.status == pygit2.enums.DeltaStatus.ADDED)
+    return added, len(diff) - added
+
+
+def first_parent_line(repo: GitRepo, start: str, stop: Set[str]) -> list[Oid]:
+    """``start`` and its first parents, down to (not including) a commit in ``stop``."""
+    out: list[Oid] = []
+    r = repo.raw
+    oid = start
+    while oid not in stop:
+        out.append(Oid(oid))
+        parents = r[oid].peel(pygit2.Commit).parent_ids
+        if not parents:
+            break
+        oid = str(parents[0])
+    return out
+
+
+def commit(repo: GitRepo, tree: str, parents: Sequence[str], message: str) -> Oid:
+    return write.write_commit(repo, tree, list(parents), message, identity(repo))
