@@ -6,14 +6,16 @@ change sets (cached by commit ids) -> checks -> findings.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from gate import approvals, policy as policy_mod
-from gate.errors import GateError, PolicyError
+from gate import approvals
+from gate import policy as policy_mod
+from gate.errors import GateError, PolicyError, UsageError
 from gate.git import GitRepo
 from gate.git.changes import changeset
 from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName
@@ -66,6 +68,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     _bases: dict[str, Oid | None] = field(default_factory=dict)
     _changes: dict[str, ChangeSet] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict)  # head -> branch, for messages
 
     # -- findings ----------------------------------------------------------------------
 
@@ -106,6 +109,7 @@ class Context:
     def branch(self, ref: RefName, head: Oid) -> BranchInfo:
         """Attribute a branch to an agent: its name first, else an ``Agent:`` trailer."""
         short = short_name(ref)
+        self._names.setdefault(head, short)
         agent = self.policy.agent_for_branch(short)
         if agent is not None:
             return BranchInfo(ref, head, agent.name)
@@ -114,6 +118,10 @@ class Context:
             if trailer in self.policy.agents:
                 return BranchInfo(ref, head, trailer)
             return BranchInfo(ref, head, None, unknown_agent=trailer)
+        for template in self.agent_templates:
+            m = template.fullmatch(short)
+            if m:
+                return BranchInfo(ref, head, None, unknown_agent=m.group(1))
         for prefix in self.agent_prefixes:
             if short.startswith(prefix):
                 return BranchInfo(ref, head, None, unknown_agent=short)
@@ -122,6 +130,24 @@ class Context:
     def trailer_agent(self, head: str) -> str | None:
         found = _TRAILER.findall(self.repo.message(head))
         return found[-1] if found else None
+
+    @cached_property
+    def agent_templates(self) -> tuple[re.Pattern[str], ...]:
+        """Branch patterns with the agent's name as a slot: 'agent/alice/*' gives
+        agent/([^/]+)/.*, so 'agent/zed/x' names the unknown agent 'zed'."""
+        out: dict[str, re.Pattern[str]] = {}
+        for agent in self.policy.agents.values():
+            for pat in agent.branches:
+                parts = pat.split("/")
+                if agent.name not in parts:
+                    continue
+                i = parts.index(agent.name)
+                rx = "/".join(
+                    "([^/]+)" if j == i else fnmatch.translate(part).removeprefix("(?s:").removesuffix(r")\Z")
+                    for j, part in enumerate(parts)
+                )
+                out.setdefault(rx, re.compile(rx, re.DOTALL))
+        return tuple(out.values())
 
     @cached_property
     def agent_prefixes(self) -> tuple[str, ...]:
@@ -153,9 +179,11 @@ class Context:
                         "missing. Fetch the history: 'git fetch --unshallow' (in GitHub Actions: "
                         "actions/checkout with fetch-depth: 0)."
                     )
+                name = self._names.get(head, head[:12])
                 raise GateError(
-                    f"{head[:12]} has no common history with {short_name(self.target_ref)}. "
-                    "Rebase the branch onto the target, or check it against another --target."
+                    f"{name} has no common history with {short_name(self.target_ref)} (no merge-base: "
+                    "an orphan branch, or another repository's history). Rebase it onto "
+                    f"{short_name(self.target_ref)}, or check it against another --target."
                 )
             cs = changeset(self.repo, base, head, use_cache=self.use_cache)
             self._changes[head] = cs
@@ -194,24 +222,45 @@ def resolve_target(repo: GitRepo, target: str | None) -> tuple[RefName, Oid, Pol
 
     The target comes from ``--target``, else ``agentgate.target`` in git config,
     else ``main`` (``master`` when there is no main); when the policy found there
-    names another target, that one is used.
+    names another target, that one is used. A ``--target`` that names no branch
+    is a usage error (exit 2); a missing configured target cannot run (exit 4).
     """
     if repo.is_empty:
-        raise GateError("the repository has no commits yet. Commit something to the target branch first.")
+        raise GateError("the repository has no commits yet. Commit something to the target branch "
+                        "(main), add .agentgate.toml there ('agentgate init'), then run agentgate again.")
     explicit = target or repo.config_get("agentgate.target")
-    name = explicit or "main"
     try:
-        ref, oid = repo.resolve_branch(name)
+        if explicit:
+            ref, oid = repo.resolve_branch(explicit)
+        else:
+            try:
+                ref, oid = repo.resolve_branch("main")
+            except GateError:
+                ref, oid = repo.resolve_branch("master")
     except GateError:
+        if target:
+            raise UsageError(
+                f"--target {target}: there is no branch of that name here. Pass an existing branch "
+                "('git branch -a' lists them), or fetch it ('git fetch origin')."
+            ) from None
         if explicit:
             raise GateError(
-                f"the target branch '{name}' does not exist here. Pass --target with an existing "
-                "branch, or fetch it ('git fetch origin')."
+                f"the target branch '{explicit}' (git config agentgate.target) does not exist here. "
+                "Fix the setting, or fetch the branch ('git fetch origin')."
             ) from None
-        ref, oid = repo.resolve_branch("master")
+        raise GateError(
+            "there is no target branch: neither 'main' nor 'master' exists here. Pass --target BRANCH, "
+            "or fetch the target ('git fetch origin')."
+        ) from None
     pol = load_policy_at(repo, oid)
     if not explicit and pol.present and pol.target != short_name(ref):
-        ref, oid = repo.resolve_branch(pol.target)
+        try:
+            ref, oid = repo.resolve_branch(pol.target)
+        except GateError:
+            raise GateError(
+                f"{POLICY_FILE} on {short_name(ref)} names target = \"{pol.target}\", and there is no "
+                "such branch here. Fetch it ('git fetch origin'), pass --target, or fix [gate] target."
+            ) from None
         pol = load_policy_at(repo, oid)
     return ref, oid, pol
 

@@ -84,7 +84,11 @@ def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange) -> Finding | None
         return ctx.finding("gate.symlink", f"symlink {fc.new_path} -> {target} points outside the repository",
                            path=fc.new_path, change=fc, action="block",
                            hint="a link out of the repository can expose or overwrite files elsewhere: remove it")
+    # A link to a folder opens every file in it: a path inside the folder stands
+    # for them (a pattern like src/ui/** matches its files, not src/ui itself).
     owner = ctx.policy.owner_of(resolved)
+    if owner is None or owner[0] == branch.agent:
+        owner = ctx.policy.owner_of(resolved + "/-") or owner
     if branch.agent and owner and owner[0] != branch.agent:
         return ctx.finding("gate.symlink",
                            f"symlink {fc.new_path} -> {target} points into {owner[0]}'s scope ({owner[1]})",

@@ -11,8 +11,8 @@ def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
     if branch.unknown_agent is not None:
         out.append(ctx.finding(
             "scope.unknown-agent",
-            f"{branch.short} looks like an agent branch ('{branch.unknown_agent}'), "
-            "but no agent in the policy matches it",
+            f"{branch.short} looks like a branch of agent '{branch.unknown_agent}', "
+            "but the policy has no such agent",
             hint="add the agent to .agentgate.toml on the target ([agents.NAME] with branches "
                  "and owns), or rename the branch to match an agent's pattern",
             other={"agent": branch.unknown_agent},

@@ -18,14 +18,17 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b")),
     ("Slack token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}\b")),
     ("Slack webhook", re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}")),
+    # A quoted value of 8+ characters assigned to a name with a secret-ish word as
+    # one of its parts: password, DB_PASSWORD, client_secret, SECRET_KEY, api-key;
+    # not secretary or passwords_page (a part must be the whole word).
     ("password assignment", re.compile(
-        r"(?i)\b(?:password|passwd|pwd|secret|api_?key|auth_?token|access_?token)\b[\"']?\s*[:=]\s*"
-        r"[\"']([^\"'\s]{8,})[\"']")),
+        r"(?i)\b(?:[a-z0-9]+[_.-])*(?:password|passwd|pwd|secret|api[_-]?key|auth[_-]?token|access[_-]?token)"
+        r"(?:[_.-][a-z0-9]+)*\b[\"']?\s*[:=]\s*[\"']([^\"'\s]{8,})[\"']")),
 )
 
 # Values that are plainly not secrets: placeholders, templates, references.
 _PLACEHOLDER = re.compile(
-    r"(?i)^(?:x+|\*+|changeme|change_me|example\w*|dummy\w*|placeholder|your[_-]?\w*|"
+    r"(?i)^(?:x+|\*+|\.+|changeme|change[_-]me|example[\w-]*|dummy[\w-]*|placeholder|your[\w-]*|"
     r"<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)s|redacted|none|null|password|secret)$"
 )
 

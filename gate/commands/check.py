@@ -26,8 +26,13 @@ def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[Branc
         names = [head]
     out = []
     for name in names:
-        ref, oid = ctx.repo.resolve_branch(name)
-        if oid == ctx.target_oid or ref == ctx.target_ref:
+        try:
+            ref, oid = ctx.repo.resolve_branch(name)
+        except GateError as e:
+            raise UsageError(str(e)) from None  # a name on the command line: exit 2
+        if short_name(ref) == short_name(ctx.target_ref):
+            # main, or origin/main when the target is main. A branch that merely sits
+            # at the target's commit (an agent's fresh branch) is checked: it changes nothing.
             raise UsageError(f"{short_name(ref)} is the target branch; check an agent branch against it.")
         out.append(ctx.branch(ref, oid))
     return out

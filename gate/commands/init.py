@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from gate.errors import GateError
-from gate.git import open_repo
+from gate.git import GitRepo, open_repo
 from gate.git.changes import write_atomic
 from gate.policy import POLICY_FILE, load
 
@@ -15,19 +16,30 @@ _SKIP = {".git", "node_modules", ".venv", "venv", "__pycache__", "dist", "build"
 
 
 def detect_tests(root: Path) -> str | None:
-    if (root / "pyproject.toml").is_file() or (root / "pytest.ini").is_file() or (root / "tests").is_dir():
+    """The project's test command, from the files that name one, most specific first.
+
+    A tests/ folder alone means pytest only when it holds Python files: JavaScript
+    projects have tests/ folders too."""
+    if any((root / f).is_file() for f in ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "conftest.py")):
         return "python -m pytest -q"
     pkg = root / "package.json"
     if pkg.is_file():
         try:
-            if "test" in json.loads(pkg.read_text()).get("scripts", {}):
-                return "npm test"
-        except (ValueError, OSError, AttributeError):
-            pass
-    for marker, cmd in (("go.mod", "go test ./..."), ("Cargo.toml", "cargo test"),
-                        ("pom.xml", "mvn -q test"), ("Makefile", "make test")):
+            script = json.loads(pkg.read_text()).get("scripts", {}).get("test", "")
+        except (ValueError, OSError, AttributeError, UnicodeDecodeError):
+            script = ""
+        # npm init writes a test script that only fails: not a test command.
+        if isinstance(script, str) and script and "no test specified" not in script:
+            return "npm test"
+    for marker, cmd in (("go.mod", "go test ./..."), ("Cargo.toml", "cargo test"), ("pom.xml", "mvn -q test")):
         if (root / marker).is_file():
             return cmd
+    makefile = root / "Makefile"
+    if makefile.is_file() and re.search(r"^test\s*:", makefile.read_text(errors="replace"), re.MULTILINE):
+        return "make test"
+    tests = root / "tests"
+    if tests.is_dir() and any(tests.rglob("*.py")):
+        return "python -m pytest -q"
     return None
 
 
@@ -57,9 +69,13 @@ def _list(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
 
-def render(root: Path) -> str:
+def render(root: Path, target: str = "main") -> str:
+    """The starter policy for the tree at ``root`` (valid: ``main`` loads it back)."""
     tests = detect_tests(root)
-    migrations = ["**/migrations/**", "*.sql"] + [m for m in detect_migrations(root) if "migrations" not in m]
+    found = detect_migrations(root)
+    # **/migrations/** covers folders named migrations; others found are listed.
+    migrations = ["**/migrations/**", "*.sql"] + [m for m in found if not m.endswith("migrations/")]
+    seen = f"   # found here: {', '.join(found)}" if found else ""
     ci = detect_ci(root) or [".github/workflows/", ".gitlab-ci.yml", ".ci/"]
     test_block = (
         f'[tests]\ncommand = {json.dumps(tests)}   # run on the merge result: agentgate check --tests\n'
@@ -68,13 +84,13 @@ def render(root: Path) -> str:
         '# [tests]\n# command = "make test"   # no test command was detected; set one\n'
     )
     return f"""\
-# agentgate policy. It is read from the target branch (main), never from an agent's
+# agentgate policy. It is read from the target branch ({target}), never from an agent's
 # branch: commit changes to it on the target, as an approver.
 version = 1
 
 [gate]
-target = "main"                    # the branch agents merge into
-protected = ["main", "release/*"]  # force-push and deletion refused here
+target = {json.dumps(target)}                    # the branch agents merge into
+protected = [{json.dumps(target)}, "release/*"]  # force-push and deletion refused here
 approvers = []                     # git e-mails or server logins allowed to approve gated changes
 on_error = "block"                 # hooks when agentgate cannot run: block | allow
 unattributed = "gates"             # commits that belong to no agent: allow | gates | block
@@ -90,7 +106,7 @@ owns = ["src/example/"]
 paths = []                         # any agent may change these; each change is reported
 
 [paths]
-migrations = {_list(migrations)}
+migrations = {_list(migrations)}{seen}
 ci = {_list(ci)}
 lockfiles = ["*.lock", "package-lock.json", "uv.lock", "poetry.lock", "Cargo.lock"]
 
@@ -104,6 +120,15 @@ max_behind = 100
 {test_block}"""
 
 
+def _target(repo: GitRepo) -> str:
+    """main, else master, else the current branch: the branch agents will merge into."""
+    for name in ("main", "master"):
+        if repo.ref_oid(f"refs/heads/{name}") is not None:
+            return name
+    head = repo.head_ref()
+    return head[len("refs/heads/"):] if head and head.startswith("refs/heads/") else "main"
+
+
 def main(force: bool = False, repo_path: str | None = None) -> int:
     repo = open_repo(repo_path)
     root = repo.workdir
@@ -112,7 +137,7 @@ def main(force: bool = False, repo_path: str | None = None) -> int:
     path = root / POLICY_FILE
     if path.exists() and not force:
         raise GateError(f"{POLICY_FILE} exists already. Edit it, or pass --force to replace it.")
-    text = render(root)
+    text = render(root, _target(repo))
     load(text)  # what we write must be valid
     write_atomic(path, text)
     print(f"wrote {POLICY_FILE}: name your agents and their paths, then commit it to the target branch.")

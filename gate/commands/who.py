@@ -6,12 +6,21 @@ import os
 from collections.abc import Sequence
 
 from gate import context
+from gate.errors import GateError
 from gate.git import open_repo
+from gate.report.text import printable
 
 
 def main(paths: Sequence[str], target: str | None = None, repo_path: str | None = None) -> int:
+    """Print ``PATH: owner (pattern …)`` per path; paths are relative to the current
+    directory, as in git, and shown relative to the repository's root."""
     repo = open_repo(repo_path)
-    _, _, pol = context.resolve_target(repo, target)
+    ref, _, pol = context.resolve_target(repo, target)
+    if not pol.present:
+        raise GateError(
+            f"no .agentgate.toml on {context.short_name(ref)}, so nothing is owned yet. Start one with "
+            "'agentgate init', review it, and commit it to the target branch."
+        )
     root = repo.workdir
     for raw in paths:
         path = _relative(raw, root)
@@ -26,16 +35,23 @@ def main(paths: Sequence[str], target: str | None = None, repo_path: str | None 
             line = f"{path}: shared (pattern {shared})"
         else:
             line = f"{path}: no owner"
-        print(line)
+        print(printable(line))  # a non-UTF-8 or control character is shown escaped
     return 0
 
 
 def _relative(raw: str, root: os.PathLike[str] | None) -> str:
-    """A path relative to the repository root: as given when already relative to it."""
+    """``raw`` (relative to the current directory) relative to the repository root.
+
+    Outside a checkout (a bare repository) or outside the repository, the path is
+    taken as written, relative to the root. Folders are resolved on both sides, so
+    a checkout reached through a symlink gives the same answer; the last name is
+    not (a symlink in the tree is a path of its own)."""
     if root is None:
         return raw.lstrip("/")
-    absolute = os.path.abspath(raw)
-    rel = os.path.relpath(absolute, root)
-    if rel.startswith(".."):
-        return raw
+    parent, name = os.path.split(os.path.abspath(raw))
+    rel = os.path.relpath(os.path.join(os.path.realpath(parent), name), os.path.realpath(root))
+    if rel == ".." or rel.startswith(".." + os.sep):
+        return raw.lstrip("/")
+    if raw.endswith("/") and rel != ".":
+        rel += "/"  # keep "a directory" as the user wrote it
     return rel.replace(os.sep, "/")

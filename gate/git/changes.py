@@ -20,6 +20,8 @@ from gate.git.repo import GitRepo
 from gate.model import (
     ADDED,
     DELETED,
+    MODE_GITLINK,
+    MODE_LINK,
     MODIFIED,
     RENAMED,
     TYPECHANGE,
@@ -29,7 +31,7 @@ from gate.model import (
     Oid,
 )
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 _STATUS = {
     DeltaStatus.ADDED: ADDED,
@@ -52,13 +54,16 @@ def _oid(f: pygit2.DiffFile) -> Oid | None:
 
 
 def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
-    """Diff ``base``'s tree against ``head``'s with git's defaults for ``-M``."""
+    """Diff ``base``'s tree against ``head``'s as ``git diff -M`` does (checked
+    against git by tests/test_changes_differential.py)."""
     r = repo.raw
     old_tree = r[base].peel(pygit2.Commit).tree
     new_tree = r[head].peel(pygit2.Commit).tree
     diff = old_tree.diff_to_tree(
         new_tree,
-        flags=DiffOption.INCLUDE_TYPECHANGE,
+        # git turns the indent heuristic on by default (diff.indentHeuristic);
+        # libgit2 does not, and the heuristic decides where an ambiguous hunk sits.
+        flags=DiffOption.INCLUDE_TYPECHANGE | DiffOption.INDENT_HEURISTIC,
         context_lines=0,
         interhunk_lines=0,
     )
@@ -77,6 +82,8 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
         hunks = () if binary else tuple(
             Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks
         )
+        if status == TYPECHANGE:
+            hunks, binary = _typechange_hunks(r, d)
         files.append(
             FileChange(
                 status=status,
@@ -90,10 +97,72 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
                 old_size=_size(r, old_oid, d.old_file),
                 new_size=_size(r, new_oid, d.new_file),
                 hunks=hunks,
-                similarity=int(d.similarity) if status == RENAMED else 0,
+                similarity=_similarity(d, old_oid, new_oid) if status == RENAMED else 0,
             )
         )
-    return ChangeSet(base=Oid(str(base)), head=Oid(str(head)), files=tuple(files))
+    return ChangeSet(base=Oid(str(base)), head=Oid(str(head)), files=_pair_link_renames(files))
+
+
+def _similarity(d: pygit2.DiffDelta, old: Oid | None, new: Oid | None) -> int:
+    """The rename's similarity index, where 100 means identical content and only
+    that, so a consumer may take a 100% rename for a pure move.
+
+    Scores below 100 are libgit2's and differ a little from git's; both can reach
+    100 for changed content (libgit2 skips blank lines, git counts line chunks
+    regardless of order)."""
+    if old == new:
+        return 100
+    return min(int(d.similarity), 99)
+
+
+def _typechange_hunks(r: pygit2.Repository, d: pygit2.DiffDelta) -> tuple[tuple[Hunk, ...], bool]:
+    """Hunks of a type change, as git shows it: the old blob deleted, the new one added.
+
+    libgit2 gives a type change no hunks at all, which would hide its lines from the
+    overlap and secret checks. As in git, the change is binary when either side is,
+    and a text side keeps its hunk; a submodule side has no lines.
+    """
+    hunks: list[Hunk] = []
+    binary = False
+    for f, old in ((d.old_file, True), (d.new_file, False)):
+        if f.mode == MODE_GITLINK:
+            continue
+        blob = r[f.id]
+        assert isinstance(blob, pygit2.Blob)
+        patch = pygit2.Patch.create_from(blob if old else None, None if old else blob, context_lines=0)
+        if patch.delta.is_binary:
+            binary = True
+        hunks.extend(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
+    return tuple(hunks), binary
+
+
+def _pair_link_renames(files: list[FileChange]) -> tuple[FileChange, ...]:
+    """Pair a deleted and an added symlink with the same target into a rename.
+
+    libgit2's rename detection skips symlinks; git pairs identical ones (exact
+    renames only: git never scores the similarity of two symlinks). As git does,
+    a candidate with the same file name is preferred, then the first by path.
+    """
+    deleted = [fc for fc in files if fc.status == DELETED and fc.old_mode == MODE_LINK]
+    if not deleted:
+        return tuple(files)
+    gone: set[int] = set()
+    out: list[FileChange] = []
+    for fc in files:
+        if fc.status == ADDED and fc.new_mode == MODE_LINK:
+            cands = [d for d in deleted if id(d) not in gone and d.old_oid == fc.new_oid]
+            if cands:
+                name = fc.path.rsplit("/", 1)[-1]
+                src = next((d for d in cands if d.path.rsplit("/", 1)[-1] == name), cands[0])
+                gone.add(id(src))
+                fc = FileChange(
+                    status=RENAMED, old_path=src.old_path, new_path=fc.new_path,
+                    old_oid=src.old_oid, new_oid=fc.new_oid, old_mode=src.old_mode,
+                    new_mode=fc.new_mode, binary=False, old_size=src.old_size,
+                    new_size=fc.new_size, hunks=(), similarity=100,
+                )
+        out.append(fc)
+    return tuple(fc for fc in out if id(fc) not in gone)
 
 
 def _size(r: pygit2.Repository, oid: Oid | None, f: pygit2.DiffFile) -> int:
@@ -104,9 +173,10 @@ def _size(r: pygit2.Repository, oid: Oid | None, f: pygit2.DiffFile) -> int:
     if f.mode == 0o160000:
         return 0
     try:
-        return len(r[oid].data)
+        blob = r[oid]
     except (KeyError, ValueError, pygit2.GitError):
         return 0
+    return len(blob.data) if isinstance(blob, pygit2.Blob) else 0
 
 
 # -- cache ------------------------------------------------------------------------

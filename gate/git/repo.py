@@ -65,7 +65,16 @@ class GitRepo:
 
     @property
     def is_empty(self) -> bool:
-        return bool(self._r.is_empty)
+        """No commit at all: HEAD is unborn and no ref exists. (libgit2's is_empty
+        also wants HEAD on the default branch name, which ``git init -b trunk``
+        or another init.defaultBranch breaks.)"""
+        if self._r.is_empty:
+            return True
+        try:
+            unborn = bool(self._r.head_is_unborn)
+        except pygit2.GitError:
+            return False
+        return unborn and not any(name.startswith("refs/") for name in self._r.references)
 
     def cache_dir(self, *parts: str) -> Path:
         return self.common_dir.joinpath("agentgate", *parts)
@@ -169,14 +178,19 @@ class GitRepo:
             return True
         return bool(self._r.descendant_of(commit, ancestor))
 
+    def _commit(self, oid: str) -> pygit2.Commit:
+        commit = self._r[oid].peel(pygit2.Commit)
+        assert isinstance(commit, pygit2.Commit)
+        return commit
+
     def message(self, oid: str) -> str:
-        return str(self._r[oid].message)
+        return str(self._commit(oid).message)
 
     def author_email(self, oid: str) -> str:
-        return str(self._r[oid].author.email)
+        return str(self._commit(oid).author.email)
 
     def parents(self, oid: str) -> list[Oid]:
-        return [Oid(str(p)) for p in self._r[oid].parent_ids]
+        return [Oid(str(p)) for p in self._commit(oid).parent_ids]
 
     def tree_id(self, oid: str) -> Oid:
         return Oid(str(self._r[oid].peel(pygit2.Commit).tree_id))
@@ -194,7 +208,10 @@ class GitRepo:
     # -- blobs -----------------------------------------------------------------------
 
     def read_blob(self, oid: str) -> bytes:
-        return bytes(self._r[oid].data)
+        blob = self._r[oid]
+        if not isinstance(blob, pygit2.Blob):
+            raise GateError(f"{oid} is not a file's content (blob) in this repository.")
+        return bytes(blob.data)
 
     def entry_at(self, commit: str, path: str) -> tuple[Oid, int] | None:
         """(blob id, mode) of ``path`` in ``commit``'s tree, or None."""
