@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from gate import verdict
-from gate.checks import content, scope
+from gate.checks import content, overlap, scope, symbols, target
 from gate.context import BranchInfo, Context
 from gate.model import BranchResult, ChangeSet, Finding
 
 Check = Callable[[Context, BranchInfo, ChangeSet], list[Finding]]
 
 # Checks that need an agent (DESIGN §5: unattributed work gets gates, no scope).
-AGENT_CHECKS: list[Check] = [scope.check]
+AGENT_CHECKS: list[Check] = [scope.check, overlap.check, symbols.check]
 # Checks for every branch.
-GATE_CHECKS: list[Check] = [content.check]
+GATE_CHECKS: list[Check] = [content.check, target.check]
 
 
 def register(check: Check, agent_only: bool) -> None:

@@ -1,0 +1,463 @@
+"""In-memory merges: would merging two commits conflict, and on which paths?
+
+A pair of commits is analysed against their merge-base ``P`` from the two change
+sets ``P..ours`` and ``P..theirs`` (cached by commit ids, see ``changes``): only
+the files both sides change are merged, each by a three-way merge of its blobs
+(``merge_file_from_index``), so the cost follows the size of the changes, never
+the size of the tree. When the caller holds one side's change set against ``P``
+(a branch against its merge-base with the target), the other side is read only on
+those paths, by tree lookups: a fresh branch against one forked long ago, or a
+branch against the target, costs no second diff. Only when the two commits have
+several merge-bases (criss-cross history, where git merges the bases into a
+virtual one) does it fall back to libgit2's full ``merge_commits``, which walks
+whole trees. Checked against ``git merge-tree`` by tests/test_merge_differential.py.
+
+The result -- every path both sides change, with its relation (``conflict``,
+``hunk``: changed base lines overlap or touch, ``file``) and conflict kind -- is a
+pure function of the two ids, so it is cached under ``agentgate/pairs``.
+Nothing here writes an object or a ref: it is safe inside ``pre-receive``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import pygit2
+from pygit2.enums import DiffOption, FileMode, SortMode
+
+from gate.git.changes import changeset, read_json, write_atomic
+from gate.git.repo import GitRepo
+from gate.model import (
+    ADDED,
+    DELETED,
+    MODE_GITLINK,
+    MODE_LINK,
+    MODE_TREE,
+    MODIFIED,
+    RENAMED,
+    TYPECHANGE,
+    ChangeSet,
+    FileChange,
+    Hunk,
+    Oid,
+)
+
+CACHE_VERSION = 1
+CONFLICT, HUNK, FILE = "conflict", "hunk", "file"
+RANK = {CONFLICT: 3, HUNK: 2, FILE: 1}
+# git's buffer_is_binary: a NUL in the first 8000 bytes makes ll_merge refuse a text merge.
+_BINARY_PROBE = 8000
+
+Lines = tuple[int, int]
+Side = tuple[Oid, int]  # (blob id, mode)
+
+
+@dataclass(frozen=True)
+class PairEntry:
+    """One path (rename-aware: old and new sides) that both commits change."""
+
+    ours: tuple[str, ...]
+    theirs: tuple[str, ...]
+    relation: str  # conflict | hunk | file
+    kind: str = ""  # content, binary, mode, modify/delete, rename/delete, rename/rename,
+    # rename/add, add/add, file/directory (conflicts only)
+    ours_lines: Lines | None = None  # new-side lines of the colliding hunk, when known
+    theirs_lines: Lines | None = None
+
+    def flipped(self) -> PairEntry:
+        return PairEntry(self.theirs, self.ours, self.relation, self.kind,
+                         self.theirs_lines, self.ours_lines)
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """What merging ``theirs`` into ``ours`` gives, path by path."""
+
+    ours: Oid
+    theirs: Oid
+    base: Oid | None
+    method: str  # files (per-file merges) | full (merge_commits) | ancestor | unrelated
+    entries: tuple[PairEntry, ...] = ()
+
+    @property
+    def conflicts(self) -> tuple[PairEntry, ...]:
+        return tuple(e for e in self.entries if e.relation == CONFLICT)
+
+    def flipped(self) -> PairResult:
+        return PairResult(self.theirs, self.ours, self.base, self.method,
+                          tuple(e.flipped() for e in self.entries))
+
+
+_MEMO: dict[tuple[str, str, str], PairResult] = {}
+
+
+def analyze(repo: GitRepo, ours: str, theirs: str, use_cache: bool = True,
+            known: Iterable[ChangeSet] = ()) -> PairResult:
+    """Merge ``theirs`` into ``ours`` in memory and say which paths collide.
+
+    ``known``: change sets the caller holds already (a branch against its merge-base
+    with the target); one whose base is the pair's merge-base spares a diff.
+    Symmetric underneath: the pair is computed and cached once, in id order.
+    """
+    lo, hi = sorted((str(ours), str(theirs)))
+    key = (str(repo.raw.path), lo, hi)
+    res = _MEMO.get(key) if use_cache else None
+    if res is None:
+        path = repo.cache_dir("pairs", lo[:2], f"{lo}-{hi}.json")
+        res = _load(path, lo, hi) if use_cache else None
+        if res is None:
+            res = _compute(repo, Oid(lo), Oid(hi), use_cache, {cs.head: cs for cs in known})
+            if use_cache:
+                try:
+                    write_atomic(path, json.dumps(_to_json(res), separators=(",", ":")))
+                except OSError:
+                    pass  # read-only repository: still an answer, just not a cached one
+        if use_cache:
+            _MEMO[key] = res
+    return res if res.ours == str(ours) else res.flipped()
+
+
+def merge_base(repo: GitRepo, a: str, b: str) -> tuple[Oid | None, bool]:
+    """(merge-base, unique?): a second best common ancestor means criss-cross history.
+
+    Every common ancestor of ``a`` and ``b`` descends from none but the one merge-base
+    when it is unique, so the commits both reach past it (walking each side down to
+    the base, a cost that follows the commits since the fork) show another one.
+    """
+    base = repo.merge_base(a, b)
+    if base is None:
+        return None, True
+    if base in (a, b):
+        return base, True
+    r = repo.raw
+    seen = set(_walk(r, a, base))
+    for oid in _walk(r, b, base):
+        if oid in seen:
+            return base, False
+    return base, True
+
+
+def _walk(r: pygit2.Repository, tip: str, hide: str) -> list[str]:
+    walker = r.walk(tip, SortMode.NONE)
+    walker.hide(hide)
+    return [str(c.id) for c in walker]
+
+
+def _compute(repo: GitRepo, a: Oid, b: Oid, use_cache: bool, known: dict[str, ChangeSet]) -> PairResult:
+    if a == b:
+        return PairResult(a, b, a, "ancestor")
+    base, unique = merge_base(repo, a, b)
+    if base is None:
+        return PairResult(a, b, None, "unrelated")
+    if base in (a, b):
+        return PairResult(a, b, base, "ancestor")  # a fast-forward never conflicts
+    if not unique:
+        return PairResult(a, b, base, "full", _full_merge(repo, a, b))
+    ca, cb = (known[x] if x in known and known[x].base == base else None for x in (a, b))
+    # With one side's change set in hand, the other side matters only on its paths:
+    # look those up instead of diffing two whole trees (a branch forked long ago
+    # against a fresh one, or any branch against the target).
+    if ca is None and cb is not None:
+        ca = _partial(repo, base, a, cb)
+    elif cb is None and ca is not None:
+        cb = _partial(repo, base, b, ca)
+    ca = ca or changeset(repo, base, a, use_cache=use_cache)
+    cb = cb or changeset(repo, base, b, use_cache=use_cache)
+    return PairResult(a, b, base, "files", merge_changes(repo, ca, cb))
+
+
+def _partial(repo: GitRepo, base: str, tip: str, other: ChangeSet) -> ChangeSet | None:
+    """What ``tip`` changes since ``base`` on the paths ``other`` changes, by tree
+    lookups; None when a path is gone or a directory (rename or file/directory: only
+    a full diff with rename detection answers those as git does)."""
+    r = repo.raw
+    old_tree = cast(pygit2.Commit, r[base]).tree
+    new_tree = cast(pygit2.Commit, r[tip]).tree
+    files = []
+    for p in sorted({p for fc in other.files for p in fc.paths}):
+        old, new = _lookup(old_tree, p), _lookup(new_tree, p)
+        if old == new:
+            if old is None and _blocked(new_tree, p):
+                return None  # a file of tip sits where p needs a directory
+            continue
+        if new is None or new[1] == MODE_TREE or (old is not None and old[1] == MODE_TREE):
+            return None
+        status = ADDED if old is None else MODIFIED if (old[1] ^ new[1]) & 0o170000 == 0 else TYPECHANGE
+        hunks, binary = _hunks(r, old, new)
+        files.append(FileChange(
+            status=status, old_path=None if old is None else p, new_path=p,
+            old_oid=None if old is None else old[0], new_oid=new[0], old_mode=0 if old is None else old[1],
+            new_mode=new[1], binary=binary, old_size=0, new_size=0, hunks=hunks))
+    return ChangeSet(Oid(base), Oid(tip), tuple(files))
+
+
+def _lookup(tree: pygit2.Tree, path: str) -> Side | None:
+    try:
+        entry = tree[path]
+    except KeyError:
+        return None
+    return Oid(str(entry.id)), int(entry.filemode)
+
+
+def _blocked(tree: pygit2.Tree, path: str) -> bool:
+    parts = path.split("/")
+    for i in range(1, len(parts)):
+        hit = _lookup(tree, "/".join(parts[:i]))
+        if hit is not None and hit[1] != MODE_TREE:
+            return True
+    return False
+
+
+def _hunks(r: pygit2.Repository, old: Side | None, new: Side) -> tuple[tuple[Hunk, ...], bool]:
+    """-U0 hunks of one blob pair, with the options of ``changes.compute``."""
+    if MODE_GITLINK in (new[1], old[1] if old else 0):
+        return (), False
+    blobs = [None if x is None else cast(pygit2.Blob, r[x[0]]) for x in (old, new)]
+    patch = pygit2.Patch.create_from(blobs[0], blobs[1], flag=DiffOption.INDENT_HEURISTIC, context_lines=0)
+    if patch.delta.is_binary:
+        return (), True
+    return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks), False
+
+
+# -- per-file merges ------------------------------------------------------------------
+
+
+def merge_changes(repo: GitRepo, ca: ChangeSet, cb: ChangeSet) -> tuple[PairEntry, ...]:
+    """Every path both change sets (against the same base) touch, with its relation.
+
+    Changes are paired by base path (modify, delete, rename follow the file) and by
+    new path (two files arriving at one place: add/add, rename/add, rename/rename).
+    """
+    old_a = {fc.old_path: fc for fc in ca.files if fc.old_path is not None}
+    old_b = {fc.old_path: fc for fc in cb.files if fc.old_path is not None}
+    new_a = {fc.new_path: fc for fc in ca.files if fc.new_path is not None}
+    new_b = {fc.new_path: fc for fc in cb.files if fc.new_path is not None}
+    pairs: dict[tuple[int, int], tuple[FileChange, FileChange]] = {}
+    for p in sorted(old_a.keys() & old_b.keys()):
+        pairs.setdefault((id(old_a[p]), id(old_b[p])), (old_a[p], old_b[p]))
+    for p in sorted(new_a.keys() & new_b.keys()):
+        pairs.setdefault((id(new_a[p]), id(new_b[p])), (new_a[p], new_b[p]))
+    out = [_entry(repo, fa, fb) for fa, fb in pairs.values()]
+    out.extend(_file_directory(ca, cb))
+    out.extend(e.flipped() for e in _file_directory(cb, ca))
+    return tuple(out)
+
+
+def _entry(repo: GitRepo, fa: FileChange, fb: FileChange) -> PairEntry:
+    kind = _pair_kind(repo, fa, fb)
+    touch = _touching(fa, fb)
+    if kind:
+        relation = CONFLICT
+    elif touch is not None or (fa.old_path is None and fb.old_path is None):
+        relation = HUNK  # the same base lines, or two whole new files at one path
+    else:
+        relation = FILE
+    la, lb = touch or (_first_lines(fa), _first_lines(fb))
+    # A deleted file has no lines to point at.
+    return PairEntry(fa.paths, fb.paths, relation, kind or "", None if fa.status == DELETED else la,
+                     None if fb.status == DELETED else lb)
+
+
+def _pair_kind(repo: GitRepo, fa: FileChange, fb: FileChange) -> str | None:
+    """The conflict kind of two changes, or None when they merge cleanly (as git ort)."""
+    if fa.old_path is not None and fa.old_path == fb.old_path:
+        if fa.status == DELETED and fb.status == DELETED:
+            return None
+        if DELETED in (fa.status, fb.status):
+            kept = fb if fa.status == DELETED else fa
+            return "rename/delete" if kept.status == RENAMED else "modify/delete"
+        if fa.status == RENAMED and fb.status == RENAMED and fa.new_path != fb.new_path:
+            return "rename/rename"
+        base = (Oid(str(fa.old_oid)), fa.old_mode)
+        return _content(repo, base, _new(fa), _new(fb), fa.path)
+    # Two different files arrive at one path: git merges them with an empty base.
+    if fa.status == ADDED and fb.status == ADDED:
+        kind = "add/add"
+    elif fa.status == RENAMED and fb.status == RENAMED:
+        kind = "rename/rename"
+    else:
+        kind = "rename/add"
+    return kind if _content(repo, None, _new(fa), _new(fb), fa.path) else None
+
+
+def _new(fc: FileChange) -> Side:
+    return Oid(str(fc.new_oid)), fc.new_mode
+
+
+def _content(repo: GitRepo, base: Side | None, a: Side, b: Side, path: str) -> str | None:
+    """Three-way merge of one file's blobs (base None: an add/add two-way merge)."""
+    if a == b or (base is not None and base in (a, b)):
+        return None
+    if a[1] != b[1] and (base is None or base[1] not in (a[1], b[1])):
+        return "mode"
+    if a[0] == b[0] or (base is not None and base[0] in (a[0], b[0])):
+        return None  # the content changed on one side only (the mode on the other)
+    special = (MODE_LINK, MODE_GITLINK)
+    if a[1] in special or b[1] in special or (base is not None and base[1] in special):
+        return "content"  # symlink targets and submodule commits have no text merge
+    r = repo.raw
+    blobs = [cast(pygit2.Blob, r[x[0]]).data[:_BINARY_PROBE] for x in (base, a, b) if x is not None]
+    if any(b"\0" in blob for blob in blobs):
+        return "binary"
+    return None if _merges_cleanly(r, base, a, b, path) else "content"
+
+
+def _merges_cleanly(r: pygit2.Repository, base: Side | None, a: Side, b: Side, path: str) -> bool:
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        path = "file"  # the name does not change the merge; a non-UTF-8 one trips pygit2
+    entries = [None if x is None else pygit2.IndexEntry(path, pygit2.Oid(hex=x[0]), FileMode(x[1]))
+               for x in (base, a, b)]
+    try:
+        return _automergeable_raw(r, entries)
+    except (ImportError, AttributeError):
+        pass
+    try:
+        return bool(r.merge_file_from_index(entries[0], entries[1], entries[2]).automergeable)
+    except UnicodeDecodeError:
+        # pygit2 decodes the merged text as UTF-8; a Latin-1 file cannot say.
+        return False
+
+
+def _automergeable_raw(r: pygit2.Repository, entries: list[pygit2.IndexEntry | None]) -> bool:
+    """libgit2's answer without pygit2 decoding the merged text (it decodes it as
+    UTF-8 and fails on Latin-1 sources, and we only need the flag)."""
+    from pygit2.errors import check_error
+    from pygit2.ffi import C, ffi
+
+    res = ffi.new("git_merge_file_result *")
+    keep = []
+    c_entries = []
+    for e in entries:
+        if e is None:
+            c_entries.append(ffi.NULL)
+        else:
+            centry, ref = e._to_c()
+            keep.append(ref)
+            c_entries.append(centry)
+    err = C.git_merge_file_from_index(res, r._repo, *c_entries, ffi.NULL)
+    check_error(err)
+    try:
+        return bool(res.automergeable)
+    finally:
+        C.git_merge_file_result_free(res)
+
+
+def _file_directory(ca: ChangeSet, cb: ChangeSet) -> list[PairEntry]:
+    """A file one side adds where the other adds a directory (git: file/directory)."""
+    arrived_b = [fc.new_path for fc in cb.files if fc.status in (ADDED, RENAMED) and fc.new_path]
+    dirs_b: dict[str, str] = {}
+    for p in arrived_b:
+        parts = p.split("/")
+        for i in range(1, len(parts)):
+            dirs_b.setdefault("/".join(parts[:i]), p)
+    out = []
+    for fc in ca.files:
+        if fc.status in (ADDED, RENAMED) and fc.new_path in dirs_b:
+            out.append(PairEntry(fc.paths, (dirs_b[fc.new_path],), CONFLICT, "file/directory"))
+    return out
+
+
+# -- line ranges ----------------------------------------------------------------------
+
+
+def _touching(fa: FileChange, fb: FileChange) -> tuple[Lines, Lines] | None:
+    """New-side lines of the first two hunks whose base ranges overlap or touch."""
+    if fa.old_path is None or fa.old_path != fb.old_path:
+        return None
+    for ha, ra in zip(fa.hunks, fa.base_ranges(), strict=True):
+        for hb, rb in zip(fb.hunks, fb.base_ranges(), strict=True):
+            if ra[0] <= rb[1] + 1 and rb[0] <= ra[1] + 1:
+                return _new_lines(ha.new_start, ha.new_lines), _new_lines(hb.new_start, hb.new_lines)
+    return None
+
+
+def _new_lines(start: int, count: int) -> Lines:
+    if count:
+        return start, start + count - 1
+    return max(start, 1), max(start, 1)  # a deletion: the line after which it was
+
+
+def _first_lines(fc: FileChange) -> Lines | None:
+    return _new_lines(fc.hunks[0].new_start, fc.hunks[0].new_lines) if fc.hunks else None
+
+
+# -- full merges (criss-cross history) ------------------------------------------------
+
+
+def _full_merge(repo: GitRepo, a: str, b: str) -> tuple[PairEntry, ...]:
+    """libgit2's recursive merge, for the rare pair with several merge-bases."""
+    index = repo.raw.merge_commits(a, b)
+    if index.conflicts is None:
+        return ()
+    out = []
+    for anc, ours, theirs in index.conflicts:
+        if anc is not None and ours is not None and theirs is not None:
+            kind = "content"
+        elif anc is not None:
+            kind = "modify/delete"
+        else:
+            kind = "add/add"
+        op = (str(ours.path),) if ours is not None else ()
+        tp = (str(theirs.path),) if theirs is not None else ()
+        ap = (str(anc.path),) if anc is not None else ()
+        out.append(PairEntry(op or ap, tp or ap, CONFLICT, kind))
+    return tuple(out)
+
+
+# -- cache ------------------------------------------------------------------------------
+
+
+def _enc(p: str) -> str:
+    # JSON cannot carry the lone surrogates of non-UTF-8 paths: keep them as hex bytes.
+    try:
+        p.encode("utf-8")
+        return p
+    except UnicodeEncodeError:
+        return "\0hex:" + os.fsencode(p).hex()
+
+
+def _dec(p: str) -> str:
+    return os.fsdecode(bytes.fromhex(p[5:])) if p.startswith("\0hex:") else p
+
+
+def _to_json(res: PairResult) -> dict[str, Any]:
+    return {
+        "v": CACHE_VERSION, "ours": res.ours, "theirs": res.theirs, "base": res.base,
+        "method": res.method,
+        "entries": [[[_enc(p) for p in e.ours], [_enc(p) for p in e.theirs], e.relation,
+                     e.kind, e.ours_lines, e.theirs_lines] for e in res.entries],
+    }
+
+
+def _load(path: Path, lo: str, hi: str) -> PairResult | None:
+    data = read_json(path)
+    if not isinstance(data, dict) or data.get("v") != CACHE_VERSION:
+        return None
+    try:
+        res = PairResult(
+            Oid(data["ours"]), Oid(data["theirs"]), data["base"], data["method"],
+            tuple(PairEntry(tuple(_dec(p) for p in e[0]), tuple(_dec(p) for p in e[1]), e[2], e[3],
+                            _lines(e[4]), _lines(e[5]))
+                  for e in data["entries"]),
+        )
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return res if (res.ours, res.theirs) == (lo, hi) else None
+
+
+def _lines(v: Any) -> Lines | None:
+    return (int(v[0]), int(v[1])) if v else None
+
+
+def forget() -> None:
+    """Drop the in-process memo (tests that rewrite history in place use it)."""
+    _MEMO.clear()
+
+
