@@ -1,0 +1,211 @@
+"""Which symbols a change set changes, removes or renames (``gate.checks.symbols``).
+
+Answered per changed file from the two blob ids (the hunks follow from them) and
+cached that way, then per change set: a new commit on a 300-file branch parses
+only the files it touched. Rows are plain JSON; ``Changes`` decodes them only when
+asked, because a warm check reads every other branch's changes and usually needs
+none of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from gate.checks.symbols_cache import cached, parsed
+from gate.context import Context
+from gate.model import ChangeSet, FileChange
+from gate.symbols import Param, Reference, Signature, Target, call_fits, touched
+from gate.symbols.model import FORMAT, LANGUAGES, language_of
+from gate.symbols.refs import family
+
+BREAKS = frozenset({"signature", "removed", "renamed"})
+_CTORS = frozenset({"__init__", "constructor", "new"})
+CACHE_VERSION = 1
+V = f"v{CACHE_VERSION}f{FORMAT}"  # in every derived cache key: a new format recomputes
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A symbol a branch changes: where it is defined on the branch (the base for a
+    removal), how it changed, and its new signature for ``call_fits``."""
+
+    target: Target
+    kind: str
+    detail: str
+    path: str
+    line: int
+    signature: Signature | None
+    change_path: str  # the FileChange's path: the finding binds to its blobs
+
+    @property
+    def breaking(self) -> bool:
+        return self.kind in BREAKS
+
+    @property
+    def definition(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def breaks(self, ref: Reference) -> bool:
+        """Whether the use ``ref`` no longer fits this change."""
+        if not self.breaking:
+            return False
+        if self.kind == "signature" and self.signature is not None:
+            # A call already written for the new signature (a keyword given…) fits.
+            return call_fits(self.signature, ref, self.target.language) is not True
+        return True
+
+
+class Changes:
+    """What one change set changes, and a digest of it that keys the use caches."""
+
+    def __init__(self, rows: list[list[Any]], key: str) -> None:
+        self.rows = rows
+        self.key = key
+
+    @cached_property
+    def items(self) -> tuple[Changed, ...]:
+        return tuple(_changed_from(row) for row in self.rows)
+
+    @cached_property
+    def families(self) -> frozenset[str]:
+        """Language families that can use these symbols (JS, TS and TSX are one)."""
+        return frozenset(family(row[3]) for row in self.rows)
+
+    @cached_property
+    def suffixes(self) -> tuple[str, ...]:
+        """File name endings of those languages."""
+        return tuple(sorted(s for s, lang in LANGUAGES.items() if family(lang) in self.families))
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Identifiers one of which any use of these symbols spells, for a word search.
+
+        A constructor is called through its class's name, never through
+        ``__init__``/``constructor``/``new`` alone: those words are in nearly every
+        file and would make every file a candidate.
+        """
+        out: set[str] = set()
+        for row in self.rows:
+            parts = row[0].split(".")
+            if len(parts) > 1 and parts[-1] in _CTORS:
+                out.add(parts[-2])
+            else:
+                out.update(Target(row[0], "", "", "").words)
+        return frozenset(out)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
+@dataclass(frozen=True)
+class Use:
+    """A use of ``changes.items[index]``; ``breaks`` when it no longer fits.
+    ``agent`` owns the file on the target; empty for added lines."""
+
+    index: int
+    agent: str
+    path: str
+    line: int
+    end_line: int
+    call: bool
+    breaks: bool
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def branch_changes(ctx: Context, cs: ChangeSet) -> Changes:
+    """The symbols ``cs`` changes, removes or renames (additions have no users yet)."""
+    def compute() -> dict[str, Any]:
+        notes: list[str] = []
+        rows = [row for fc in cs.files for row in file_changes(ctx, fc, notes)]
+        return {"notes": notes, "changed": rows, "key": digest(rows)}
+
+    def decode(data: dict[str, Any]) -> Changes:
+        rows = data["changed"]
+        if not isinstance(data["key"], str) or any(not isinstance(r, list) or len(r) != 10 for r in rows):
+            raise ValueError("bad cache entry")
+        return Changes(rows, data["key"])
+
+    return cached(ctx, ("branch", cs.head[:2], f"{cs.head}-{cs.base}-{V}.json"), compute, decode)
+
+
+def file_changes(ctx: Context, fc: FileChange, notes: list[str]) -> list[list[Any]]:
+    """Rows of the symbols one file change touches (see ``_row``)."""
+    if fc.binary or fc.old_path is None or fc.old_oid is None or language_of(fc.old_path) is None:
+        return []  # an added file defines only new symbols
+    pair = f"{fc.old_oid}-{fc.new_oid}-{digest(fc.old_path, fc.new_path, fc.old_mode, fc.new_mode)}-{V}"
+    rows: list[list[Any]] = cached(ctx, ("pairs", fc.old_oid[:2], pair + ".json"),
+                                   lambda: _compute_file(ctx, fc), lambda d: list(d["changed"]), notes)
+    return rows
+
+
+def _compute_file(ctx: Context, fc: FileChange) -> dict[str, Any]:
+    notes: list[str] = []
+    out: dict[Target, Changed] = {}
+    assert fc.old_path is not None and fc.old_oid is not None
+    old = parsed(ctx, fc.old_path, fc.old_oid, fc.old_mode, notes, "base")
+    new = None
+    if old is not None and fc.new_path is not None and fc.new_oid is not None:
+        new = parsed(ctx, fc.new_path, fc.new_oid, fc.new_mode, notes, "branch")
+        if new is None:
+            old = None  # not a parsed file on the branch: nothing can be told
+    if old is None:
+        return {"notes": notes, "changed": []}
+    for c in touched(old, new, fc.hunks):
+        if c.kind == "added":
+            continue
+        if c.new is not None and new is not None:
+            path, line, sig = new.path, c.new.line, c.new.signature
+        else:
+            path, line, sig = old.path, c.symbol.line, None
+        _keep(out, Changed(Target.of(old, c.symbol), c.kind, c.detail, path, line, sig, fc.path))
+    if new is not None and new.module != old.module:
+        # The file moved to another module: every import of what it defines breaks,
+        # whatever the hunks touch. Members move with their class.
+        for s in old.symbols:
+            if "." not in s.qualname:
+                moved = next((n for n in new.find(s.qualname)), None)
+                path, line = (new.path, moved.line) if moved else (old.path, s.line)
+                _keep(out, Changed(Target.of(old, s), "renamed", f"moved from {old.path}", path, line,
+                                   None, fc.path))
+    return {"notes": notes, "changed": [_row(c) for c in out.values()]}
+
+
+def _keep(out: dict[Target, Changed], ch: Changed) -> None:
+    # Overloads share a target (a use cannot tell them apart): the worst stays.
+    if ch.target not in out or (ch.breaking and not out[ch.target].breaking):
+        out[ch.target] = ch
+
+
+def _row(c: Changed) -> list[Any]:
+    t = c.target
+    sig = None
+    if c.signature is not None:
+        sig = [[[p.name, p.has_default, p.annotation, p.kind] for p in c.signature.params], c.signature.returns]
+    return [t.qualname, t.path, t.module, t.language, c.kind, c.detail, c.path, c.line, sig, c.change_path]
+
+
+def _changed_from(row: list[Any]) -> Changed:
+    qual, tpath, module, language, kind, detail, path, line, sig, change_path = row
+    signature = None
+    if sig is not None:
+        signature = Signature(tuple(Param(n, bool(d), a, k) for n, d, a, k in sig[0]), sig[1])
+    return Changed(Target(qual, tpath, module, language), kind, detail, path, line, signature, change_path)
+
+
+def added_families(cs: ChangeSet) -> set[str]:
+    """Language families of the files whose lines ``cs`` adds."""
+    return {family(lang) for fc in cs.files if fc.new_path and fc.new_ranges() and not fc.binary
+            for lang in [language_of(fc.new_path)] if lang}
+
+
+def changed_families(cs: ChangeSet) -> set[str]:
+    """Language families of the files ``cs`` modifies, deletes or renames."""
+    return {family(lang) for fc in cs.files if fc.old_path and not fc.binary
+            for lang in [language_of(fc.old_path)] if lang}

@@ -1,0 +1,199 @@
+"""Where other agents use the symbols a branch changes (``gate.checks.symbols``).
+
+- ``target_uses``: in files of the target owned by other agents. Candidates come
+  from one ``git grep`` over the target tree (cached by target commit and words);
+  only candidates are parsed, at most ``USERS_PER_AGENT`` user files per symbol
+  and agent (a finding names a few call sites, not thousands) and at most
+  ``EXAMINE_BUDGET`` files in all, so the cost follows the change, not the
+  repository.
+- ``added_uses``: among the lines a change set adds; a word search on those lines
+  comes first, and only files that name a changed symbol are parsed.
+
+Uses found in one file are cached per (blob, path) and set of changes in one JSON
+file per set (``RefCache``); the answers are cached by content keys, so a new
+commit that leaves the changed symbols and the candidate files alone reuses them.
+"""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from typing import Any
+
+from gate.checks.symbol_changes import Changes, Use, V, digest
+from gate.checks.symbols_cache import added_lines, cached, memo, parsed, save
+from gate.context import Context
+from gate.model import ChangeSet, FileChange
+from gate.symbols import references
+
+USERS_PER_AGENT = 5  # user files named per changed symbol and agent on the target
+EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
+# (Both shape cached answers: bump symbol_changes.CACHE_VERSION when changing them.)
+# Ownership per target and path for the run (pathspec tries every pattern: ~0.5 ms a path).
+_OWNERS: dict[tuple[int, str, str], str | None] = {}
+
+
+class RefCache:
+    """Uses of one set of changes per file, ``"<blob>:<path>"`` -> rows of
+    (index, line, end_line, call, breaks), kept in one JSON file per set."""
+
+    def __init__(self, ctx: Context, changes: Changes) -> None:
+        self.ctx = ctx
+        self.changes = changes
+        self.parts = ("refs", changes.key[:2], f"{changes.key}-{V}.json")
+        self.files: dict[str, list[list[Any]]] = memo(ctx, self.parts, lambda d: dict(d["files"]))
+        self.dirty = False
+
+    def uses(self, path: str, oid: str, mode: int, side: str, notes: list[str]) -> list[list[Any]]:
+        key = f"{oid}:{path}"
+        rows = self.files.get(key)
+        if rows is None:
+            rows = self.files[key] = self._compute(path, oid, mode, side, notes)
+            self.dirty = True
+        return rows
+
+    def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str]) -> list[list[Any]]:
+        fs = parsed(self.ctx, path, oid, mode, notes, side)
+        if fs is None:
+            return []
+        items = self.changes.items
+        index = {c.target: i for i, c in enumerate(items)}
+        refs = references(path, self.ctx.repo.read_blob(oid), fs, list(index))
+        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r)] for r in refs]
+
+    def save(self) -> None:
+        if self.dirty:
+            save(self.ctx, self.parts, {"notes": [], "files": self.files})
+            self.dirty = False
+
+
+# -- users on the target ------------------------------------------------------------------
+
+
+def target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes) -> list[Use]:
+    """Uses of ``changes`` in files of the target that another agent than ``agent`` owns.
+
+    A file the branch changes is read as the branch has it: a call the branch
+    fixed in that file is fixed in the merge too.
+    """
+    if not changes:
+        return []
+    found = candidates(ctx, changes)
+    # The branch's versions of candidate files are part of the answer; nothing else
+    # of the branch is (ownership is not looked up here: pathspec costs ~0.5 ms a path).
+    overlay = sorted((p, fc.new_oid or "") for fc in cs.files for p in fc.paths if p in found)
+    key = f"{ctx.target_oid}-{digest(agent, changes.key, overlay)}-{V}"
+    return cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
+                  lambda: _compute_target_uses(ctx, agent, cs, changes, found), _uses)
+
+
+def _owner(ctx: Context, path: str) -> str | None:
+    key = (id(ctx.policy), ctx.target_oid, path)
+    if key not in _OWNERS:
+        owner = ctx.policy.owner_of(path)
+        _OWNERS[key] = owner[0] if owner else None
+    return _OWNERS[key]
+
+
+def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
+    """Files of the target that name any changed symbol (path -> the words)."""
+    from gate.git.grep import words_in_tree
+
+    words = sorted(changes.words)
+    suffixes = changes.suffixes
+
+    def search() -> dict[str, Any]:
+        found = words_in_tree(ctx.repo, ctx.target_oid, words, suffixes)
+        return {"notes": [], "files": {p: sorted(ws) for p, ws in sorted(found.items())}}
+
+    key = f"{ctx.target_oid}-{digest(words, suffixes)}.json"
+    return cached(ctx, ("grep", ctx.target_oid[:2], key), search, lambda d: dict(d["files"]))
+
+
+def _compute_target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes,
+                         found: dict[str, list[str]]) -> dict[str, Any]:
+    notes: list[str] = []
+    by_word: dict[str, list[int]] = {}
+    for i, c in enumerate(changes.items):
+        for w in c.target.words:
+            if w in changes.words:
+                by_word.setdefault(w, []).append(i)
+    by_agent: dict[str, list[str]] = {}
+    for path in found:
+        owner = _owner(ctx, path)
+        if owner not in (None, agent):
+            by_agent.setdefault(str(owner), []).append(path)
+    # Round robin over the owners: within the budget every agent gets its turn.
+    order = [pa for row in zip_longest(*([(p, a) for p in sorted(paths)] for a, paths in sorted(by_agent.items())))
+             for pa in row if pa is not None]
+    mine = cs.by_path()
+    refs = RefCache(ctx, changes)
+    named: dict[tuple[int, str], int] = {}
+    uses: list[Use] = []
+    examined = skipped = 0
+    for path, owner in order:
+        if not any(named.get((i, owner), 0) < USERS_PER_AGENT for w in found[path] for i in by_word.get(w, ())):
+            continue
+        if examined >= EXAMINE_BUDGET:
+            skipped += 1
+            continue
+        examined += 1
+        found_uses = _file_uses(ctx, refs, path, mine.get(path), owner, notes)
+        for i in {u.index for u in found_uses}:
+            named[(i, owner)] = named.get((i, owner), 0) + 1
+        uses += found_uses
+    refs.save()
+    if skipped:
+        notes.append(f"symbols: {skipped} more files of the target name a changed symbol; only {examined} "
+                     "were read (the rest may hold more users)")
+    return {"notes": notes, "uses": [_row(u) for u in uses]}
+
+
+def _file_uses(ctx: Context, refs: RefCache, path: str, fc: FileChange | None, owner: str,
+               notes: list[str]) -> list[Use]:
+    if fc is not None:  # the branch changes this file: read its version
+        if fc.new_path is None or fc.new_oid is None:
+            return []
+        path, oid, mode = fc.new_path, fc.new_oid, fc.new_mode
+    else:
+        entry = ctx.repo.entry_at(ctx.target_oid, path)
+        if entry is None:
+            return []
+        oid, mode = entry
+    return [Use(i, owner, path, line, end, call, breaks)
+            for i, line, end, call, breaks in refs.uses(path, oid, mode, "target", notes)]
+
+
+# -- users among added lines -------------------------------------------------------------
+
+
+def added_uses(ctx: Context, cs: ChangeSet, changes: Changes) -> list[Use]:
+    """Uses of ``changes`` on lines that ``cs`` adds or changes."""
+    if not changes:
+        return []
+    key = f"{cs.head}-{cs.base}-{changes.key}-{V}"
+    return cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses)
+
+
+def _compute_added_uses(ctx: Context, cs: ChangeSet, changes: Changes) -> dict[str, Any]:
+    notes: list[str] = []
+    refs = RefCache(ctx, changes)
+    uses: list[Use] = []
+    for f in added_lines(ctx, cs):
+        if not f.path.lower().endswith(changes.suffixes) or changes.words.isdisjoint(f.words):
+            continue  # the added lines name none of the symbols: no parse needed
+        for i, line, end, call, breaks in refs.uses(f.path, f.oid, f.mode, "branch", notes):
+            if any(a <= end and line <= b for a, b in f.ranges):
+                uses.append(Use(i, "", f.path, line, end, call, breaks))
+    refs.save()
+    return {"notes": notes, "uses": [_row(u) for u in uses]}
+
+
+def _row(u: Use) -> list[Any]:
+    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks]
+
+
+def _uses(data: dict[str, Any]) -> list[Use]:
+    out = []
+    for index, agent, path, line, end_line, call, breaks in data["uses"]:
+        out.append(Use(int(index), str(agent), str(path), int(line), int(end_line), bool(call), bool(breaks)))
+    return out
