@@ -27,14 +27,16 @@ NONE = "none"
 RELATIONS = (overlap.LABELS[merge.CONFLICT], overlap.LABELS[merge.HUNK], overlap.LABELS[merge.FILE], NONE)
 
 Tick = Callable[[str], None]
+Outcome = tuple[float, tuple[str, ...], str]  # (when cached, candidate commit and its parents, kind)
 
 
 def collect(ctx: Context, tick: Tick | None = None) -> Report:
     """Evaluate every open agent branch; facts and the matrix ride in the report."""
     started = time.monotonic()
     results = []
+    outcomes = cached_test_outcomes(ctx.repo)
     for b in ctx.agent_branches:
-        results.append(_row(ctx, b))
+        results.append(_row(ctx, b, outcomes))
         if tick is not None:
             tick(b.short)
     return Report(
@@ -47,7 +49,7 @@ def collect(ctx: Context, tick: Tick | None = None) -> Report:
     )
 
 
-def _row(ctx: Context, b: BranchInfo) -> BranchResult:
+def _row(ctx: Context, b: BranchInfo, outcomes: list[Outcome]) -> BranchResult:
     try:
         res = engine.evaluate(ctx, b)
         cs = ctx.changes(b.head)
@@ -77,7 +79,7 @@ def _row(ctx: Context, b: BranchInfo) -> BranchResult:
             "target": sorted({(e.ours or e.theirs)[-1] for e in to_target.conflicts}),
             "branches": sorted(r for r, e in by_branch.items() if e["relation"] == RELATIONS[0]),
         },
-        tests=last_test(ctx.repo, b.head),
+        tests=last_test(b.head, outcomes),
     )
     return dataclasses.replace(res, facts=facts)
 
@@ -109,44 +111,42 @@ def matrix(results: Iterable[BranchResult]) -> dict[str, Any]:
     return {"agents": agents, "cells": cells}
 
 
-def last_test(repo: GitRepo, head: str) -> str:
+def last_test(head: str, outcomes: list[Outcome]) -> str:
     """The newest cached test outcome for a candidate that is ``head`` or a merge of
-    it (the test runner caches by candidate, gate/testrun); "-" when none is known."""
+    it; "-" when none is known."""
+    best: Outcome | None = None
+    for o in outcomes:
+        if head in o[1] and (best is None or o[0] > best[0]):
+            best = o
+    return best[2] if best else "-"
+
+
+def cached_test_outcomes(repo: GitRepo) -> list[Outcome]:
+    """(mtime, candidate and its parents, kind) of every outcome the test runner cached
+    (gate/testrun keeps one JSON file per candidate under agentgate/tests)."""
     import importlib.util
 
-    if importlib.util.find_spec("gate.testrun") is None:
-        return "-"
-    best: tuple[float, str] | None = None
-    for path, commit, kind in _test_outcomes(repo):
-        if commit == head or (commit and head in _parents(repo, commit)):
-            mtime = path.stat().st_mtime
-            if best is None or mtime > best[0]:
-                best = (mtime, kind)
-    return best[1] if best else "-"
-
-
-_OUTCOMES: dict[str, list[tuple[Any, str, str]]] = {}
-
-
-def _test_outcomes(repo: GitRepo) -> list[tuple[Any, str, str]]:
-    key = str(repo.common_dir)
-    if key not in _OUTCOMES:
-        found = []
-        folder = repo.cache_dir("tests")
-        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            data = read_json(path)
-            outcome = data.get("outcome") if isinstance(data, dict) else None
-            if isinstance(outcome, dict) and isinstance(outcome.get("kind"), str):
-                found.append((path, str(outcome.get("commit") or ""), outcome["kind"]))
-        _OUTCOMES[key] = found
-    return _OUTCOMES[key]
+    folder = repo.cache_dir("tests")
+    if importlib.util.find_spec("gate.testrun") is None or not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        data = read_json(path)
+        outcome = data.get("outcome") if isinstance(data, dict) else None
+        if isinstance(outcome, dict) and isinstance(outcome.get("kind"), str):
+            try:
+                commit = str(outcome.get("commit") or "")
+                found.append((path.stat().st_mtime, (commit, *_parents(repo, commit)), outcome["kind"]))
+            except OSError:
+                continue  # removed meanwhile
+    return found
 
 
 def _parents(repo: GitRepo, commit: str) -> list[str]:
     try:
         return list(repo.parents(commit))
-    except (KeyError, ValueError):
-        return []  # a candidate merge commit since pruned
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return []  # no commit, or a candidate merge commit since pruned
 
 
 def build(fmt: str, target: str | None, repo_path: str | None) -> Context:
