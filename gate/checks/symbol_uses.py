@@ -30,6 +30,8 @@ EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (Both shape cached answers: bump symbol_changes.CACHE_VERSION when changing them.)
 # Ownership per target and path for the run (pathspec tries every pattern: ~0.5 ms a path).
 _OWNERS: dict[tuple[int, str, str], str | None] = {}
+# (git dir, target) pairs searched in this run: see ``candidates``.
+_SEARCHED: set[tuple[object, str]] = set()
 
 
 class RefCache:
@@ -95,18 +97,39 @@ def _owner(ctx: Context, path: str) -> str | None:
 
 
 def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
-    """Files of the target that name any changed symbol (path -> the words)."""
+    """Files of the target that name any changed symbol (path -> the words).
+
+    One JSON file per target commit maps each word searched so far to its files;
+    only words not in it are searched. The first search of a run is for this
+    branch's words alone (a hook checks one branch); a second one in the same run
+    (``check --all``, ``status``) takes the words of every open branch at once:
+    each search reads the whole tree, whatever it looks for.
+    """
+    from gate.checks.symbol_changes import branch_changes
     from gate.git.grep import words_in_tree
+    from gate.symbols.model import LANGUAGES
 
-    words = sorted(changes.words)
-    suffixes = changes.suffixes
-
-    def search() -> dict[str, Any]:
-        found = words_in_tree(ctx.repo, ctx.target_oid, words, suffixes)
-        return {"notes": [], "files": {p: sorted(ws) for p, ws in sorted(found.items())}}
-
-    key = f"{ctx.target_oid}-{digest(words, suffixes)}.json"
-    return cached(ctx, ("grep", ctx.target_oid[:2], key), search, lambda d: dict(d["files"]))
+    parts = ("grep", ctx.target_oid[:2], f"{ctx.target_oid}-{V}.json")
+    index: dict[str, list[str]] = memo(ctx, parts, lambda d: dict(d["files"]))
+    missing = {w for w in changes.words if w not in index}
+    if missing:
+        searched = (ctx.repo.git_dir, ctx.target_oid)
+        if searched in _SEARCHED:
+            for b in ctx.agent_branches:
+                missing |= {w for w in branch_changes(ctx, ctx.changes(b.head)).words if w not in index}
+        _SEARCHED.add(searched)
+        found: dict[str, list[str]] = {w: [] for w in missing}
+        for path, words in sorted(words_in_tree(ctx.repo, ctx.target_oid, missing, LANGUAGES).items()):
+            for w in words:
+                found[w].append(path)
+        index.update(found)
+        save(ctx, parts, {"notes": [], "files": index})
+    out: dict[str, list[str]] = {}
+    for w in sorted(changes.words):
+        for path in index[w]:
+            if path.lower().endswith(changes.suffixes):
+                out.setdefault(path, []).append(w)
+    return out
 
 
 def _compute_target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes,

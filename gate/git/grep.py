@@ -1,10 +1,12 @@
 """Which files of a commit's tree contain given words: the candidate search of the
 shared-symbol check.
 
-``git grep`` searches a tree in C on several threads and reads only blobs whose
-path matches the pathspec: about 0.1 s for 20,000 files, where reading every blob
-through pygit2 and searching it in Python costs several times that. When git cannot
-run (not on PATH, an odd error) the same answer comes from a tree walk here.
+``git grep`` reads only the blobs whose path matches the pathspec and searches
+them in C: ~0.9 s for 300 words over 20,000 files on a busy 2-core machine, where
+reading every blob through pygit2 and searching it in Python took ~11 s. Either
+way the cost follows the tree, not the change: callers cache the answer by
+target commit. When git cannot run (not on PATH, an odd error) the answer comes
+from the tree walk here.
 """
 
 from __future__ import annotations
