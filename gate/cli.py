@@ -8,44 +8,21 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from gate import __version__
-from gate.errors import EXIT_ERROR, GateError
+from gate.entry import run
 from gate.report import FORMATS
 
 EXIT_CODES_HELP = "Exit codes: 0 allow, 1 block, 2 usage error, 3 needs approval, 4 could not run."
 
 
 def _run(fn: Callable[[], int]) -> None:
-    """Call a command function and turn its result or error into the exit status."""
-    try:
-        rc = fn()
-    except GateError as e:
-        click.echo(f"agentgate: {e}", err=True)
-        rc = e.exit_code
-    except KeyboardInterrupt:
-        click.echo("agentgate: interrupted", err=True)
-        rc = 130
-    except BrokenPipeError:
-        # The reader went away (`agentgate … | head`): not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        rc = 0
-    except Exception as e:  # noqa: BLE001 - the last line of defence: never a bare traceback
-        if os.environ.get("AGENTGATE_DEBUG"):
-            traceback.print_exc()
-        click.echo(
-            f"agentgate: internal error: {type(e).__name__}: {e}. This is a bug in agentgate; "
-            "rerun with AGENTGATE_DEBUG=1 for the traceback and report it.",
-            err=True,
-        )
-        rc = EXIT_ERROR
-    raise SystemExit(rc)
+    """Call a command function; errors become exit codes (shared with the hook fast path)."""
+    run(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]},

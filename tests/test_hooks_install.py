@@ -307,10 +307,8 @@ def test_pre_receive_and_update_chain_legacy_and_refuse_for_agentgate(
     head = work.rev("HEAD")
     assert _push(work, "main").returncode == 0
     line = f"{ZERO} {head} refs/heads/main"
-    assert log.read_text().splitlines() == [
-        "legacy", line, "agentgate hook pre-receive", line,
-        f"agentgate hook update refs/heads/main {ZERO} {head}",
-    ]
+    # update stops in sh: agentgate's pre-receive beside it judged the push already.
+    assert log.read_text().splitlines() == ["legacy", line, "agentgate hook pre-receive", line]
     log.unlink()
     work.commit("second")
     monkeypatch.setenv("STUB_RC", "1")
@@ -380,3 +378,14 @@ def test_commit_msg_shim_passes_the_message_file(repo: Repo, stub: Path, log: Pa
     repo.commit("hello")
     assert log.read_text() == "agentgate hook commit-msg .git/COMMIT_EDITMSG\n"
     assert git(repo.path, "log", "-1", "--format=%s").strip() == "hello"
+
+
+def test_update_runs_agentgate_when_pre_receive_is_not_ours(
+    pair: tuple[Repo, Repo], stub: Path, log: Path
+) -> None:
+    work, remote = pair
+    hookinstall.install(remote.path)
+    (remote.path / "hooks" / "pre-receive").unlink()
+    head = work.rev("HEAD")
+    assert _push(work, "main").returncode == 0
+    assert log.read_text().splitlines() == [f"agentgate hook update refs/heads/main {ZERO} {head}"]
