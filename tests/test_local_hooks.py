@@ -76,6 +76,19 @@ def test_pre_push_stops_an_out_of_scope_push_before_anything_leaves(work: Repo) 
     assert remote_has(work, "agent/alice/x")
 
 
+def test_pre_push_under_the_pre_commit_framework_reads_its_variables(work: Repo) -> None:
+    # pre-commit runs pre-push hooks with no stdin and PRE_COMMIT_* variables instead.
+    alice(work, {"src/ui/app.py": "x = 1\n"})
+    head = work.rev("agent/alice/x")
+    env = {**os.environ, "PRE_COMMIT_TO_REF": head, "PRE_COMMIT_FROM_REF": "0" * 40,
+           "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/agent/alice/x",
+           "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/agent/alice/x", "PRE_COMMIT_REMOTE_NAME": "origin"}
+    proc = subprocess.run([sys.executable, "-m", "gate", "hook", "pre-push"], cwd=work.path, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert OUTSIDE in proc.stderr.splitlines()
+
+
 def test_pre_push_lets_in_scope_work_through(work: Repo) -> None:
     alice(work, {"src/billing/invoice.py": "x = 2\n"})
     assert run(work, "push", "-q", "origin", "agent/alice/x") == (0, ["agentgate: agent/alice/x: allow"])

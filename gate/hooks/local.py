@@ -60,6 +60,14 @@ def commit_msg(args: Sequence[str], env: Mapping[str, str]) -> int:
 # -- pre-push ----------------------------------------------------------------------------
 
 
+def _from_pre_commit(env: Mapping[str, str]) -> str:
+    """git's pre-push stdin line, rebuilt from the pre-commit framework's variables."""
+    local_ref = env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
+    remote_ref = env.get("PRE_COMMIT_REMOTE_BRANCH") or local_ref
+    remote_oid = env.get("PRE_COMMIT_FROM_REF") or "0" * len(env["PRE_COMMIT_TO_REF"])
+    return f"{local_ref} {env['PRE_COMMIT_TO_REF']} {remote_ref} {remote_oid}\n"
+
+
 def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> int:
     """Judge what is about to be pushed as the server would; 1 stops the push."""
     from gate import context
@@ -69,6 +77,9 @@ def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> in
     from gate.hooks import judge, output
     from gate.hooks.model import make_pusher, parse_prepush
 
+    if not stdin_text.strip() and env.get("PRE_COMMIT_TO_REF"):
+        # The pre-commit framework gives its pre-push hooks no stdin, only variables.
+        stdin_text, args = _from_pre_commit(env), [env.get("PRE_COMMIT_REMOTE_NAME", "")]
     updates = parse_prepush(stdin_text)
     if not updates:
         return 0
