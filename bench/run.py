@@ -27,13 +27,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.generate import bare_copy, generate
+from bench.generate import bare_copy, generate, load_manifest
 
 BIG = "agent/agent00/big"
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # Installed packages carry bytecode; this environment may forbid writing it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.com",
                GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.com")
     return env
@@ -91,8 +92,11 @@ exit 1
 
 
 def push_bench(repo: Path, work: Path, repeats: int) -> dict[str, Any]:
-    bare = bare_copy(repo, work / "server.git", without=[BIG])
-    log = work / "hook-us.log"
+    server = work / f"server-{repo.name}.git"
+    shutil.rmtree(server, ignore_errors=True)
+    bare = bare_copy(repo, server, without=[BIG])
+    log = work / f"hook-us-{repo.name}.log"
+    log.unlink(missing_ok=True)
     hook = bare / "hooks" / "pre-receive"
     hook.write_text(HOOK.format(python=sys.executable, log=log))
     hook.chmod(0o755)
@@ -108,7 +112,9 @@ def push_bench(repo: Path, work: Path, repeats: int) -> dict[str, Any]:
 def measure(files: int, branches: int, work: Path, repeats: int, status: bool, push: bool) -> dict[str, Any]:
     repo = work / f"repo-{files}-{branches}"
     t0 = time.perf_counter()
-    manifest = generate(repo, files=files, branches=branches)
+    manifest = load_manifest(repo) if repo.exists() else None  # --keep DIR reuses what it built
+    if manifest is None:
+        manifest = generate(repo, files=files, branches=branches)
     out: dict[str, Any] = {"files": files, "branches": branches, "generate_s": time.perf_counter() - t0}
     git_dir = repo / ".git"
     check = [*agentgate(), "check", BIG, "--format", "json"]
