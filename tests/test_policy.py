@@ -7,7 +7,8 @@ import pytest
 
 from gate import policy
 from gate.errors import PolicyError
-from gate.policy import DEFAULT_PATHS, POLICY_FILE, key_lines, load
+from gate.policy import DEFAULT_PATHS, POLICY_FILE, load
+from gate.policy_check import key_lines
 from gate.rules import DEFAULTS
 
 FULL = """\
