@@ -216,8 +216,8 @@ class _Validator:
                 raise self.fail(where, f"bad pattern {pat!r}",
                                 "Patterns are gitignore-style paths; negation (!) and comments are not allowed")
             try:
-                compile_pattern(pat)  # compiled once: ownership lookups reuse it
-            except (ValueError, TypeError) as e:
+                compile_pattern(pat).validate()
+            except (ValueError, TypeError, re.error) as e:
                 raise self.fail(where, f"bad pattern {pat!r} ({e})", "Fix the pattern") from None
         return pats
 

@@ -10,7 +10,7 @@ from gate.patterns import compile_pattern, first_match
 
 PATTERNS = ["src/billing/", "/docs/", "docs/", "*.py", "src/**", "**/migrations/**", "a/**/b", "?.txt",
             "[abc].py", "src/ui/**", ".github/workflows/", "*.lock", "src/.ci/x", "foo.py", "src/a-b_c/",
-            "web/area_1/sub-2/", "tests/*/unit/"]
+            "web/area_1/sub-2/", "tests/*/unit/", "src/billing", "/x.py", "src/bill*/", "docs/*.md "]
 SEGMENTS = ["src", "docs", "a", "b", "billing", "ui", "migrations", ".github", "workflows", "x.py", "foo.py",
             "q.txt", "Cargo.lock", ".ci", "x", "a-b_c", "web", "area_1", "sub-2", "tests", "unit", "z.js"]
 
@@ -27,8 +27,10 @@ def test_compiled_patterns_agree_with_pathspec(parts: list[str]) -> None:
 def test_anchored_patterns_carry_their_literal_prefix() -> None:
     assert compile_pattern("src/ui/**").prefix == "src/ui/"
     assert compile_pattern("/docs/").prefix == "docs"
+    assert compile_pattern("docs/").prefix == ""
     assert compile_pattern("*.py").prefix == ""
     assert compile_pattern("src/.ci/x").prefix == "src/.ci/x"
+    assert compile_pattern("a/**/b").prefix == "a/"
 
 
 def test_first_match_is_in_order() -> None:
