@@ -65,8 +65,73 @@ def compile_pattern(text: str) -> Pattern:
     return hit
 
 
+def directory_key(text: str) -> str | None:
+    """The deepest whole directory (or path) every match lies in or equals; None when
+    the pattern may match anywhere. Used to index patterns by directory."""
+    prefix = literal_prefix(text)
+    if not prefix:
+        return None
+    if _GLOB.search(text) is None:
+        return prefix  # a plain path: matches it or what lies below it
+    return prefix[: prefix.rfind("/")] if "/" in prefix else None
+
+
+class PatternSet:
+    """Patterns in file order, indexed by directory so that a lookup tries only the
+    patterns that can match (those anchored above the path, and the unanchored)."""
+
+    def __init__(self, texts: tuple[str, ...] | list[str]) -> None:
+        self.texts = tuple(texts)
+        self._anywhere: list[int] = []
+        self._by_dir: dict[str, list[int]] = {}
+        for i, text in enumerate(self.texts):
+            key = directory_key(text)
+            if key is None:
+                self._anywhere.append(i)
+            else:
+                self._by_dir.setdefault(key, []).append(i)
+
+    def _candidates(self, path: str) -> list[int]:
+        found = list(self._anywhere)
+        if self._by_dir:
+            start = 0
+            while True:
+                cut = path.find("/", start)
+                hit = self._by_dir.get(path if cut < 0 else path[:cut])
+                if hit:
+                    found.extend(hit)
+                if cut < 0:
+                    break
+                start = cut + 1
+        return found
+
+    def matching(self, path: str) -> list[int]:
+        """Indices of the patterns matching ``path``, in file order."""
+        return sorted(i for i in self._candidates(path) if compile_pattern(self.texts[i]).match(path))
+
+    def last(self, path: str) -> int | None:
+        for i in sorted(self._candidates(path), reverse=True):
+            if compile_pattern(self.texts[i]).match(path):
+                return i
+        return None
+
+    def first(self, path: str) -> int | None:
+        for i in sorted(self._candidates(path)):
+            if compile_pattern(self.texts[i]).match(path):
+                return i
+        return None
+
+
+_SETS: dict[tuple[str, ...], PatternSet] = {}
+
+
+def pattern_set(texts: tuple[str, ...]) -> PatternSet:
+    hit = _SETS.get(texts)
+    if hit is None:
+        hit = _SETS[texts] = PatternSet(texts)
+    return hit
+
+
 def first_match(patterns: tuple[str, ...], path: str) -> str | None:
-    for text in patterns:
-        if compile_pattern(text).match(path):
-            return text
-    return None
+    i = pattern_set(patterns).first(path)
+    return None if i is None else patterns[i]

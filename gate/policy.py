@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from gate.model import Action
-from gate.patterns import Pattern, compile_pattern, first_match
+from gate.patterns import PatternSet, first_match
 from gate.rules import DEFAULTS
 
 POLICY_FILE = ".agentgate.toml"
@@ -83,22 +83,22 @@ class Policy:
         # as git does for .gitignore, it lets a pattern that matches the file itself
         # (src/ui/**) beat a later one that matches its folder (src/ui/legacy/),
         # where CODEOWNERS gives the path to the later one.
-        owners = self._ownership
-        for i in range(len(owners) - 1, -1, -1):
-            if owners[i][2].match(path):
-                return owners[i][0], owners[i][1]
-        return None
+        owners, index = self._ownership
+        i = index.last(path)
+        return None if i is None else owners[i]
 
     def owners_matching(self, path: str) -> list[tuple[str, str]]:
         """Every (agent, pattern) that matches, in file order (for ``who``)."""
-        return [(a, p) for a, p, c in self._ownership if c.match(path)]
+        owners, index = self._ownership
+        return [owners[i] for i in index.matching(path)]
 
     @cached_property
-    def _ownership(self) -> list[tuple[str, str, Pattern]]:
+    def _ownership(self) -> tuple[list[tuple[str, str]], PatternSet]:
         # Kept on the policy (cached_property writes to the instance dict, which a
         # frozen dataclass allows): a cache keyed by id() once handed a new policy
         # the patterns of a freed one that had the same id.
-        return [(a.name, pat, compile_pattern(pat)) for a in self.agents.values() for pat in a.owns]
+        owners = [(a.name, pat) for a in self.agents.values() for pat in a.owns]
+        return owners, PatternSet([p for _, p in owners])
 
     def shared_pattern(self, path: str) -> str | None:
         return _first_match(self.shared, path)

@@ -6,7 +6,7 @@ import pathspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate.patterns import compile_pattern, first_match
+from gate.patterns import PatternSet, compile_pattern, first_match
 
 PATTERNS = ["src/billing/", "/docs/", "docs/", "*.py", "src/**", "**/migrations/**", "a/**/b", "?.txt",
             "[abc].py", "src/ui/**", ".github/workflows/", "*.lock", "src/.ci/x", "foo.py", "src/a-b_c/",
@@ -22,6 +22,17 @@ def test_compiled_patterns_agree_with_pathspec(parts: list[str]) -> None:
     for pat in PATTERNS:
         assert compile_pattern(pat).match(path) == pathspec.GitIgnoreSpec.from_lines([pat]).match_file(path), (
             pat, path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=5))
+def test_the_directory_index_finds_exactly_what_a_scan_finds(parts: list[str]) -> None:
+    path = "/".join(parts)
+    index = PatternSet(PATTERNS)
+    scan = [i for i, pat in enumerate(PATTERNS) if pathspec.GitIgnoreSpec.from_lines([pat]).match_file(path)]
+    assert index.matching(path) == scan
+    assert index.last(path) == (scan[-1] if scan else None)
+    assert index.first(path) == (scan[0] if scan else None)
 
 
 def test_anchored_patterns_carry_their_literal_prefix() -> None:
