@@ -66,6 +66,9 @@ class Context:
     approved: frozenset[str] = frozenset()
     use_cache: bool = True
     notes: list[str] = field(default_factory=list)
+    # Set by pre-receive for a push to an agent branch, which only ``block``
+    # refuses: checks whose findings cannot block may skip costly work.
+    refusing_only: bool = False
     _bases: dict[str, Oid | None] = field(default_factory=dict)
     _changes: dict[str, ChangeSet] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)  # head -> branch, for messages

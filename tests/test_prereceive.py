@@ -618,3 +618,25 @@ def test_eight_agents_pushing_concurrently_are_each_judged_right(tmp_path: Path,
     assert [p.name for p in files if p.name.startswith(".tmp-")] == []
     for p in files:
         json.loads(p.read_text())
+
+
+def test_symbol_analysis_is_skipped_on_an_agent_push_where_it_cannot_refuse(tmp_path: Path) -> None:
+    """symbol.* warn or ask, and only block refuses an agent push: the push is judged
+    without the (costly) analysis and says where to see it."""
+    from gate import context, engine
+    from gate.git import open_repo
+    from tests.gitutil import seeded_repo
+
+    r = seeded_repo(tmp_path / "repo")
+    r.commit("call helper", {"src/ui/app.py": "from src.common.util import helper\n\n\n"
+                                              "def render():\n    return helper()\n"})
+    r.branch("agent/alice/x")
+    r.commit("strict helper", {"src/common/util.py": "def helper(strict):\n    return 1\n"})
+    ctx = context.build(open_repo(r.path))
+    info = ctx.branch(ctx.repo.resolve_branch("agent/alice/x")[0], ctx.repo.resolve_commit("agent/alice/x"))
+    assert "symbol.signature" in {f.rule for f in engine.evaluate(ctx, info).findings}
+    ctx = context.build(open_repo(r.path))
+    ctx.refusing_only = True
+    rules = {f.rule for f in engine.evaluate(ctx, info).findings}
+    assert not rules & {"symbol.shared", "symbol.signature"}
+    assert ctx.notes == ["symbol analysis skipped at push: see 'agentgate check agent/alice/x'"]

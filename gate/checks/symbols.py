@@ -30,11 +30,18 @@ if TYPE_CHECKING:
 # The suffixes of gate.symbols.model.LANGUAGES, spelled here so that a branch
 # without source files never imports the analysis (a test keeps the two equal).
 SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".go", ".rs", ".java")
+RULES = ("symbol.shared", "symbol.signature")
 SHOWN = 5  # call sites spelled out in a message; ``other["users"]`` has them all
 
 
 def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
     if branch.agent is None or not any(p.lower().endswith(SUFFIXES) for fc in cs.files for p in fc.paths):
+        return []
+    if ctx.refusing_only and "block" not in (ctx.policy.action(r) for r in RULES):
+        # A push to an agent branch is refused only by block; these rules warn or
+        # ask, so on a cold cache the analysis (seconds on a large change) would cost
+        # the push without changing its answer. check, status and CI still run it.
+        ctx.notes.append(f"symbol analysis skipped at push: see 'agentgate check {branch.short}'")
         return []
     from gate.checks import symbol_changes as sc
     from gate.checks import symbol_uses as su

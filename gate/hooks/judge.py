@@ -72,7 +72,11 @@ def judge_one(ctx: Context, upd: RefUpdate, pusher: Pusher, tref: str, pending: 
         info = ctx.branch(RefName(upd.ref), new)
         if info.agent is not None or info.unknown_agent is not None:
             kind = "agent"
-            parts.append(Part(label, finish(engine.evaluate(ctx, info), pusher), label))
+            ctx.refusing_only = True  # only block refuses a push to an agent branch
+            try:
+                parts.append(Part(label, finish(engine.evaluate(ctx, info), pusher), label))
+            finally:
+                ctx.refusing_only = False
     if findings or not parts:
         parts.insert(0, _ref_part(upd, label, findings, pusher, new))
     return _outcome(upd, label, kind, parts)
