@@ -44,8 +44,10 @@ short() { local r="$1"; echo "${r#refs/heads/}"; }
 branch="${GATE_BRANCH:-}"
 target="${GATE_TARGET:-}"
 if [ "${GITHUB_EVENT_NAME:-}" = "merge_group" ]; then
-    # The queue tests a temporary branch (gh-readonly-queue/...): the agent is
-    # then known from the commits' Agent: trailers, not from the branch name.
+    # The queue tests a temporary branch (gh-readonly-queue/...): its name names
+    # no agent, and its head is GitHub's merge commit, whose message has no
+    # Agent: trailer unless the merge method keeps the commits' messages. Such an
+    # entry gets the content and target gates; its scope was checked on the PR.
     [ -n "$branch" ] || branch="$(short "$(event_field merge_group.head_ref)")"
     [ -n "$target" ] || target="$(short "$(event_field merge_group.base_ref)")"
 else

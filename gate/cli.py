@@ -56,9 +56,24 @@ _repo = click.option("--repo", "repo_path", metavar="PATH", help="Repository to 
 @click.option("--rerun", is_flag=True, help="With --tests: run again even when a result is cached.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="With --tests: branches tested at once (default: the number of cores).")
+@click.option("--diff", "diff_file", metavar="FILE",
+              help="Check a unified diff instead of a branch (git diff, gh pr diff; - reads stdin). Needs --agent.")
+@click.option("--agent", metavar="NAME", help="With --diff: the agent whose patch it is.")
 def check(branches: tuple[str, ...], all_branches: bool, target: str | None, fmt: str,
-          output: str | None, repo_path: str | None, tests: bool, rerun: bool, jobs: int | None) -> None:
-    """Gate BRANCH (default: the current branch) against the target."""
+          output: str | None, repo_path: str | None, tests: bool, rerun: bool, jobs: int | None,
+          diff_file: str | None, agent: str | None) -> None:
+    """Gate BRANCH (default: the current branch) against the target, or a patch with --diff."""
+    if diff_file is not None:
+        from gate.commands import checkdiff
+
+        if branches or all_branches or tests:
+            raise click.UsageError("--diff checks a patch, not branches: drop BRANCH, --all and --tests")
+        if not agent:
+            raise click.UsageError("--diff needs --agent NAME: the agent whose patch it is")
+        _run(lambda: checkdiff.main(diff_file, agent, target, fmt, output, repo_path))
+        return
+    if agent is not None:
+        raise click.UsageError("--agent goes with --diff; a branch's agent comes from its name")
     from gate.commands import check as cmd
 
     if branches and all_branches:

@@ -4,9 +4,13 @@ large files, secrets, symlinks, submodules and modes."""
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 from gate.checks import secrets
 from gate.context import BranchInfo, Context
+from gate.git import GitRepo
 from gate.model import (
     ADDED,
     DELETED,
@@ -28,14 +32,46 @@ _PATH_GATES = (
 )
 
 
-def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
+class NewText(Protocol):
+    """Where the gates read a file's new side: blobs of a commit, or a diff's text."""
+
+    def added_lines(self, fc: FileChange) -> Iterable[tuple[int, str]]:
+        """(line number, text) of each added or changed line on the new side."""
+        ...
+
+    def link_target(self, fc: FileChange) -> str | None:
+        """What a symlink's new side points to; None when it cannot be read."""
+        ...
+
+
+@dataclass(frozen=True)
+class BlobText:
+    """The new side read from blobs in the repository (a branch's change set)."""
+
+    repo: GitRepo
+
+    def added_lines(self, fc: FileChange) -> Iterable[tuple[int, str]]:
+        ranges = fc.new_ranges()
+        if not ranges or fc.new_oid is None:
+            return ()
+        # git counts lines by "\n" alone (str.splitlines would also split on \r, \f…).
+        lines = self.repo.read_blob(fc.new_oid).decode("utf-8", "replace").split("\n")
+        return [(n, lines[n - 1]) for a, b in ranges for n in range(a, b + 1) if n <= len(lines)]
+
+    def link_target(self, fc: FileChange) -> str | None:
+        return None if fc.new_oid is None else self.repo.read_blob(fc.new_oid).decode("utf-8", "surrogateescape")
+
+
+def check(ctx: Context, branch: BranchInfo, cs: ChangeSet, text: NewText | None = None) -> list[Finding]:
+    """The content gates for ``cs``; ``text`` reads new content (default: the blobs)."""
+    src = text if text is not None else BlobText(ctx.repo)
     out: list[Finding | None] = []
     for fc in cs.files:
-        out.extend(_file(ctx, branch, fc))
+        out.extend(_file(ctx, branch, fc, src))
     return [f for f in out if f]
 
 
-def _file(ctx: Context, branch: BranchInfo, fc: FileChange) -> list[Finding | None]:
+def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) -> list[Finding | None]:
     pol = ctx.policy
     path = fc.path
     out: list[Finding | None] = []
@@ -56,7 +92,8 @@ def _file(ctx: Context, branch: BranchInfo, fc: FileChange) -> list[Finding | No
             "does not change how the branch is judged",
             path=POLICY_FILE, change=fc,
             hint="policy changes come from an approver, on a branch of their own"))
-    if fc.new_oid and fc.new_size > pol.max_file_bytes and fc.new_mode != MODE_GITLINK:
+    # ``new_path``, not ``new_oid``: a diff knows the new side without its blob id.
+    if fc.new_path is not None and fc.new_size > pol.max_file_bytes and fc.new_mode != MODE_GITLINK:
         out.append(ctx.finding(
             "gate.large-file",
             f"{path} is {fc.new_size:,} bytes, over limits.max_file_bytes ({pol.max_file_bytes:,})",
@@ -68,17 +105,22 @@ def _file(ctx: Context, branch: BranchInfo, fc: FileChange) -> list[Finding | No
         verb = {ADDED: "added", DELETED: "removed", RENAMED: "moved", TYPECHANGE: "replaced"}[fc.status]
         out.append(ctx.finding("gate.submodule", f"submodule {path} is {verb}", path=path, change=fc,
                                hint=f"submodules change what gets checked out; approve with '{approve}'"))
-    if fc.new_mode == MODE_LINK and fc.new_oid and (fc.old_mode != MODE_LINK or fc.old_oid != fc.new_oid):
-        out.append(_symlink(ctx, branch, fc))
-    if fc.new_oid and not fc.binary and fc.new_mode not in (MODE_LINK, MODE_GITLINK) \
+    if fc.new_mode == MODE_LINK and fc.new_path is not None \
+            and (fc.old_mode != MODE_LINK or fc.old_oid != fc.new_oid or fc.hunks):
+        out.append(_symlink(ctx, branch, fc, text))
+    if fc.new_path is not None and not fc.binary and fc.new_mode not in (MODE_LINK, MODE_GITLINK) \
             and fc.new_size <= pol.max_file_bytes:
-        out.extend(_secrets(ctx, fc))
+        out.extend(_secrets(ctx, fc, text))
     return out
 
 
-def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange) -> Finding | None:
-    assert fc.new_path is not None and fc.new_oid is not None
-    target = ctx.repo.read_blob(fc.new_oid).decode("utf-8", "surrogateescape")
+def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) -> Finding | None:
+    assert fc.new_path is not None
+    target = text.link_target(fc)
+    if target is None:
+        return ctx.finding("gate.symlink", f"symlink {fc.new_path} (its target is not shown)",
+                           path=fc.new_path, change=fc,
+                           hint=f"check where it points; approve with 'agentgate approve {branch.short}' if intended")
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(fc.new_path), target))
     if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
         return ctx.finding("gate.symlink", f"symlink {fc.new_path} -> {target} points outside the repository",
@@ -98,15 +140,10 @@ def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange) -> Finding | None
                        hint=f"approve with 'agentgate approve {branch.short}' if intended")
 
 
-def _secrets(ctx: Context, fc: FileChange) -> list[Finding | None]:
-    ranges = fc.new_ranges()
-    if not ranges or fc.new_oid is None:
-        return []
-    lines = ctx.repo.read_blob(fc.new_oid).decode("utf-8", "replace").splitlines()
-    added = ((n, lines[n - 1]) for a, b in ranges for n in range(a, b + 1) if n <= len(lines))
+def _secrets(ctx: Context, fc: FileChange, text: NewText) -> list[Finding | None]:
     return [
         ctx.finding("gate.secret", f"{kind} added at {fc.path}:{n}", path=fc.path, line=n, end_line=n,
                     change=fc, key=(n, kind),
                     hint="remove it, rotate the credential, and load it from the environment or a vault")
-        for n, kind in secrets.scan(added)
+        for n, kind in secrets.scan(text.added_lines(fc))
     ]

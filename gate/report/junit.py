@@ -4,7 +4,8 @@ One test suite per branch, one test case per rule that ran on it. A case fails
 when the rule found something that stops the merge (a block, or an ask nobody
 approved), so the JUnit report is red exactly when the gate says no. Warnings
 and approved asks do not fail their case; they are listed in its
-``system-out``. Test rules are skipped on a branch whose tests did not run.
+``system-out``. Test rules are skipped on a branch whose tests did not run, and
+the rules that need commits on a diff (``check --diff``).
 """
 
 from __future__ import annotations
@@ -39,12 +40,21 @@ def _case(b: BranchResult, suite: str, rule_id: str, found: Sequence[Finding]) -
         failure = Failure(message, type_=worst.action)
         failure.text = "\n".join(_line(f) for f in failing)
         case.result = [failure]
+    elif not found and rule_id in _not_run_on_diff(b):
+        case.result = [Skipped("not run on a diff: it needs commits (agentgate check BRANCH runs it)")]
     elif not found and rule_id.startswith("tests.") and b.facts.get("tests") is None:
         case.result = [Skipped("tests did not run (agentgate check --tests runs them)")]
     others = [f for f in found if not text.gates(f)]
     if others:
         case.system_out = "\n".join(_line(f) for f in others)
     return case
+
+
+def _not_run_on_diff(b: BranchResult) -> Sequence[str]:
+    """The rules ``check --diff`` could not run (its facts name them)."""
+    diff = b.facts.get("diff")
+    skipped = diff.get("skipped_rules") if isinstance(diff, dict) else None
+    return [str(r) for r in skipped] if isinstance(skipped, list) else []
 
 
 def _suite(b: BranchResult, ran: Sequence[str]) -> TestSuite:
