@@ -45,11 +45,7 @@ def run(ctx: Context, branches: Sequence[BranchInfo], rerun: bool = False,
     out: dict[str, tuple[list[Finding], dict[str, Any]]] = {}
     merge = cfg.merge if merge is None else merge
     for b in branches:
-        if merge:
-            commit, tree = merge_candidate(repo, ctx.target_oid, b.head,
-                                           f"agentgate candidate: {b.short} into {ctx.target_ref}")
-        else:
-            commit, tree = b.head, repo.tree_id(b.head)
+        commit, tree = candidate(ctx, b, merge)
         if commit is None:
             out[b.head] = ([], {"kind": "skipped", "message": "the branch does not merge cleanly"})
             continue
@@ -60,6 +56,16 @@ def run(ctx: Context, branches: Sequence[BranchInfo], rerun: bool = False,
     for (b, _), outcome in zip(todo, outcomes, strict=True):
         out[b.head] = (_findings(ctx, b, outcome, merge), _facts(outcome))
     return out
+
+
+def candidate(ctx: Context, b: BranchInfo, merge: bool) -> tuple[str | None, str | None]:
+    """(commit, tree) the tests of ``b`` run on: the target with ``b`` merged in (the
+    same commit id every time, see ``merge_candidate``; (None, None) when the merge
+    conflicts), or under ``merge`` false the branch tip."""
+    if merge:
+        message = f"agentgate candidate: {b.short} into {ctx.target_ref}"
+        return merge_candidate(ctx.repo, ctx.target_oid, b.head, message)
+    return b.head, ctx.repo.tree_id(b.head)
 
 
 def _facts(o: TestOutcome) -> dict[str, Any]:

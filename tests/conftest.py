@@ -1,4 +1,6 @@
-"""Hermetic git for every test: no user or system config leaks in."""
+"""Hermetic git for every test (no user or system config leaks in), and the
+fixtures several test modules share: ``run`` (the command line in this process)
+and ``main_repo`` (the seeded sample repository)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitutil import Repo
+from gate.cli import main as cli_main
+from gate.git.config import set_config_search_path
+from tests.gitutil import Repo, Run, seeded_repo
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +40,33 @@ def hermetic_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
+    # libgit2 took its config search path from the real HOME when pygit2 was
+    # imported (at collection); without this, in-process code reads ~/.gitconfig.
+    (home / "etc").mkdir()
+    set_config_search_path(home, home / ".config", system=home / "etc")
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     """An empty working repository on ``main``."""
     return Repo.init(tmp_path / "repo")
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``agentgate ARGS`` in-process from ``cwd``: (exit code, stdout, stderr)."""
+
+    def call(*args: str, cwd: Path) -> tuple[int, str, str]:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exc:
+            cli_main(list(args))
+        out, err = capsys.readouterr()
+        return int(exc.value.code or 0), out, err
+
+    return call
+
+
+@pytest.fixture
+def main_repo(tmp_path: Path) -> Repo:
+    return seeded_repo(tmp_path / "repo")

@@ -1,11 +1,23 @@
 """Build real repositories with the git command line (never pygit2: the product is
-checked against git's own behaviour, not against itself)."""
+checked against git's own behaviour, not against itself), and run agentgate's
+command line on them in this process."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from gate.cli import cli
+
+# The ``run`` fixture (conftest.py): ``run(*args, cwd=PATH)`` -> (exit code, stdout, stderr).
+Run = Callable[..., tuple[int, str, str]]
 
 POLICY = """\
 version = 1
@@ -99,3 +111,43 @@ def seeded_repo(path: Path, policy: str = POLICY) -> Repo:
         },
     )
     return r
+
+
+# -- running agentgate ------------------------------------------------------------------
+
+
+def agentgate(cwd: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    """Run the command line in this process, from ``cwd``: (exit code, stdout, stderr)."""
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(cli, list(args), input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def check_json(cwd: Path, *args: str, stdin: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    """``agentgate check ARGS --format json``: (exit code, the parsed report)."""
+    code, out, err = agentgate(cwd, "check", *args, "--format", "json", stdin=stdin)
+    assert out, err
+    return code, json.loads(out)
+
+
+def findings(report: dict[str, Any], *keys: str) -> list[tuple[Any, ...]]:
+    """The findings of the only branch, as (rule, action, path, other) or ``keys``."""
+    (branch,) = report["branches"]
+    keys = keys or ("rule", "action", "path", "other")
+    return [tuple(f[k] for k in keys) for f in branch["findings"]]
+
+
+def on_branch(repo: Repo, name: str, message: str = "work", files: dict[str, str | bytes] | None = None,
+              rm: tuple[str, ...] = (), mv: tuple[tuple[str, str], ...] = ()) -> str:
+    """Commit a change on a new branch off main and go back to main."""
+    repo.branch(name)
+    for path in rm:
+        repo.git("rm", "-q", "--", path)
+    for src, dst in mv:
+        (repo.path / dst).parent.mkdir(parents=True, exist_ok=True)
+        repo.git("mv", src, dst)
+    head = repo.commit(message, files)
+    repo.checkout("main")
+    return head

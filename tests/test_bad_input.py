@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitutil import POLICY, Repo, git, seeded_repo
-from tests.test_check_scope import agentgate, check_json, findings, on_branch
+from tests.gitutil import POLICY, Repo, agentgate, check_json, findings, git, on_branch, seeded_repo
 
 BAD_POLICIES = [
     pytest.param('version = 1\n[gate]\ntarget = "main\n',
@@ -203,12 +202,22 @@ def _latin1_branch(tmp_path: Path) -> Repo:
     return repo
 
 
-def test_a_non_utf8_path_reaches_the_json_report(tmp_path: Path) -> None:
+def test_a_non_utf8_path_reaches_the_json_report_as_valid_unicode_with_its_bytes(tmp_path: Path) -> None:
     repo = _latin1_branch(tmp_path)
     code, report = check_json(repo.path, "agent/alice/x")
     assert code == 1
-    ((rule, path),) = findings(report, "rule", "path")
-    assert rule == "gate.secret" and os.fsencode(path) == b"src/billing/caf\xe9.py"
+    assert findings(report, "rule", "path", "path_bytes") == [
+        ("gate.secret", "src/billing/caf\\xe9.py", b"src/billing/caf\xe9.py".hex())]
+    # Every string is valid Unicode: no lone surrogate, in the message neither.
+    json.dumps(report, ensure_ascii=False).encode("utf-8")
+
+
+def test_a_utf8_path_has_no_path_bytes(tmp_path: Path) -> None:
+    repo = seeded_repo(tmp_path / "r")
+    on_branch(repo, "agent/alice/x", files={"src/billing/café.py": "password = 'hunter2hunter2'\n"})
+    code, report = check_json(repo.path, "agent/alice/x")
+    assert (code, findings(report, "rule", "path")) == (1, [("gate.secret", "src/billing/café.py")])
+    assert "path_bytes" not in report["branches"][0]["findings"][0]
 
 
 def test_a_non_utf8_path_in_a_real_process_and_every_format(tmp_path: Path) -> None:
@@ -218,6 +227,10 @@ def test_a_non_utf8_path_in_a_real_process_and_every_format(tmp_path: Path) -> N
                               cwd=repo.path, capture_output=True, check=False)
         assert (proc.returncode, proc.stderr) == (1, b""), proc.stderr
         if fmt == "json":
-            assert json.loads(proc.stdout)["branches"][0]["findings"][0]["path"] == "src/billing/caf\udce9.py"
+            # Strict UTF-8 and strict JSON: a lone surrogate escape would fail both.
+            assert b"\\ud" not in proc.stdout
+            finding = json.loads(proc.stdout)["branches"][0]["findings"][0]
+            assert (finding["path"], finding["path_bytes"]) == (
+                "src/billing/caf\\xe9.py", "7372632f62696c6c696e672f636166e92e7079")
         else:
             assert b"src/billing/caf\\xe9.py:1" in proc.stdout

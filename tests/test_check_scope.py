@@ -7,55 +7,14 @@ a single open agent branch, so no cross-branch rule joins in.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-from click.testing import CliRunner
-
-from gate.cli import cli
-from tests.gitutil import POLICY, Repo, seeded_repo
+from tests.gitutil import POLICY, check_json, findings, on_branch, seeded_repo
 
 BOB = {"agent": "bob", "pattern": "src/ui/**"}
-
-
-def agentgate(cwd: Path, *args: str) -> tuple[int, str, str]:
-    """Run the command line in this process, from ``cwd``: (exit code, stdout, stderr)."""
-    with contextlib.chdir(cwd):
-        result = CliRunner().invoke(cli, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
-    return result.exit_code, result.stdout, result.stderr
-
-
-def check_json(cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    code, out, err = agentgate(cwd, "check", *args, "--format", "json")
-    assert out, err
-    return code, json.loads(out)
-
-
-def findings(report: dict[str, Any], *keys: str) -> list[tuple[Any, ...]]:
-    """The findings of the only branch, as (rule, action, path, other) or ``keys``."""
-    (branch,) = report["branches"]
-    keys = keys or ("rule", "action", "path", "other")
-    return [tuple(f[k] for k in keys) for f in branch["findings"]]
-
-
-def on_branch(repo: Repo, name: str, message: str = "work", files: dict[str, str | bytes] | None = None,
-              rm: tuple[str, ...] = (), mv: tuple[tuple[str, str], ...] = ()) -> str:
-    """Commit a change on a new branch off main and go back to main."""
-    repo.branch(name)
-    for path in rm:
-        repo.git("rm", "-q", "--", path)
-    for src, dst in mv:
-        (repo.path / dst).parent.mkdir(parents=True, exist_ok=True)
-        repo.git("mv", src, dst)
-    head = repo.commit(message, files)
-    repo.checkout("main")
-    return head
 
 
 # -- the issue's "done when" -----------------------------------------------------------------

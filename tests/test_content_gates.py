@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.gitutil import POLICY, Repo, seeded_repo
-from tests.test_check_scope import check_json, findings, on_branch
+from tests.gitutil import POLICY, Repo, check_json, findings, on_branch, seeded_repo
 
 ASK, BLOCK, WARN = "ask", "block", "warn"
 

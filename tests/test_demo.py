@@ -49,3 +49,19 @@ def test_demo_shows_a_branch_that_passes_alone_and_fails_merged(tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr
     assert "agent/bob/title passes its tests on its own tip, and fails once merged with main:" in proc.stdout
     assert "tests/test_ui.py::Ui::test_title_shows_zero fails on the merge result" in proc.stdout
+
+
+def test_status_after_the_demo_shows_the_merge_result_of_bobs_branch_failing(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    assert agentgate("demo", str(root)).returncode == 0
+    # The demo tests every branch merged, then each tip alone (bob's tip passes):
+    # the board shows the merge result.
+    proc = agentgate("status", "--format", "json", cwd=root)
+    assert (proc.returncode, proc.stderr) == (1, "")
+    assert {b["branch"]: b["tests"] for b in json.loads(proc.stdout)["branches"]} == {
+        "agent/alice/refactor": "passed",
+        "agent/alice/strict-config": "passed",
+        "agent/bob/title": "failed",
+        "agent/carol/orders-status": "passed",
+        "agent/dave/more-scope": "passed",
+    }

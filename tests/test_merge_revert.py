@@ -6,36 +6,10 @@ import os
 import pty
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 import gate
-from gate.cli import main as cli_main
-from tests.gitutil import Repo, git, seeded_repo
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """``agentgate ARGS`` in-process from ``cwd``: (exit code, stdout, stderr)."""
-
-    def call(*args: str, cwd: Path) -> tuple[int, str, str]:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exc:
-            cli_main(list(args))
-        out, err = capsys.readouterr()
-        return int(exc.value.code or 0), out, err
-
-    return call
-
-
-@pytest.fixture
-def main_repo(tmp_path: Path) -> Repo:
-    return seeded_repo(tmp_path / "repo")
+from tests.gitutil import Repo, Run, git
 
 
 def subprocess_gate(

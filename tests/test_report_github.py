@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gate.model import BranchResult, Finding, RefName, Report
 from gate.report import github, markdown
-from tests.test_report_samples import TARGET, assert_golden, many_report, sample_report
+from tests.test_report_samples import TARGET, assert_golden, many_report, one_branch, sample_report
 
 
 def test_sample_report_matches_expected_annotations() -> None:
@@ -55,15 +55,8 @@ def test_no_count_line_when_everything_is_shown() -> None:
 
 
 def test_log_group_cannot_be_read_as_commands() -> None:
-    b = BranchResult(
-        RefName("refs/heads/agent/a/x"),
-        "a",
-        None,
-        None,
-        "allow",
-        (Finding("scope.shared", "warn", "line one\n::add-mask::secret\n  ::error::forged"),),
-    )
-    out = github.render(Report("allow", None, None, (b,))).splitlines()
+    report = one_branch("allow", Finding("scope.shared", "warn", "line one\n::add-mask::secret\n  ::error::forged"))
+    out = github.render(report).splitlines()
     start = out.index(next(line for line in out if line.startswith("::stop-commands::")))
     token = out[start].split("::")[2]
     end = out.index(f"::{token}::")

@@ -7,7 +7,7 @@ from junitparser import Failure, JUnitXml, Skipped
 from gate import rules
 from gate.model import BranchResult, Finding, RefName, Report
 from gate.report import junit
-from tests.test_report_samples import assert_golden, diff_report, many_report, sample_report
+from tests.test_report_samples import assert_golden, diff_report, many_report, one_branch, sample_report
 
 
 def test_sample_report_matches_expected_xml() -> None:
@@ -61,10 +61,8 @@ def test_several_findings_of_one_rule_make_one_failing_case() -> None:
 
 
 def test_rules_that_ran_come_from_the_caller_and_unknown_rules_are_added() -> None:
-    b = BranchResult(
-        RefName("refs/heads/agent/a/x"), "a", None, None, "block", (Finding("plugin.thing", "block", "m"),)
-    )
-    out = junit.render(Report("block", None, None, (b,)), rules_run=["scope.outside", "tests.failed"])
+    report = one_branch("block", Finding("plugin.thing", "block", "m"))
+    out = junit.render(report, rules_run=["scope.outside", "tests.failed"])
     (suite,) = list(JUnitXml.fromstring(out.encode("utf-8")))
     assert [c.name for c in suite] == ["scope.outside", "tests.failed", "plugin.thing"]
     assert [c.is_failure for c in suite] == [False, False, True]
@@ -82,15 +80,8 @@ def test_patch_suite_is_named_after_the_agent() -> None:
 
 
 def test_xml_stays_well_formed_with_control_characters_and_bad_bytes() -> None:
-    b = BranchResult(
-        RefName("refs/heads/agent/a/x"),
-        "a",
-        None,
-        None,
-        "block",
-        (Finding("scope.outside", "block", "bell\x07 and \x00 nul", path="bad\udcff\x01.py"),),
-    )
-    out = junit.render(Report("block", None, None, (b,)))
+    report = one_branch("block", Finding("scope.outside", "block", "bell\x07 and \x00 nul", path="bad\udcff\x01.py"))
+    out = junit.render(report)
     (suite,) = list(JUnitXml.fromstring(out.encode("utf-8")))
     case = next(c for c in suite if c.name == "scope.outside")
     assert case.result[0].text == "[BLOCK] bad\\xff\\x01.py: bell\\x07 and \\x00 nul"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gate.model import BranchResult, Finding, RefName, Report
+from gate.model import Finding, RefName, Report
 from gate.report import markdown
-from tests.test_report_samples import TARGET, allow_report, assert_golden, many_report, sample_report
+from tests.test_report_samples import TARGET, allow_report, assert_golden, many_report, one_branch, sample_report
 
 
 def test_sample_report_matches_expected_markdown() -> None:
@@ -42,15 +42,8 @@ def test_long_branch_lists_are_cut_with_a_pointer_to_the_rest() -> None:
 
 
 def test_long_messages_are_cut_in_cells() -> None:
-    b = BranchResult(
-        RefName("refs/heads/agent/a/x"),
-        "a",
-        None,
-        None,
-        "allow",
-        (Finding("scope.shared", "warn", "y" * 1000, path="p"),),
-    )
-    row = next(line for line in markdown.render(Report("allow", None, None, (b,))).splitlines() if "`p`" in line)
+    report = one_branch("allow", Finding("scope.shared", "warn", "y" * 1000, path="p"))
+    row = next(line for line in markdown.render(report).splitlines() if "`p`" in line)
     assert row == f"| `scope.shared` | ⚠️ warn | `p` | {'y' * (markdown.MAX_CELL - 1)}… |"
 
 

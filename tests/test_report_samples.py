@@ -131,6 +131,12 @@ def allow_report() -> Report:
     return Report("allow", RefName("refs/heads/main"), TARGET, (b,))
 
 
+def one_branch(verdict: Action, *found: Finding) -> Report:
+    """A report of one branch (agent/a/x of agent a, no target) holding ``found``."""
+    b = BranchResult(RefName("refs/heads/agent/a/x"), "a", None, None, verdict, found)
+    return Report(verdict, None, None, (b,))
+
+
 def many_report(blocks: int = 14, asks: int = 13, warns: int = 12, approved: int = 11) -> Report:
     """One branch with more findings of every kind than GitHub shows."""
     findings = []

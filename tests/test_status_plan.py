@@ -7,18 +7,19 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from click.testing import CliRunner
 
+from gate import testgate
 from gate.cli import cli
 from gate.commands import plan, status
 from gate.report import board
 from gate.testrun import cache as tests_cache
 from gate.testrun.result import TestOutcome
 from tests.gitutil import Repo, git
-from tests.test_overlap import UTIL, branch, make_repo, text
+from tests.test_overlap import POLICY, UTIL, branch, make_repo, text
 
 
 def four_agents(path: Path) -> Repo:
@@ -98,6 +99,54 @@ def test_status_shows_the_last_cached_test_result(tmp_path: Path, capsys: pytest
     tests_cache.store(r.path / ".git", "some candidate key", 900.0, outcome)
     _, out = run(capsys, status.main, "json", None, None, str(r.path))
     assert [b["tests"] for b in json.loads(out)["branches"]] == ["failed"]
+
+
+def _moved_on(path: Path, merge: bool) -> tuple[Repo, str, str]:
+    """carol's branch, with main moved on since it forked: (repo, tip, merge candidate)."""
+    r = make_repo(path, POLICY + f'\n[tests]\ncommand = "python -m pytest -q"\nmerge = {str(merge).lower()}\n')
+    tip = branch(r, "agent/carol/docs", {"docs/c.md": "more\n"})
+    r.commit("main moves on", {"src/api/d.py": "d = 3\n"})
+    ctx = status.build("json", None, str(r.path))
+    (b,) = ctx.agent_branches
+    candidate, _ = testgate.candidate(ctx, b, True)
+    assert candidate not in (None, tip, r.rev("main"))
+    return r, tip, str(candidate)
+
+
+def _cache(r: Repo, commit: str, kind: Literal["passed", "failed"]) -> None:
+    outcome = TestOutcome(kind=kind, commit=commit, command="python -m pytest -q", duration=1.0)
+    tests_cache.store(r.path / ".git", f"key of {commit}", 900.0, outcome)
+
+
+def _tests_column(r: Repo, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    _, out = run(capsys, status.main, "json", None, None, str(r.path))
+    return [b["tests"] for b in json.loads(out)["branches"]]
+
+
+def test_status_shows_the_merge_result_not_a_later_run_on_the_tip_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r, tip, candidate = _moved_on(tmp_path / "r", merge=True)
+    _cache(r, candidate, "failed")
+    _cache(r, tip, "passed")  # green alone, red merged: the board must say red
+    assert _tests_column(r, capsys) == ["failed"]
+
+
+def test_status_shows_no_result_when_only_the_tip_was_tested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r, tip, _ = _moved_on(tmp_path / "r", merge=True)
+    _cache(r, tip, "passed")
+    assert _tests_column(r, capsys) == ["-"]
+
+
+def test_status_shows_the_tip_result_when_the_policy_tests_tips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r, tip, candidate = _moved_on(tmp_path / "r", merge=False)
+    _cache(r, candidate, "failed")
+    _cache(r, tip, "passed")
+    assert _tests_column(r, capsys) == ["passed"]
 
 
 def test_status_without_open_agent_branches(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

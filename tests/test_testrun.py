@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gate.testrun import TestFailure, TestJob, TestOutcome, run_many, run_tests, with_junit
-from gate.testrun.cache import cache_path
+from gate.testrun.cache import cache_path, cached_outcomes, store
 from gate.testrun.junit import read_report
 from tests.gitutil import Repo
 
@@ -385,3 +385,17 @@ def test_junit_python_traceback_gives_the_repository_file(tmp_path: Path) -> Non
     report = read_report(xml, tmp_path)
     assert report is not None
     assert report.failures == (TestFailure("CalcTest::test_add", "lib/calc.py", 3, "boom"),)
+
+
+def test_cached_outcomes_keeps_the_newest_result_of_each_commit_and_skips_torn_files(tmp_path: Path) -> None:
+    git_dir = tmp_path / "git"
+    a, b = "a" * 40, "b" * 40
+    for key, outcome, when in (("k1", TestOutcome("passed", a, "make test"), 1000),
+                               ("k2", TestOutcome("failed", a, "make test"), 2000),
+                               ("k3", TestOutcome("timeout", b, "make test"), 1500)):
+        store(git_dir, key, 60.0, outcome)
+        os.utime(cache_path(git_dir, key), (when, when))
+    cache_path(git_dir, "torn").write_text('{"version": 1, "outcome": {"kind": "pas')
+    found = cached_outcomes(git_dir)
+    assert {c: (o.kind, o.reused) for c, o in found.items()} == {a: ("failed", True), b: ("timeout", True)}
+    assert cached_outcomes(tmp_path / "never-tested") == {}

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from gate.policy import DEFAULT_PATHS, POLICY_FILE, load
-from tests.gitutil import POLICY, Repo, seeded_repo
-from tests.test_check_scope import agentgate
+from tests.gitutil import POLICY, Repo, agentgate, seeded_repo
 
 LAYERED = POLICY + """
 [agents.carol]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from gate.context import BranchInfo, Context
 from gate.git import merge
-from gate.git.merge import CONFLICT, FILE, HUNK, RANK, PairEntry
+from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, PairEntry
 from gate.model import ChangeSet, FileChange, Finding
 
 Lines = tuple[int, int]
@@ -135,3 +135,54 @@ def _finding(ctx: Context, ov: Overlap) -> Finding | None:
         line=lines[0] if lines else None, end_line=lines[1] if lines else None,
         hint=hint, other=other, change=ov.change, key=(o.short, ov.other_path),
     )
+
+
+# -- a change set that is not a commit (``check --diff``) --------------------------------
+
+
+def changeset_overlaps(ctx: Context, cs: ChangeSet, others: list[BranchInfo]) -> list[Overlap]:
+    """File and hunk overlaps of ``cs`` (a diff: no commit to merge) with ``others``.
+
+    Nothing is merged, so the most specific relation is ``hunk``: the two changed
+    base ranges of a file overlap or touch, or both add the same new path. The
+    diff's base is taken to be each branch's merge-base with the target (a diff
+    does not say what it was made against), so lines are compared as they are.
+    """
+    out: list[Overlap] = []
+    mine = cs.by_path()
+    for other in others:
+        best: dict[object, Overlap] = {}
+        for p, ofc in ctx.changes(other.head).by_path().items():
+            fc = mine.get(p)
+            if fc is None:
+                continue
+            touch = _touching(fc, ofc)
+            if touch is not None:
+                _keep(best, Overlap(other, fc.path, ofc.path, HUNK, change=fc, lines=touch[0], other_lines=touch[1]))
+            elif fc.old_path is None and ofc.old_path is None:
+                _keep(best, Overlap(other, fc.path, ofc.path, HUNK, change=fc))
+            else:
+                _keep(best, Overlap(other, fc.path, ofc.path, FILE, change=fc))
+        out.extend(sorted(best.values(), key=lambda ov: ov.path))
+    return out
+
+
+def check_changeset(ctx: Context, cs: ChangeSet, others: list[BranchInfo]) -> list[Finding]:
+    """``overlap.file`` and ``overlap.hunk`` findings of a diff against ``others``."""
+    return [f for f in (_finding(ctx, ov) for ov in changeset_overlaps(ctx, cs, others)) if f is not None]
+
+
+def _touching(fa: FileChange, fb: FileChange) -> tuple[Lines, Lines] | None:
+    """New-side lines of the first two hunks whose base ranges overlap or touch (as
+    the pair analysis in ``gate.git.merge`` measures two commits)."""
+    if fa.old_path is None or fa.old_path != fb.old_path:
+        return None
+    for ha, ra in zip(fa.hunks, fa.base_ranges(), strict=True):
+        for hb, rb in zip(fb.hunks, fb.base_ranges(), strict=True):
+            if ra[0] <= rb[1] + 1 and rb[0] <= ra[1] + 1:
+                return _new_lines(ha.new_start, ha.new_lines), _new_lines(hb.new_start, hb.new_lines)
+    return None
+
+
+def _new_lines(start: int, count: int) -> Lines:
+    return (start, start + count - 1) if count else (max(start, 1), max(start, 1))

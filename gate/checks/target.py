@@ -12,7 +12,7 @@ from __future__ import annotations
 from gate.context import BranchInfo, Context
 from gate.git import merge
 from gate.git.changes import changeset
-from gate.git.merge import CONFLICT, PairResult
+from gate.git.pairs import CONFLICT, PairResult
 from gate.model import ChangeSet, FileChange, Finding
 
 

@@ -5,108 +5,26 @@ then every tracked and untracked-not-ignored file on top), then records the bran
 tip and those commits in one commit under ``refs/agentgate/trash/<name>``, and only
 then removes the worktree and the branch. ``restore`` reverses all of it.
 
-A trash record's message holds ``Key: value`` lines (values that are paths are
-JSON strings); its parents keep the tip and the saved work reachable.
+The trash records themselves (their format, listing, lookup and purge) are in
+``gate.trash``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from gate import context
 from gate.context import Context, short_name
 from gate.errors import GateError, UsageError
 from gate.git import GitRepo, lifecycle, open_repo, write
-from gate.model import Oid, RefName
+from gate.model import RefName
+from gate.trash import TRASH, Entry, entries, find, free_name, parse, purge, record_message
 
-TRASH = "refs/agentgate/trash/"
-_STAMP = "%Y%m%dT%H%M%SZ"
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One trash record."""
-
-    name: str  # under refs/agentgate/trash/
-    oid: Oid
-    branch: RefName
-    tip: Oid
-    when: datetime
-    index: Oid | None = None
-    work: Oid | None = None
-    worktree: Path | None = None
-    agent: str | None = None
-
-    @property
-    def ref(self) -> str:
-        return TRASH + self.name
-
-
-def encode(short: str) -> str:
-    """A branch name as one ref component: '/' becomes '+' ('%' and '+' escaped first)."""
-    return short.replace("%", "%25").replace("+", "%2B").replace("/", "+")
-
-
-def _record_message(
-    branch: str, tip: str, when: datetime, snap: lifecycle.Snapshot | None, wt: Path | None, agent: str | None
-) -> str:
-    lines = [
-        f"agentgate trash: {short_name(branch)}",
-        "",
-        f"Branch: {branch}",
-        f"Tip: {tip}",
-        f"Discarded: {when.strftime('%Y-%m-%dT%H:%M:%SZ')}",
-    ]
-    if wt is not None:
-        lines.append(f"Worktree: {json.dumps(str(wt))}")
-    if agent:
-        lines.append(f"Agent-Name: {agent}")
-    if snap is not None:
-        lines += [f"Index: {snap.index}", f"Work: {snap.work}"]
-        lines += [f"Ignored: {json.dumps(p)}" for p in snap.ignored]
-    return "\n".join(lines) + "\n"
-
-
-def parse(name: str, oid: Oid, message: str) -> Entry | None:
-    fields: dict[str, str] = {}
-    for line in message.splitlines()[2:]:
-        key, sep, value = line.partition(": ")
-        if sep and key not in fields:
-            fields[key] = value
-    try:
-        when = datetime.strptime(fields["Discarded"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        wt = Path(json.loads(fields["Worktree"])) if "Worktree" in fields else None
-        return Entry(
-            name,
-            oid,
-            RefName(fields["Branch"]),
-            Oid(fields["Tip"]),
-            when,
-            Oid(fields["Index"]) if "Index" in fields else None,
-            Oid(fields["Work"]) if "Work" in fields else None,
-            wt,
-            fields.get("Agent-Name"),
-        )
-    except (KeyError, ValueError):
-        return None  # not ours, or damaged: listed by name only
-
-
-def entries(repo: GitRepo) -> list[Entry]:
-    """Every readable trash record, newest first."""
-    out = []
-    for ref, oid in repo.iter_refs(TRASH):
-        e = parse(ref[len(TRASH) :], oid, repo.message(oid))
-        if e is not None:
-            out.append(e)
-    return sorted(out, key=lambda e: (e.when, e.name), reverse=True)
 
 
 # -- discard -----------------------------------------------------------------------------
@@ -141,15 +59,6 @@ def _targets(repo: GitRepo, ctx: Context | None, name: str, all_branches: bool) 
     return mine
 
 
-def _stamp(repo: GitRepo, short: str, now: datetime) -> str:
-    base = f"{encode(short)}-{now.strftime(_STAMP)}"
-    name, n = base, 1
-    while repo.ref_oid(TRASH + name) is not None:
-        n += 1
-        name = f"{base}-{n}"
-    return name
-
-
 def discard_one(repo: GitRepo, ref: RefName, now: datetime) -> tuple[Entry, lifecycle.Snapshot | None]:
     """Save and remove one branch and its worktree; the trash entry it made."""
     short = short_name(ref)
@@ -162,10 +71,10 @@ def discard_one(repo: GitRepo, ref: RefName, now: datetime) -> tuple[Entry, life
     live = wt is not None and not wt.missing
     snap = lifecycle.snapshot(repo, wt.path, tip, short) if wt is not None and live else None
     agent = lifecycle.git_cli(wt.path, "config", "--get", "agentgate.agent", check=False).strip() if live and wt else ""
-    message = _record_message(ref, tip, now, snap, wt.path if wt else None, agent or None)
+    message = record_message(ref, tip, now, snap, wt.path if wt else None, agent or None)
     tree = repo.tree_id(snap.work) if snap else repo.tree_id(tip)
     record = lifecycle.commit(repo, tree, [tip] + ([snap.work] if snap else []), message)
-    name = _stamp(repo, short, now)
+    name = free_name(repo, short, now)
     write.update_ref(repo, TRASH + name, record, None, f"agentgate discard {short}")
     if wt is not None and live:
         # An agent still running there could have written since the snapshot: then
@@ -215,21 +124,6 @@ def main(name: str, all_branches: bool = False, repo_path: str | None = None) ->
 # -- restore -----------------------------------------------------------------------------
 
 
-def find(repo: GitRepo, name: str | None) -> Entry:
-    all_entries = entries(repo)
-    if not all_entries:
-        raise GateError("the trash is empty: nothing to restore.")
-    if name is None:
-        return all_entries[0]
-    for e in all_entries:
-        if name in (e.name, e.ref):
-            return e
-    for e in all_entries:  # a branch name: its most recent entry
-        if name in (short_name(e.branch), e.branch):
-            return e
-    raise GateError(f"no trash entry '{name}'. List them with 'agentgate trash'.")
-
-
 def restore(name: str | None = None, repo_path: str | None = None) -> int:
     repo = open_repo(repo_path)
     e = find(repo, name)
@@ -274,16 +168,6 @@ def parse_age(text: str) -> timedelta:
     if m is None:
         raise UsageError(f"bad age {text!r}: write a number and a unit, e.g. 30d, 12h, 2w.")
     return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
-
-
-def purge(repo: GitRepo, older_than: timedelta, now: datetime) -> list[Entry]:
-    """Delete the entries discarded before ``now - older_than``; the ones deleted."""
-    gone = []
-    for e in entries(repo):
-        if now - e.when > older_than:
-            write.delete_ref(repo, e.ref, e.oid)
-            gone.append(e)
-    return gone
 
 
 def trash(

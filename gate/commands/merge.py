@@ -20,7 +20,7 @@ from gate.commands import check
 from gate.commands.spawn import require_policy
 from gate.context import BranchInfo, Context, short_name
 from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK, GateError, UsageError
-from gate.git import GitRepo, lifecycle, open_repo
+from gate.git import GitRepo, landing, lifecycle, open_repo
 from gate.model import Finding, Report
 from gate.report import text
 
@@ -108,9 +108,9 @@ def main(
         print(f"{short_name(ref)} has nothing that {tname} does not have already: nothing to merge.")
         return EXIT_ALLOW
     b = ctx.branch(ref, head)
-    lifecycle.ready_worktree(repo, tref)  # refuse a dirty target checkout before any work
+    landing.ready_worktree(repo, tref)  # refuse a dirty target checkout before any work
     own = lifecycle.worktree_of(repo, b.ref)
-    if own is not None and not own.missing and lifecycle.dirty_reason(own.path):
+    if own is not None and not own.missing and landing.dirty_reason(own.path):
         print(f"note: {own.path} has uncommitted changes; only the commits of {b.short} are merged.")
 
     tests = not no_tests and ctx.policy.tests is not None
@@ -139,7 +139,7 @@ def main(
 
 def _merge(repo: GitRepo, ctx: Context, b: BranchInfo, rep: Report) -> int:
     tref, told, tname = ctx.target_ref, ctx.target_oid, short_name(ctx.target_ref)
-    tree, conflicts = lifecycle.merge_tree(repo, told, b.head)
+    tree, conflicts = landing.merge_tree(repo, told, b.head)
     if tree is None:
         print(
             f"not merged: {b.short} conflicts with {tname} in {', '.join(conflicts)}; {tname} was not changed. "
@@ -147,7 +147,7 @@ def _merge(repo: GitRepo, ctx: Context, b: BranchInfo, rep: Report) -> int:
         )
         return EXIT_BLOCK
     merge = lifecycle.commit(repo, tree, [told, b.head], merge_message(b, rep))
-    where = lifecycle.land(repo, tref, told, merge, f"agentgate merge {b.short}")
+    where = landing.land(repo, tref, told, merge, f"agentgate merge {b.short}")
     print(f"merged {b.short} into {tname}: {merge[:7]} {subject(b)}")
     print(f"  {tname}: {told[:7]} -> {merge[:7]}" + (f"; updated the worktree {where}" if where else ""))
     print(f"undo it with: agentgate revert {shlex.quote(b.short)}")

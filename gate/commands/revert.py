@@ -19,7 +19,7 @@ from gate import context
 from gate.commands.spawn import require_policy
 from gate.context import Context, short_name
 from gate.errors import EXIT_ALLOW, GateError
-from gate.git import lifecycle, open_repo
+from gate.git import landing, lifecycle, open_repo
 from gate.model import Oid
 
 _MERGE = re.compile(
@@ -90,11 +90,11 @@ def find_merges(ctx: Context, w: Wanted) -> tuple[list[Merge], list[Oid]]:
     reachability query per merge would not be.
     """
     repo = ctx.repo
-    history = list(lifecycle.first_parent_history(repo, ctx.target_oid))
+    history = list(landing.first_parent_history(repo, ctx.target_oid))
     on_target = {oid for oid, _, _ in history}
     own: set[str] = set()
     for tip in w.tips:
-        own.update(lifecycle.first_parent_line(repo, tip, on_target))
+        own.update(landing.first_parent_line(repo, tip, on_target))
     reverted: set[str] = set()
     todo: list[Merge] = []
     done: list[Oid] = []
@@ -108,7 +108,7 @@ def find_merges(ctx: Context, w: Wanted) -> tuple[list[Merge], list[Oid]]:
             # A merge whose message names another branch brought that branch, even when
             # ours was built on top of its commits.
             if _branch_in(message)[0] is not None or own.isdisjoint(
-                lifecycle.first_parent_line(repo, parents[1], on_target)
+                landing.first_parent_line(repo, parents[1], on_target)
             ):
                 continue
         if oid in reverted:
@@ -146,10 +146,10 @@ def main(name: str, target: str | None = None, repo_path: str | None = None) -> 
             f"no merge of {w.label} on {tname}'s first-parent history. Work that was "
             "fast-forwarded or squashed has no merge commit: revert its commits with 'git revert'."
         )
-    lifecycle.ready_worktree(repo, tref)  # refuse a dirty target checkout before any work
+    landing.ready_worktree(repo, tref)  # refuse a dirty target checkout before any work
     ours, made = told, []
     for merge, parents, message in todo:
-        tree, conflicts = lifecycle.revert_tree(repo, merge, ours)
+        tree, conflicts = landing.revert_tree(repo, merge, ours)
         if tree is None:
             raise GateError(
                 f"reverting {merge[:7]} ({message.splitlines()[0]}) conflicts in {', '.join(conflicts)}: later "
@@ -163,7 +163,7 @@ def main(name: str, target: str | None = None, repo_path: str | None = None) -> 
     if not made:
         print(f"nothing to revert: the changes of {w.label} are no longer on {tname}.")
         return EXIT_ALLOW
-    where = lifecycle.land(repo, tref, told, ours, f"agentgate revert {w.label}")
+    where = landing.land(repo, tref, told, ours, f"agentgate revert {w.label}")
     print(f"reverted {len(made)} merge(s) of {w.label} on {tname}:")
     for merge, rev, subj in made:
         print(f'  {merge[:7]} {subj}  ->  {rev[:7]} Revert "{subj}"')

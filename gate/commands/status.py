@@ -2,39 +2,42 @@
 facts people scan for (ahead/behind, files, scope, overlaps, conflicts, tests),
 and the agents x agents matrix; exit code = the verdict of the whole board.
 
-Pairwise results come from the cached pair analysis (``gate.git.merge``), so the
-board for n branches costs n^2/2 cache reads when warm.
+Pairwise results come from the cached pair analysis (``gate.git.merge``,
+``gate.git.pairs``), so the board for n branches costs n^2/2 cache reads when warm.
+The TESTS column is the cached result of ``check --tests`` for the branch's merge
+candidate (``gate.testgate.candidate``), never a result for the tip alone unless
+the policy tests tips (``[tests] merge = false``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gate import context, engine, verdict
+from gate import context, engine, testgate, verdict
 from gate.checks import overlap
 from gate.context import BranchInfo, Context, short_name
 from gate.errors import GateError, UsageError
-from gate.git import GitRepo, merge, open_repo
-from gate.git.changes import read_json
+from gate.git import merge, open_repo, pairs
 from gate.model import BranchResult, Finding, Report
+from gate.testrun import TestOutcome
+from gate.testrun.cache import cached_outcomes
 
 FORMATS = ("text", "json")
 NONE = "none"
 # Worst first: what a matrix cell shows for two agents.
-RELATIONS = (overlap.LABELS[merge.CONFLICT], overlap.LABELS[merge.HUNK], overlap.LABELS[merge.FILE], NONE)
+RELATIONS = (overlap.LABELS[pairs.CONFLICT], overlap.LABELS[pairs.HUNK], overlap.LABELS[pairs.FILE], NONE)
 
 Tick = Callable[[str], None]
-Outcome = tuple[float, tuple[str, ...], str]  # (when cached, candidate commit and its parents, kind)
 
 
 def collect(ctx: Context, tick: Tick | None = None) -> Report:
     """Evaluate every open agent branch; facts and the matrix ride in the report."""
     started = time.monotonic()
     results = []
-    outcomes = cached_test_outcomes(ctx.repo)
+    outcomes = cached_outcomes(ctx.repo.common_dir)
     for b in ctx.agent_branches:
         results.append(_row(ctx, b, outcomes))
         if tick is not None:
@@ -49,7 +52,7 @@ def collect(ctx: Context, tick: Tick | None = None) -> Report:
     )
 
 
-def _row(ctx: Context, b: BranchInfo, outcomes: list[Outcome]) -> BranchResult:
+def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> BranchResult:
     try:
         res = engine.evaluate(ctx, b)
         cs = ctx.changes(b.head)
@@ -79,7 +82,7 @@ def _row(ctx: Context, b: BranchInfo, outcomes: list[Outcome]) -> BranchResult:
             "target": sorted({(e.ours or e.theirs)[-1] for e in to_target.conflicts}),
             "branches": sorted(r for r, e in by_branch.items() if e["relation"] == RELATIONS[0]),
         },
-        tests=last_test(b.head, outcomes),
+        tests=last_test(ctx, b, outcomes),
     )
     return dataclasses.replace(res, facts=facts)
 
@@ -111,42 +114,20 @@ def matrix(results: Iterable[BranchResult]) -> dict[str, Any]:
     return {"agents": agents, "cells": cells}
 
 
-def last_test(head: str, outcomes: list[Outcome]) -> str:
-    """The newest cached test outcome for a candidate that is ``head`` or a merge of
-    it; "-" when none is known."""
-    best: Outcome | None = None
-    for o in outcomes:
-        if head in o[1] and (best is None or o[0] > best[0]):
-            best = o
-    return best[2] if best else "-"
+def last_test(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> str:
+    """The kind of the newest cached test result for ``b``'s merge candidate (the
+    exact commit ``check --tests`` tests: target and tip merged), or for its tip when
+    the policy says ``[tests] merge = false``; "-" when none is known.
 
-
-def cached_test_outcomes(repo: GitRepo) -> list[Outcome]:
-    """(mtime, candidate and its parents, kind) of every outcome the test runner cached
-    (gate/testrun keeps one JSON file per candidate under agentgate/tests)."""
-    import importlib.util
-
-    folder = repo.cache_dir("tests")
-    if importlib.util.find_spec("gate.testrun") is None or not folder.is_dir():
-        return []
-    found = []
-    for path in sorted(folder.glob("*.json")):
-        data = read_json(path)
-        outcome = data.get("outcome") if isinstance(data, dict) else None
-        if isinstance(outcome, dict) and isinstance(outcome.get("kind"), str):
-            try:
-                commit = str(outcome.get("commit") or "")
-                found.append((path.stat().st_mtime, (commit, *_parents(repo, commit)), outcome["kind"]))
-            except OSError:
-                continue  # removed meanwhile
-    return found
-
-
-def _parents(repo: GitRepo, commit: str) -> list[str]:
-    try:
-        return list(repo.parents(commit))
-    except (KeyError, ValueError, TypeError, AttributeError):
-        return []  # no commit, or a candidate merge commit since pruned
+    A result for the tip alone never stands in for the merge result: a branch can
+    pass on its own and fail merged (the demo's agent/bob/title).
+    """
+    if not outcomes:
+        return "-"  # nothing was ever tested: no merge to compute
+    cfg = ctx.policy.tests
+    commit, _ = testgate.candidate(ctx, b, cfg.merge if cfg is not None else True)
+    found = outcomes.get(commit) if commit is not None else None
+    return found.kind if found is not None else "-"
 
 
 def build(fmt: str, target: str | None, repo_path: str | None) -> Context:

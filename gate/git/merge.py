@@ -14,23 +14,23 @@ whole trees. Checked against ``git merge-tree`` by tests/test_merge_differential
 
 The result -- every path both sides change, with its relation (``conflict``,
 ``hunk``: changed base lines overlap or touch, ``file``) and conflict kind -- is a
-pure function of the two ids, so it is cached under ``agentgate/pairs``.
+pure function of the two ids, so it is cached under ``agentgate/pairs``
+(``gate.git.pairs`` holds the values and that cache).
 Nothing here writes an object or a ref: it is safe inside ``pre-receive``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pygit2
 from pygit2.enums import DiffOption, FileMode, SortMode
 
-from gate.git.changes import changeset, read_json, write_atomic
+from gate.git import pairs
+from gate.git.changes import changeset
+from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, Lines, PairEntry, PairResult
 from gate.git.repo import GitRepo
 from gate.model import (
     ADDED,
@@ -47,50 +47,14 @@ from gate.model import (
     Oid,
 )
 
-CACHE_VERSION = 1
-CONFLICT, HUNK, FILE = "conflict", "hunk", "file"
-RANK = {CONFLICT: 3, HUNK: 2, FILE: 1}
 # git's buffer_is_binary: a NUL in the first 8000 bytes makes ll_merge refuse a text merge.
 _BINARY_PROBE = 8000
 
-Lines = tuple[int, int]
 Side = tuple[Oid, int]  # (blob id, mode)
 
-
-@dataclass(frozen=True)
-class PairEntry:
-    """One path (rename-aware: old and new sides) that both commits change."""
-
-    ours: tuple[str, ...]
-    theirs: tuple[str, ...]
-    relation: str  # conflict | hunk | file
-    kind: str = ""  # content, binary, mode, modify/delete, rename/delete, rename/rename,
-    # rename/add, add/add, file/directory (conflicts only)
-    ours_lines: Lines | None = None  # new-side lines of the colliding hunk, when known
-    theirs_lines: Lines | None = None
-
-    def flipped(self) -> PairEntry:
-        return PairEntry(self.theirs, self.ours, self.relation, self.kind,
-                         self.theirs_lines, self.ours_lines)
-
-
-@dataclass(frozen=True)
-class PairResult:
-    """What merging ``theirs`` into ``ours`` gives, path by path."""
-
-    ours: Oid
-    theirs: Oid
-    base: Oid | None
-    method: str  # files (per-file merges) | full (merge_commits) | ancestor | unrelated
-    entries: tuple[PairEntry, ...] = ()
-
-    @property
-    def conflicts(self) -> tuple[PairEntry, ...]:
-        return tuple(e for e in self.entries if e.relation == CONFLICT)
-
-    def flipped(self) -> PairResult:
-        return PairResult(self.theirs, self.ours, self.base, self.method,
-                          tuple(e.flipped() for e in self.entries))
+# The result values live in gate.git.pairs; callers may import them from here too.
+__all__ = ["CONFLICT", "FILE", "HUNK", "RANK", "PairEntry", "PairResult", "analyze", "forget", "merge_base",
+           "merge_changes"]
 
 
 _MEMO: dict[tuple[str, str, str], PairResult] = {}
@@ -109,14 +73,11 @@ def analyze(repo: GitRepo, ours: str, theirs: str, use_cache: bool = True,
     res = _MEMO.get(key) if use_cache else None
     if res is None:
         path = repo.cache_dir("pairs", lo[:2], f"{lo}-{hi}.json")
-        res = _load(path, lo, hi) if use_cache else None
+        res = pairs.load(path, lo, hi) if use_cache else None
         if res is None:
             res = _compute(repo, Oid(lo), Oid(hi), use_cache, {cs.head: cs for cs in known})
             if use_cache:
-                try:
-                    write_atomic(path, json.dumps(_to_json(res), separators=(",", ":")))
-                except OSError:
-                    pass  # read-only repository: still an answer, just not a cached one
+                pairs.save(path, res)
         if use_cache:
             _MEMO[key] = res
     return res if res.ours == str(ours) else res.flipped()
@@ -414,50 +375,6 @@ def _full_merge(repo: GitRepo, a: str, b: str) -> tuple[PairEntry, ...]:
 # -- cache ------------------------------------------------------------------------------
 
 
-def _enc(p: str) -> str:
-    # JSON cannot carry the lone surrogates of non-UTF-8 paths: keep them as hex bytes.
-    try:
-        p.encode("utf-8")
-        return p
-    except UnicodeEncodeError:
-        return "\0hex:" + os.fsencode(p).hex()
-
-
-def _dec(p: str) -> str:
-    return os.fsdecode(bytes.fromhex(p[5:])) if p.startswith("\0hex:") else p
-
-
-def _to_json(res: PairResult) -> dict[str, Any]:
-    return {
-        "v": CACHE_VERSION, "ours": res.ours, "theirs": res.theirs, "base": res.base,
-        "method": res.method,
-        "entries": [[[_enc(p) for p in e.ours], [_enc(p) for p in e.theirs], e.relation,
-                     e.kind, e.ours_lines, e.theirs_lines] for e in res.entries],
-    }
-
-
-def _load(path: Path, lo: str, hi: str) -> PairResult | None:
-    data = read_json(path)
-    if not isinstance(data, dict) or data.get("v") != CACHE_VERSION:
-        return None
-    try:
-        res = PairResult(
-            Oid(data["ours"]), Oid(data["theirs"]), data["base"], data["method"],
-            tuple(PairEntry(tuple(_dec(p) for p in e[0]), tuple(_dec(p) for p in e[1]), e[2], e[3],
-                            _lines(e[4]), _lines(e[5]))
-                  for e in data["entries"]),
-        )
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-    return res if (res.ours, res.theirs) == (lo, hi) else None
-
-
-def _lines(v: Any) -> Lines | None:
-    return (int(v[0]), int(v[1])) if v else None
-
-
 def forget() -> None:
     """Drop the in-process memo (tests that rewrite history in place use it)."""
     _MEMO.clear()
-
-

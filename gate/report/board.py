@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from gate.model import BranchResult, Report
 from gate.report.text import printable, short_ref
@@ -192,7 +192,7 @@ def emit_plan(steps: Sequence[PlanStep], report: Report, fmt: str, output: str |
 
 def to_dict(report: Report) -> dict[str, Any]:
     """``{"version": 1, "verdict", "target", "branches": [...], "matrix": {...}}``."""
-    from gate.report.json import finding_dict
+    from gate.report.json import finding_dict, json_safe
 
     branches = []
     for b in report.branches:
@@ -206,13 +206,14 @@ def to_dict(report: Report) -> dict[str, Any]:
             "findings": [finding_dict(x) for x in b.findings],
             **({"error": f["error"]} if f.get("error") else {}),
         })
-    return {
+    # Paths that are not UTF-8 become ``\\xNN`` text, as in the check report.
+    return cast(dict[str, Any], json_safe({
         "version": 1, "verdict": report.verdict,
         "target": {"ref": report.target_ref, "oid": report.target_oid},
         "branches": branches,
         "matrix": report.extra.get("matrix", {"agents": [], "cells": {}}),
         "elapsed_ms": report.elapsed_ms,
-    }
+    }))
 
 
 def emit(report: Report, fmt: str, output: str | None, out: TextIO | None = None) -> None:

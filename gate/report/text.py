@@ -27,7 +27,8 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff
 _ANSI = {"block": "1;31", "ask": "1;33", "approved": "32", "warn": "33", "allow": "1;32", "dim": "2"}
 
 
-def _escape_char(m: re.Match[str]) -> str:
+def escape_char(m: re.Match[str]) -> str:
+    """The backslash escape shown for one unsafe character (``\\xNN`` for a non-UTF-8 byte)."""
     c = m.group(0)
     code = ord(c)
     if 0xDC80 <= code <= 0xDCFF:  # a non-UTF-8 byte kept by surrogateescape
@@ -39,7 +40,7 @@ def _escape_char(m: re.Match[str]) -> str:
 
 def printable(s: str) -> str:
     """``s`` with every unsafe character shown as a backslash escape (one line)."""
-    return _UNSAFE.sub(_escape_char, s)
+    return _UNSAFE.sub(escape_char, s)
 
 
 def printable_lines(s: str) -> list[str]:

@@ -19,6 +19,7 @@ from gate.symbols.model import (
     Signature,
 )
 from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.walk import called_by, member_chain, member_use
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -129,10 +130,7 @@ def _chain(node: Node) -> list[str] | None:
     if node.type in _LEAVES or node.type == "package_identifier":
         return [text(node)]
     if node.type == "selector_expression":
-        operand, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
-        base = _chain(operand) if operand is not None else None
-        if base is not None and field is not None:
-            return base + [text(field)]
+        return member_chain(node, _chain, "operand")
     if node.type == "qualified_type":
         pkg, name = node.child_by_field_name("package"), node.child_by_field_name("name")
         return [text(pkg), text(name)]
@@ -140,19 +138,12 @@ def _chain(node: Node) -> list[str] | None:
 
 
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
-    parts = _chain(node)
-    if parts is not None:
-        return parts, []
-    if node.type == "selector_expression":
-        operand, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
-        if operand is not None and field is not None:
-            return ["", text(field)], [operand]
-    return None
+    return member_use(node, _chain, "selector_expression", "operand")
 
 
 def call_of(node: Node) -> tuple[Node, Call] | None:
-    parent = node.parent
-    if parent is None or parent.type != "call_expression" or parent.child_by_field_name("function") != node:
+    found = called_by(node)
+    if found is None:
         return None
-    args = named(parent.child_by_field_name("arguments"))
-    return parent, Call(len(args), (), any(a.type == "variadic_argument" for a in args))
+    call, args = found
+    return call, Call(len(args), (), any(a.type == "variadic_argument" for a in args))

@@ -17,6 +17,7 @@ from gate.symbols.model import (
     Signature,
 )
 from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.walk import joined, member_chain
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -136,8 +137,7 @@ def _type_parts(node: Node | None) -> list[str] | None:
     if node.type == "type_identifier":
         return [text(node)]
     if node.type == "scoped_type_identifier":
-        inner = [_type_parts(c) for c in named(node)]
-        return None if any(p is None for p in inner) else [x for p in inner if p for x in p]
+        return joined(_type_parts(c) for c in named(node))
     return None
 
 
@@ -145,12 +145,9 @@ def _chain(node: Node) -> list[str] | None:
     if node.type in _LEAVES:
         return [text(node)]
     if node.type == "field_access":
-        obj, field = node.child_by_field_name("object"), node.child_by_field_name("field")
-        base = _chain(obj) if obj is not None else None
-        return None if base is None or field is None else base + [text(field)]
+        return member_chain(node, _chain, "object")
     if node.type == "method_reference":
-        parts = [_chain(c) for c in named(node)]
-        return None if any(p is None for p in parts) else [x for p in parts if p for x in p]
+        return joined(_chain(c) for c in named(node))
     return _type_parts(node) if node.type in ("scoped_type_identifier",) else None
 
 

@@ -16,6 +16,7 @@ from gate.symbols.model import (
     Signature,
 )
 from gate.symbols.treesitter import Collector, named, norm, text
+from gate.symbols.walk import member_use
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -146,15 +147,8 @@ def chain(node: Node) -> list[str] | None:
 
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
     """A use to resolve at ``node``: its parts and the children still to visit."""
-    parts = chain(node)
-    if parts is not None:
-        return parts, []
-    if node.type == "member_expression":
-        obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
-        if obj is not None and prop is not None:
-            # ``f().m`` or ``a[0].m``: only the last name can be told.
-            return ["", text(prop)], [obj]
-    return None
+    # ``f().m`` or ``a[0].m``: only the last name can be told.
+    return member_use(node, chain, "member_expression", "object", "property")
 
 
 def call_of(node: Node) -> tuple[Node, Call] | None:

@@ -18,6 +18,7 @@ from gate.symbols.model import (
     Signature,
 )
 from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.walk import called_by, member_chain, member_use
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -180,28 +181,20 @@ def _chain(node: Node) -> list[str] | None:
         name = node.child_by_field_name("name")
         return None if base is None or name is None else base + [text(name)]
     if node.type == "field_expression":
-        value, field = node.child_by_field_name("value"), node.child_by_field_name("field")
-        base = _chain(value) if value is not None else None
-        return None if base is None or field is None else base + [text(field)]
+        return member_chain(node, _chain, "value")
     return None
 
 
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
-    parts = _chain(node)
-    if parts is not None:
-        return parts, []
-    if node.type == "field_expression":
-        value, field = node.child_by_field_name("value"), node.child_by_field_name("field")
-        if value is not None and field is not None:
-            return ["", text(field)], [value]
-    return None
+    return member_use(node, _chain, "field_expression", "value")
 
 
 def call_of(node: Node) -> tuple[Node, Call] | None:
     parent = node.parent
     if parent is not None and parent.type == "generic_function":
-        node, parent = parent, parent.parent
-    if parent is None or parent.type != "call_expression" or parent.child_by_field_name("function") != node:
+        node = parent  # ``parse::<T>(…)``: the call's function is the generic
+    found = called_by(node)
+    if found is None:
         return None
-    args = named(parent.child_by_field_name("arguments"))
-    return parent, Call(len([a for a in args if a.type != "attribute_item"]))
+    call, args = found
+    return call, Call(len([a for a in args if a.type != "attribute_item"]))

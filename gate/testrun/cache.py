@@ -19,10 +19,14 @@ from gate.testrun.result import TestOutcome, outcome_from_dict, outcome_to_dict
 VERSION = 1
 
 
+def _folder(git_dir: Path) -> Path:
+    return git_dir / "agentgate" / "tests"
+
+
 def cache_path(git_dir: Path, key: str) -> Path:
     """Where the outcome for ``key`` is kept."""
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-    return git_dir / "agentgate" / "tests" / f"{digest}.json"
+    return _folder(git_dir) / f"{digest}.json"
 
 
 def cacheable(outcome: TestOutcome) -> bool:
@@ -74,3 +78,23 @@ def store(git_dir: Path, key: str, timeout: float, outcome: TestOutcome) -> None
             raise
     except OSError:
         pass
+
+
+def cached_outcomes(git_dir: Path) -> dict[str, TestOutcome]:
+    """The newest cached outcome of each tested commit (whatever its command or
+    timeout), marked ``reused``: the last test result a board shows for a candidate.
+    Unreadable files are left out."""
+    newest: dict[str, tuple[float, TestOutcome]] = {}
+    for path in sorted(_folder(git_dir).glob("*.json")):
+        try:
+            when = path.stat().st_mtime
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") != VERSION:
+                continue
+            outcome = outcome_from_dict(data["outcome"])
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue  # removed meanwhile, or torn by a crash
+        seen = newest.get(outcome.commit)
+        if seen is None or when > seen[0]:
+            newest[outcome.commit] = (when, replace(outcome, reused=True, pgid=None))
+    return {commit: outcome for commit, (_, outcome) in newest.items()}
