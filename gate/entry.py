@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 
 from gate.errors import EXIT_ERROR, GateError
@@ -31,6 +30,8 @@ def run(fn: Callable[[], int]) -> None:
         rc = 0
     except Exception as e:  # noqa: BLE001 - the last line of defence: never a bare traceback
         if os.environ.get("AGENTGATE_DEBUG"):
+            import traceback  # not at the top: 5 ms of every hook's start
+
             traceback.print_exc()
         print(
             f"agentgate: internal error: {type(e).__name__}: {e}. This is a bug in agentgate; "

@@ -10,11 +10,11 @@ compile once per process.
 
 from __future__ import annotations
 
+import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-
-import pathspec
 
 _GLOB = re.compile(r"[*?\[\\]")
 
@@ -40,19 +40,58 @@ class Pattern:
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
+        import pathspec  # ~25 ms to import: only for patterns the fast forms miss
+
         (pat,) = pathspec.GitIgnoreSpec.from_lines([self.text]).patterns
         if pat.regex is None or not pat.include:
             raise ValueError(f"{self.text!r} matches nothing")
         return pat.regex
 
+    @cached_property
+    def _matcher(self) -> Callable[[str], bool]:
+        return _fast(self.text) or (lambda path: self.regex.match(path) is not None)
+
     def match(self, path: str) -> bool:
-        return path.startswith(self.prefix) and self.regex.match(path) is not None
+        return path.startswith(self.prefix) and self._matcher(path)
 
     def validate(self) -> None:
         """Raise ValueError or re.error when pathspec cannot use the pattern. Plain
         paths (no glob characters) always compile, so only globs are tried."""
         if _GLOB.search(self.text) or self.text.strip(" /") == "":
             _ = self.regex
+
+
+def _fast(text: str) -> Callable[[str], bool] | None:
+    """A matcher without regular expressions for the commonest forms, else None.
+
+    Plain paths (``src/billing/``, ``/docs``, ``pyproject.toml``), one-segment globs
+    (``*.sql``, ``*.lock``) and ``**/NAME/**``. Each agrees with pathspec (tested).
+    """
+    if text != text.strip() or text.startswith("!") or "\\" in text or "**" in text.strip("*/"):
+        return None
+    dir_only = text.endswith("/")
+    body = text[1:] if text.startswith("/") else text
+    body = body.rstrip("/") if dir_only else body
+    if not body or "//" in body:
+        return None
+    anchored = text.startswith("/") or "/" in body
+    if _GLOB.search(text) is None:
+        if anchored:
+            if dir_only:
+                return lambda p: p.startswith(body + "/")
+            return lambda p: p == body or p.startswith(body + "/")
+        inner, last = "/" + body + "/", "/" + body
+        if dir_only:
+            return lambda p: p.startswith(body + "/") or inner in p
+        return lambda p: p == body or p.startswith(body + "/") or inner in p or p.endswith(last)
+    if text.startswith("**/") and text.endswith("/**") and _GLOB.search(text[3:-3]) is None and text[3:-3] \
+            and "/" not in text[3:-3]:
+        name = text[3:-3]
+        return lambda p: p.startswith(name + "/") or ("/" + name + "/") in p
+    if not anchored and not dir_only and "/" not in body and "[" not in body:
+        # One segment of * and ?: fnmatch on each component ("*" cannot cross "/").
+        return lambda p: any(fnmatch.fnmatchcase(c, body) for c in p.split("/"))
+    return None
 
 
 _CACHE: dict[str, Pattern] = {}

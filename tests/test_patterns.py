@@ -10,9 +10,12 @@ from gate.patterns import PatternSet, compile_pattern, first_match
 
 PATTERNS = ["src/billing/", "/docs/", "docs/", "*.py", "src/**", "**/migrations/**", "a/**/b", "?.txt",
             "[abc].py", "src/ui/**", ".github/workflows/", "*.lock", "src/.ci/x", "foo.py", "src/a-b_c/",
-            "web/area_1/sub-2/", "tests/*/unit/", "src/billing", "/x.py", "src/bill*/", "docs/*.md "]
+            "web/area_1/sub-2/", "tests/*/unit/", "src/billing", "/x.py", "src/bill*/", "docs/*.md ",
+            "**/migrations/**", "*.lock", "Cargo.lock", "pyproject.toml", "billing", "ui/", "/src/", "a*",
+            "**/ui/**", "*.*", "x?py", "workflows", ".github/"]
 SEGMENTS = ["src", "docs", "a", "b", "billing", "ui", "migrations", ".github", "workflows", "x.py", "foo.py",
-            "q.txt", "Cargo.lock", ".ci", "x", "a-b_c", "web", "area_1", "sub-2", "tests", "unit", "z.js"]
+            "q.txt", "Cargo.lock", ".ci", "x", "a-b_c", "web", "area_1", "sub-2", "tests", "unit", "z.js",
+            "pyproject.toml", "xapy", "a.b.lock"]
 
 
 @settings(max_examples=300, deadline=None)
