@@ -10,6 +10,7 @@ back).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, NewType
 
 Oid = NewType("Oid", str)
@@ -67,7 +68,7 @@ class FileChange:
         """The path to show: the new side, or the old one for a deletion."""
         return self.new_path if self.new_path is not None else str(self.old_path)
 
-    @property
+    @cached_property
     def paths(self) -> tuple[str, ...]:
         """Both sides' paths, old first, without repeats."""
         out: list[str] = []
@@ -76,7 +77,23 @@ class FileChange:
                 out.append(p)
         return tuple(out)
 
+    # Values are immutable, so derived views are computed once per object
+    # (cached_property writes to the instance dict, which a frozen dataclass allows):
+    # the board asks them for every pair of 50 branches.
+    @cached_property
+    def _base_ranges(self) -> tuple[tuple[int, int], ...]:
+        return self._compute_base_ranges()
+
     def base_ranges(self) -> tuple[tuple[int, int], ...]:
+        return self._base_ranges
+
+    @cached_property
+    def _new_ranges(self) -> tuple[tuple[int, int], ...]:
+        return tuple(
+            (h.new_start, h.new_start + h.new_lines - 1) for h in self.hunks if h.new_lines
+        )
+
+    def _compute_base_ranges(self) -> tuple[tuple[int, int], ...]:
         """Changed line ranges on the base (old) side as inclusive (first, last).
 
         A pure insertion occupies no old line; it is given as (start, start),
@@ -93,9 +110,7 @@ class FileChange:
 
     def new_ranges(self) -> tuple[tuple[int, int], ...]:
         """Added/changed line ranges on the new side, inclusive; pure deletions skipped."""
-        return tuple(
-            (h.new_start, h.new_start + h.new_lines - 1) for h in self.hunks if h.new_lines
-        )
+        return self._new_ranges
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,11 @@ class ChangeSet:
     files: tuple[FileChange, ...]
 
     def by_path(self) -> dict[str, FileChange]:
-        """Every path (old and new sides) to its change."""
+        """Every path (old and new sides) to its change (a shared, read-only dict)."""
+        return self._by_path
+
+    @cached_property
+    def _by_path(self) -> dict[str, FileChange]:
         out: dict[str, FileChange] = {}
         for fc in self.files:
             for p in fc.paths:

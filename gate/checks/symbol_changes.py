@@ -199,13 +199,31 @@ def _changed_from(row: list[Any]) -> Changed:
     return Changed(Target(qual, tpath, module, language), kind, detail, path, line, signature, change_path)
 
 
+_FAMILIES: dict[tuple[str, str, str], set[str]] = {}
+
+
 def added_families(cs: ChangeSet) -> set[str]:
-    """Language families of the files whose lines ``cs`` adds."""
+    """Language families of the files whose lines ``cs`` adds (memoised: the board
+    asks for every pair of open branches)."""
+    key = ("added", cs.base, cs.head)
+    if key not in _FAMILIES:
+        _FAMILIES[key] = _added_families(cs)
+    return _FAMILIES[key]
+
+
+def changed_families(cs: ChangeSet) -> set[str]:
+    """Language families of the files ``cs`` modifies, deletes or renames (memoised)."""
+    key = ("changed", cs.base, cs.head)
+    if key not in _FAMILIES:
+        _FAMILIES[key] = _changed_families(cs)
+    return _FAMILIES[key]
+
+
+def _added_families(cs: ChangeSet) -> set[str]:
     return {family(lang) for fc in cs.files if fc.new_path and fc.new_ranges() and not fc.binary
             for lang in [language_of(fc.new_path)] if lang}
 
 
-def changed_families(cs: ChangeSet) -> set[str]:
-    """Language families of the files ``cs`` modifies, deletes or renames."""
+def _changed_families(cs: ChangeSet) -> set[str]:
     return {family(lang) for fc in cs.files if fc.old_path and not fc.binary
             for lang in [language_of(fc.old_path)] if lang}
