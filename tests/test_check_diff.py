@@ -10,45 +10,27 @@ submodule, a lockfile, a shared file and paths git quotes.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from gate import diffcheck
-from gate.cli import cli
 from gate.git import open_repo
 from gate.git.changes import compute
 from gate.git.objects import expand_blob
 from gate.model import RENAMED
-from tests.gitutil import POLICY, Repo, seeded_repo
+from tests.gitutil import POLICY, Repo, agentgate, seeded_repo
+from tests.gitutil import check_json as report_of
 
 BRANCH = "agent/alice/x"
 AWS_ID = "AKIA" + "QZ7XW4ENB2KD5MTR"  # built from pieces: this file holds no credential
 PASSWORD = 'db_password = "' + 'S3cure!Pass-2024"'
 UTIL = "".join(f"line {i}\n" for i in range(1, 21))
 KEYS = ("rule", "action", "path", "line", "end_line", "message", "fingerprint")
-
-
-def agentgate(cwd: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
-    """The command line in this process, from ``cwd``: (exit code, stdout, stderr)."""
-    with contextlib.chdir(cwd):
-        result = CliRunner().invoke(cli, list(args), input=stdin)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
-    return result.exit_code, result.stdout, result.stderr
-
-
-def report_of(cwd: Path, *args: str, stdin: bytes | None = None) -> tuple[int, dict[str, Any]]:
-    code, out, err = agentgate(cwd, "check", *args, "--format", "json", stdin=stdin)
-    assert out, err
-    return code, json.loads(out)
 
 
 def rows(report: dict[str, Any], keys: tuple[str, ...] = KEYS, families: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
