@@ -54,7 +54,7 @@ def run(ctx: Context, branches: Sequence[BranchInfo], rerun: bool = False,
                                 label=b.short)))
     outcomes = run_many(jobs, [j for _, j in todo], on_progress=_progress()) if todo else []
     for (b, _), outcome in zip(todo, outcomes, strict=True):
-        out[b.head] = (_findings(ctx, b, outcome, merge), _facts(outcome))
+        out[b.head] = (findings(ctx, b, outcome, merge), _facts(outcome))
     return out
 
 
@@ -73,7 +73,8 @@ def _facts(o: TestOutcome) -> dict[str, Any]:
             "exit_code": o.exit_code, "commit": o.commit}
 
 
-def _findings(ctx: Context, b: BranchInfo, o: TestOutcome, merge: bool) -> list[Finding]:
+def findings(ctx: Context, b: BranchInfo, o: TestOutcome, merge: bool) -> list[Finding]:
+    """The tests.* findings of one outcome (also used by the board for cached results)."""
     what = "the merge result" if merge else "the branch tip"
     reused = " (reused result)" if o.reused else ""
     found: list[Finding | None] = []

@@ -21,6 +21,9 @@ def test_demo_prints_a_verdict_per_branch_and_exits_0(tmp_path: Path) -> None:
     assert lines["agent/carol/orders-status"] == "ASK"
     assert lines["agent/dave/more-scope"] == "BLOCK"
     assert "agentgate status" in proc.stdout
+    # The board: a row per branch, then the agents x agents matrix (alice and bob conflict).
+    assert "overlaps between agents:" in proc.stdout
+    assert any(line.split()[:3] == ["alice", "none", "conflict"] for line in proc.stdout.splitlines())
 
 
 def test_demo_repository_findings_by_rule(tmp_path: Path) -> None:
@@ -65,3 +68,6 @@ def test_status_after_the_demo_shows_the_merge_result_of_bobs_branch_failing(tmp
         "agent/carol/orders-status": "passed",
         "agent/dave/more-scope": "passed",
     }
+    # …and the failing merge result counts in bob's verdict, as check --tests would.
+    bob = [b for b in json.loads(proc.stdout)["branches"] if b["branch"] == "agent/bob/title"][0]
+    assert bob["verdict"] == "block"

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from gate import context, demo_repo, testgate
-from gate.commands import check
+from gate.commands import check, status
 from gate.errors import GateError
 from gate.git import open_repo
 from gate.report import demo as demo_report
@@ -31,5 +31,7 @@ def main(directory: str | None = None) -> int:
     # The same tests on each branch tip alone: what an agent reporting "green" saw.
     alone = testgate.run(ctx, list(ctx.agent_branches), merge=False)
     tips = {head: not found for head, (found, _) in alone.items()}
+    print("The board (agentgate status):\n", flush=True)
+    status.main(repo_path=str(root))
     print(demo_report.render(report, str(root), tips), end="")
     return 0

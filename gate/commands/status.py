@@ -54,7 +54,12 @@ def collect(ctx: Context, tick: Tick | None = None) -> Report:
 
 def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> BranchResult:
     try:
-        res = engine.evaluate(ctx, b)
+        tested = last_outcome(ctx, b, outcomes)
+        # A cached failing result of the merge candidate counts in the verdict, as in
+        # check --tests: a board saying "failed" and "allow" side by side misleads.
+        cfg = ctx.policy.tests
+        extra = testgate.findings(ctx, b, tested, cfg.merge if cfg else True) if tested else []
+        res = engine.evaluate(ctx, b, extra)
         cs = ctx.changes(b.head)
         ovs = overlap.overlaps(ctx, b, cs)
         to_target = merge.analyze(ctx.repo, b.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,))
@@ -82,7 +87,7 @@ def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> Br
             "target": sorted({(e.ours or e.theirs)[-1] for e in to_target.conflicts}),
             "branches": sorted(r for r, e in by_branch.items() if e["relation"] == RELATIONS[0]),
         },
-        tests=last_test(ctx, b, outcomes),
+        tests=tested.kind if tested is not None else "-",
     )
     return dataclasses.replace(res, facts=facts)
 
@@ -114,20 +119,19 @@ def matrix(results: Iterable[BranchResult]) -> dict[str, Any]:
     return {"agents": agents, "cells": cells}
 
 
-def last_test(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> str:
-    """The kind of the newest cached test result for ``b``'s merge candidate (the
+def last_outcome(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> TestOutcome | None:
+    """The newest cached test result for ``b``'s merge candidate (the
     exact commit ``check --tests`` tests: target and tip merged), or for its tip when
-    the policy says ``[tests] merge = false``; "-" when none is known.
+    the policy says ``[tests] merge = false``; None when none is known.
 
     A result for the tip alone never stands in for the merge result: a branch can
     pass on its own and fail merged (the demo's agent/bob/title).
     """
     if not outcomes:
-        return "-"  # nothing was ever tested: no merge to compute
+        return None  # nothing was ever tested: no merge to compute
     cfg = ctx.policy.tests
     commit, _ = testgate.candidate(ctx, b, cfg.merge if cfg is not None else True)
-    found = outcomes.get(commit) if commit is not None else None
-    return found.kind if found is not None else "-"
+    return outcomes.get(commit) if commit is not None else None
 
 
 def build(fmt: str, target: str | None, repo_path: str | None) -> Context:
