@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from gate.model import Action
 from gate.patterns import PatternSet, first_match
@@ -123,10 +124,11 @@ def empty_policy() -> Policy:
     return Policy(present=False)
 
 
-def load(text: str, source: str = POLICY_FILE) -> Policy:
-    """Parse and validate policy text. Raises PolicyError naming file, line and fix."""
+def load(text: str, source: str = POLICY_FILE, data: dict[str, Any] | None = None) -> Policy:
+    """Parse and validate policy text (``data``: its parse, when cached). Raises
+    PolicyError naming file, line and fix."""
     # Imported here, not at the top: the validator builds this module's values, so
     # it imports this module.
     from gate.policy_check import validate
 
-    return validate(text, source)
+    return validate(text, source, data)
