@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from gate import __version__
-from gate.entry import run
+from gate.entry import run as _run  # errors -> exit codes, shared with the hook fast path
 from gate.report import FORMATS
 
 EXIT_CODES_HELP = "Exit codes: 0 allow, 1 block, 2 usage error, 3 needs approval, 4 could not run."
-
-
-def _run(fn: Callable[[], int]) -> None:
-    """Call a command function; errors become exit codes (shared with the hook fast path)."""
-    run(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]},

@@ -19,7 +19,7 @@ from gate import policy as policy_mod
 from gate.errors import GateError, PolicyError, UsageError
 from gate.git import GitRepo
 from gate.git.changes import changeset, read_json, write_atomic
-from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName
+from gate.model import MODE_GITLINK, MODE_TREE, Action, ChangeSet, FileChange, Finding, Oid, RefName
 from gate.policy import POLICY_FILE, Agent, Policy
 
 _TRAILER = re.compile(r"^Agent:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
@@ -271,9 +271,9 @@ def resolve_target(repo: GitRepo, target: str | None) -> tuple[RefName, Oid, Pol
 
 def load_policy_at(repo: GitRepo, commit: str) -> Policy:
     entry = repo.entry_at(commit, POLICY_FILE)
-    data = repo.file_at(commit, POLICY_FILE) if entry is not None else None
-    if entry is None or data is None:
+    if entry is None or entry[1] in (MODE_TREE, MODE_GITLINK):
         return policy_mod.empty_policy()
+    data = repo.read_blob(entry[0])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
