@@ -42,12 +42,38 @@ def run(fn: Callable[[], int]) -> None:
     raise SystemExit(rc)
 
 
+# Commands whose result ``gate.memo`` may keep and replay.
+REMEMBERED = ("check", "status")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if len(args) >= 2 and args[0] == "hook" and not args[1].startswith("-"):
         from gate.commands import hook
 
         run(lambda: hook.main(args[1], args[2:]))
+    if args and args[0] in REMEMBERED:
+        _replay_or_arm(args)
     from gate.cli import main as cli_main
 
     cli_main(args)
+
+
+def _replay_or_arm(args: list[str]) -> None:
+    """Replay the kept result of this very command (exits), or let the command keep
+    its result. No click and no pygit2 on the replay path."""
+    import time
+
+    from gate import memo
+
+    started = time.monotonic()
+    probe = memo.probe(args[0], args)
+    kept = memo.recall(probe)
+    if kept is not None:
+        try:
+            rep = memo.report_from(kept["report"], 0)
+        except (KeyError, TypeError, ValueError):
+            rep = None  # written by another version: compute afresh
+        if rep is not None:
+            run(lambda: memo.replay(kept, int((time.monotonic() - started) * 1000)))
+    memo.arm(probe)

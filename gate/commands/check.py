@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from gate import context, engine, report, verdict
+from gate import context, engine, memo, report, verdict
 from gate.context import BranchInfo, Context, short_name
 from gate.errors import GateError, UsageError
 from gate.git import open_repo
@@ -89,4 +89,6 @@ def main(
     # --all with no open agent branch is an empty, allowed board (CI fan-out sees "nothing to do").
     rep = make_report(ctx, run(ctx, chosen, tests=tests, rerun=rerun, jobs=jobs), started)
     report.emit(rep, fmt, output)
+    if not tests:  # test runs print progress, and --rerun asks for a fresh run
+        memo.keep(memo.armed("check"), memo.report_value(rep, fmt, output), repo.git_dir)
     return verdict.exit_code(rep.verdict)

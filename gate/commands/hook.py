@@ -56,9 +56,7 @@ def main(name: str, args: Sequence[str] = (), stdin_text: str | None = None,
 
         return local.pre_push(args, _stdin() if stdin_text is None else stdin_text, env)
     if name == "pre-receive":
-        from gate.hooks import prereceive
-
-        return prereceive.pre_receive(_stdin() if stdin_text is None else stdin_text, env)
+        return _pre_receive(_stdin() if stdin_text is None else stdin_text, env)
     if name == "update":
         if _prereceive_is_ours():
             return 0  # agentgate's pre-receive has judged the whole push already
@@ -66,3 +64,21 @@ def main(name: str, args: Sequence[str] = (), stdin_text: str | None = None,
 
         return prereceive.update(args, env)
     raise UsageError(f"agentgate has no '{name}' hook. Hooks: {', '.join(HOOKS)}.")
+
+
+def _pre_receive(text: str, env: Mapping[str, str]) -> int:
+    """The push judged, or its kept verdict replayed when the same lines were
+    pushed into the same refs before (``gate.memo``: no pygit2 on that path)."""
+    from gate import memo
+
+    probe = memo.probe("pre-receive", (), stdin=text, env=env)
+    kept = memo.recall(probe)
+    lines, code = (kept or {}).get("lines"), (kept or {}).get("code")
+    if isinstance(lines, list) and all(isinstance(x, str) for x in lines) and code in (0, 1):
+        from gate.hooks import say
+
+        say.emit(lines, env)
+        return int(code)
+    from gate.hooks import prereceive
+
+    return prereceive.pre_receive(text, env, probe)

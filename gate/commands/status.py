@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gate import context, engine, testgate, verdict
+from gate import context, engine, memo, testgate, verdict
 from gate.checks import overlap
 from gate.context import BranchInfo, Context, short_name
 from gate.errors import GateError, UsageError
@@ -154,4 +154,5 @@ def main(fmt: str = "text", target: str | None = None, output: str | None = None
     with board.Progress(len(ctx.agent_branches), "status") as progress:
         rep = collect(ctx, progress.tick)
     board.emit(rep, fmt, output)
+    memo.keep(memo.armed("status"), memo.report_value(rep, fmt, output), ctx.repo.git_dir)
     return verdict.exit_code(rep.verdict)

@@ -74,7 +74,7 @@ def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> in
     from gate.context import short_name
     from gate.errors import GateError, PolicyError
     from gate.git import open_repo
-    from gate.hooks import judge, output
+    from gate.hooks import judge, output, say
     from gate.hooks.model import make_pusher, parse_prepush
 
     if not stdin_text.strip() and env.get("PRE_COMMIT_TO_REF"):
@@ -95,23 +95,23 @@ def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> in
             # Judge against the server's target as last fetched, as pre-receive will.
             ctx = context.build(repo, tracked)
     except PolicyError as e:
-        output.emit([f"warning: the policy on the target is invalid, so nothing was checked: {e}",
+        say.emit([f"warning: the policy on the target is invalid, so nothing was checked: {e}",
                      "the server refuses pushes until an approver fixes it"], env)
         return 0
     except GateError as e:
-        output.emit([f"warning: nothing was checked: {e}"], env)
+        say.emit([f"warning: nothing was checked: {e}"], env)
         return 0
     pusher = make_pusher(ctx.policy, _login(env), _git_config("agentgate.agent"))
     try:
         outcomes = judge.judge_updates(ctx, updates, pusher, target_ref=tref)
     except GateError as e:
-        output.emit([f"warning: nothing was checked: {e}"], env)
+        say.emit([f"warning: nothing was checked: {e}"], env)
         return 0  # advisory: the server decides
     lines = output.outcome_lines(outcomes, short_name(tref))
     refused = any(o.refused for o in outcomes)
     if _noteworthy(outcomes):
         lines.append(ADVISORY)
-    output.emit(lines, env)
+    say.emit(lines, env)
     return 1 if refused else 0
 
 
@@ -136,14 +136,14 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
     from gate.context import short_name
     from gate.errors import GateError, PolicyError
     from gate.git import open_repo
-    from gate.hooks import judge, output, target
+    from gate.hooks import judge, output, say, target
     from gate.hooks.model import Outcome, Part, RefUpdate, make_pusher
 
     try:
         repo = open_repo()
         ctx = context.build(repo)
     except (PolicyError, GateError) as e:
-        output.emit([f"warning: nothing was checked: {e}"], env)
+        say.emit([f"warning: nothing was checked: {e}"], env)
         return 0
     if not ctx.policy.present or repo.head_ref() != ctx.target_ref:
         return 0  # only merges into the target are gated
@@ -154,7 +154,7 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
         try:
             res = target.judge(ctx, piece, pusher)
         except GateError as e:
-            output.emit([f"warning: {piece.label} was not checked: {e}"], env)
+            say.emit([f"warning: {piece.label} was not checked: {e}"], env)
             continue
         if res is None:
             continue
@@ -165,7 +165,7 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
     lines = output.outcome_lines(outcomes, short_name(ctx.target_ref), action="merge")
     if _noteworthy(outcomes):
         lines.append(ADVISORY)
-    output.emit(lines, env)
+    say.emit(lines, env)
     return 1 if any(o.refused for o in outcomes) else 0
 
 

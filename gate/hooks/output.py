@@ -8,15 +8,12 @@ command that shows more. When ``GL_ID`` is set (GitLab), every line starts with
 from __future__ import annotations
 
 import shlex
-import sys
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TextIO
+from collections.abc import Iterable, Sequence
 
 from gate.hooks.model import Outcome
 from gate.model import Finding
 from gate.report.text import LABEL, kind, location, ordered, printable
 
-PREFIX = "agentgate: "
 _KIND_ORDER = {"ref": 0, "agent": 1, "target": 2}
 
 
@@ -71,12 +68,3 @@ def _names(outcomes: Iterable[Outcome]) -> list[str]:
 def _asking(outcomes: Iterable[Outcome]) -> set[str]:
     return {printable(p.more) for o in outcomes for p in o.parts
             if p.more and p.result.verdict == "ask"}
-
-
-def emit(lines: Iterable[str], env: Mapping[str, str], stream: TextIO | None = None) -> None:
-    """Write ``lines`` to stderr (git relays it to the pusher as ``remote:`` lines)."""
-    out = stream or sys.stderr
-    gl = "GL-HOOK-ERR: " if env.get("GL_ID") else ""
-    for line in lines:
-        out.write(f"{gl}{PREFIX}{line}\n")
-    out.flush()

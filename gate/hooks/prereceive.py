@@ -17,11 +17,11 @@ import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gate import context
+from gate import context, memo
 from gate.context import Context, short_name
 from gate.errors import GateError, PolicyError
 from gate.git import GitRepo, open_repo
-from gate.hooks import judge, output
+from gate.hooks import judge, output, say
 from gate.hooks.model import RefUpdate, identity, make_pusher, parse_receive
 from gate.model import Oid, RefName
 from gate.policy import POLICY_FILE
@@ -39,9 +39,10 @@ class Broken:
     target_oid: Oid
 
 
-def pre_receive(stdin_text: str, env: Mapping[str, str]) -> int:
-    code, lines = receive(stdin_text, env)
-    output.emit(lines, env)
+def pre_receive(stdin_text: str, env: Mapping[str, str], probe: memo.Probe | None = None) -> int:
+    """Judge the push; with ``probe``, keep the judgement for the same push again."""
+    code, lines = receive(stdin_text, env, probe)
+    say.emit(lines, env)
     return code
 
 
@@ -50,14 +51,16 @@ def update(args: Sequence[str], env: Mapping[str, str]) -> int:
     servers that run only ``update`` (``gate.commands.hook`` skips it when
     agentgate's ``pre-receive`` runs too)."""
     if len(args) != 3:
-        output.emit(["the update hook expects REF OLD NEW; push refused"], env)
+        say.emit(["the update hook expects REF OLD NEW; push refused"], env)
         return 1
     ref, old, new = args
     return pre_receive(f"{old} {new} {ref}\n", env)
 
 
-def receive(stdin_text: str, env: Mapping[str, str]) -> tuple[int, list[str]]:
-    """(exit code, lines for the pusher) for one push."""
+def receive(stdin_text: str, env: Mapping[str, str],
+            probe: memo.Probe | None = None) -> tuple[int, list[str]]:
+    """(exit code, lines for the pusher) for one push. Only a completed judgement
+    is kept under ``probe``; a push that could not be checked is checked again."""
     on_error = "block"
     try:
         updates = parse_receive(stdin_text)
@@ -74,7 +77,9 @@ def receive(stdin_text: str, env: Mapping[str, str]) -> tuple[int, list[str]]:
         pusher = make_pusher(ctx.policy, identity(env))
         outcomes = judge.judge_updates(ctx, updates, pusher)
         lines = output.outcome_lines(outcomes, short_name(ctx.target_ref))
-        return (1 if any(o.refused for o in outcomes) else 0), lines
+        code = 1 if any(o.refused for o in outcomes) else 0
+        memo.keep(probe, {"code": code, "lines": lines}, repo.git_dir)
+        return code, lines
     except Exception as e:  # noqa: BLE001 - fail closed, never a traceback at the pusher
         if env.get("AGENTGATE_DEBUG"):
             traceback.print_exc()
