@@ -232,6 +232,38 @@ def test_pair_results_come_from_the_cache_on_the_second_run(tmp_path: Path, caps
     assert found(second) == found(first)
 
 
+def test_overlaps_of_a_pair_are_cached_by_the_four_ids_and_a_damaged_entry_is_recomputed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = make_repo(tmp_path / "r")
+    branch(r, "agent/alice/x", {UTIL: text(l3="alice", l15="alice")})
+    branch(r, "agent/bob/y", {UTIL: text(l3="bob")})
+    branch(r, "agent/dave/z", {UTIL: text(l16="dave")})
+    _, first = run_check(r, "agent/alice/x", capsys)
+    assert {f[0] for f in found(first)} == {"overlap.conflict"}
+    entries = sorted((r.path / ".git" / "agentgate" / "overlaps").rglob("*.json"))
+    assert len(entries) == 2  # alice with bob, alice with dave
+    merge.forget()
+    _, second = run_check(r, "agent/alice/x", capsys)
+    assert found(second) == found(first)
+    # The cache is what the second run read: an entry saying "nothing" hides that pair...
+    for e in entries:
+        e.write_text(json.dumps({"v": 1, "overlaps": []}))
+    _, emptied = run_check(r, "agent/alice/x", capsys)
+    assert found(emptied) == []
+    # ...and a damaged one is recomputed, whole.
+    for e in entries:
+        e.write_text('{"v": 1, "overlaps": [["nope"]]}')
+    merge.forget()
+    _, third = run_check(r, "agent/alice/x", capsys)
+    assert found(third) == found(first)
+    # The other branch moving is another key: bob gives the lines back.
+    r.checkout("agent/bob/y")
+    r.commit("undo", {UTIL: text()})
+    r.checkout("main")
+    _, moved = run_check(r, "agent/alice/x", capsys)
+    assert [f[5]["branch"] for f in found(moved)] == ["refs/heads/agent/dave/z"]
+
+
 def test_a_branch_stacked_on_another_does_not_overlap_with_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     r = make_repo(tmp_path / "r")

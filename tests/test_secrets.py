@@ -6,10 +6,12 @@ would flag.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from gate.checks import secrets
 from gate.checks.secrets import scan
 from tests.gitutil import agentgate, on_branch, seeded_repo
 
@@ -87,3 +89,26 @@ def test_the_secret_itself_never_reaches_the_report(tmp_path: Path) -> None:
         code, out, err = agentgate(repo.path, "check", "agent/alice/x", "--format", fmt)
         assert code == 1 and "GitHub token added at src/billing/keys.py:1" in out
         assert GH not in out + err and GH[4:20] not in out + err
+
+
+def test_the_scan_is_cached_by_the_change_set_and_the_patterns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = seeded_repo(tmp_path / "r")
+    on_branch(repo, "agent/alice/x", files={"src/billing/keys.py": f"x = 1\nTOKEN = '{GH}'\n",
+                                            "src/billing/clean.py": "y = 2\n"})
+    code, out, _ = agentgate(repo.path, "check", "agent/alice/x")
+    assert code == 1 and "GitHub token added at src/billing/keys.py:2" in out
+    (entry,) = (repo.path / ".git" / "agentgate" / "secrets").rglob("*.json")
+    data = json.loads(entry.read_text())
+    assert data["files"] == {"src/billing/keys.py": [[2, "GitHub token"]], "src/billing/clean.py": []}
+    # The second run reads the entry (edited here to prove it), not the blobs...
+    data["files"]["src/billing/clean.py"] = [[1, "Slack token"]]
+    entry.write_text(json.dumps(data))
+    _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
+    assert "Slack token added at src/billing/clean.py:1" in out
+    # ...until the patterns change, or the entry is damaged: then it scans again.
+    monkeypatch.setattr(secrets, "FINGERPRINT", "other")
+    _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
+    assert "Slack token" not in out and "GitHub token added at src/billing/keys.py:2" in out
+    entry.write_text('{"v": "other", "files": {"src/billing/keys.py": [["x"]]}}')
+    _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
+    assert "GitHub token added at src/billing/keys.py:2" in out

@@ -3,14 +3,16 @@ large files, secrets, symlinks, submodules and modes."""
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from gate.checks import secrets
 from gate.context import BranchInfo, Context
 from gate.git import GitRepo
+from gate.git.changes import read_json, write_atomic
 from gate.model import (
     ADDED,
     DELETED,
@@ -62,16 +64,51 @@ class BlobText:
         return None if fc.new_oid is None else self.repo.read_blob(fc.new_oid).decode("utf-8", "surrogateescape")
 
 
+class Scanned:
+    """The secret scan of one change set's added lines, cached by its two commit ids
+    (and the patterns' fingerprint): a warm run reads one file instead of every blob."""
+
+    def __init__(self, ctx: Context, cs: ChangeSet) -> None:
+        self.path = ctx.repo.cache_dir("secrets", cs.head[:2], f"{cs.base}-{cs.head}.json")
+        data = read_json(self.path)
+        ok = isinstance(data, dict) and data.get("v") == secrets.FINGERPRINT and isinstance(data.get("files"), dict)
+        self.files: dict[str, list[list[Any]]] = data["files"] if ok else {}
+        self.dirty = False
+
+    def hits(self, fc: FileChange, text: NewText) -> list[tuple[int, str]]:
+        found = self.files.get(fc.path)
+        if isinstance(found, list):
+            try:
+                return [(int(n), str(kind)) for n, kind in found]
+            except (TypeError, ValueError):
+                pass  # torn: scanned again
+        hits = list(secrets.scan(text.added_lines(fc)))
+        self.files[fc.path] = [[n, kind] for n, kind in hits]
+        self.dirty = True
+        return hits
+
+    def save(self) -> None:
+        if self.dirty:
+            try:
+                write_atomic(self.path, json.dumps({"v": secrets.FINGERPRINT, "files": self.files}))
+            except OSError:
+                pass  # a read-only repository: answered uncached
+
+
 def check(ctx: Context, branch: BranchInfo, cs: ChangeSet, text: NewText | None = None) -> list[Finding]:
     """The content gates for ``cs``; ``text`` reads new content (default: the blobs)."""
     src = text if text is not None else BlobText(ctx.repo)
+    scanned = Scanned(ctx, cs) if text is None and ctx.use_cache else None
     out: list[Finding | None] = []
     for fc in cs.files:
-        out.extend(_file(ctx, branch, fc, src))
+        out.extend(_file(ctx, branch, fc, src, scanned))
+    if scanned is not None:
+        scanned.save()
     return [f for f in out if f]
 
 
-def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) -> list[Finding | None]:
+def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText,
+          scanned: Scanned | None = None) -> list[Finding | None]:
     pol = ctx.policy
     path = fc.path
     out: list[Finding | None] = []
@@ -110,7 +147,7 @@ def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) -> li
         out.append(_symlink(ctx, branch, fc, text))
     if fc.new_path is not None and not fc.binary and fc.new_mode not in (MODE_LINK, MODE_GITLINK) \
             and fc.new_size <= pol.max_file_bytes:
-        out.extend(_secrets(ctx, fc, text))
+        out.extend(_secrets(ctx, fc, text, scanned))
     return out
 
 
@@ -140,10 +177,11 @@ def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) ->
                        hint=f"approve with 'agentgate approve {branch.short}' if intended")
 
 
-def _secrets(ctx: Context, fc: FileChange, text: NewText) -> list[Finding | None]:
+def _secrets(ctx: Context, fc: FileChange, text: NewText, scanned: Scanned | None) -> list[Finding | None]:
+    hits = scanned.hits(fc, text) if scanned is not None else secrets.scan(text.added_lines(fc))
     return [
         ctx.finding("gate.secret", f"{kind} added at {fc.path}:{n}", path=fc.path, line=n, end_line=n,
                     change=fc, key=(n, kind),
                     hint="remove it, rotate the credential, and load it from the environment or a vault")
-        for n, kind in secrets.scan(text.added_lines(fc))
+        for n, kind in hits
     ]

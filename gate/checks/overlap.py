@@ -11,10 +11,13 @@ is set arithmetic on cached change sets, so a warm run reads and compares.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from gate.context import BranchInfo, Context
 from gate.git import merge
+from gate.git.changes import read_json, write_atomic
 from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, PairEntry
 from gate.model import ChangeSet, FileChange, Finding
 
@@ -60,9 +63,53 @@ def overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Overlap]:
 
 def pair_overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet, other: BranchInfo,
                   mine: dict[str, FileChange] | None = None) -> list[Overlap]:
-    """What ``branch`` (change set ``cs``; ``mine`` its ``by_path()``) and ``other`` collide on."""
-    ocs = ctx.changes(other.head)
+    """What ``branch`` (change set ``cs``; ``mine`` its ``by_path()``) and ``other`` collide on.
+
+    A pure function of the two change sets, so it is cached under their four ids: a
+    warm run then reads one small file per pair instead of the other branch's whole
+    change set and the pair's merge analysis.
+    """
     mine = cs.by_path() if mine is None else mine
+    obase = ctx.base(other.head)
+    path = None
+    if ctx.use_cache and obase is not None:
+        path = ctx.repo.cache_dir("overlaps", cs.head[:2], f"{cs.base}-{cs.head}-{obase}-{other.head}.json")
+        rows = read_json(path)
+        if isinstance(rows, dict) and rows.get("v") == _CACHE_VERSION:
+            try:
+                return [_from_row(other, row, mine) for row in rows["overlaps"]]
+            except (KeyError, TypeError, ValueError):
+                pass  # torn or foreign: computed again below
+    found = _pair_overlaps(ctx, branch, cs, other, mine)
+    if path is not None:
+        try:
+            write_atomic(path, json.dumps({"v": _CACHE_VERSION, "overlaps": [_to_row(ov) for ov in found]}))
+        except OSError:
+            pass  # a read-only repository (a hook without write access): answer uncached
+    return found
+
+
+_CACHE_VERSION = 1
+
+
+def _to_row(ov: Overlap) -> list[object]:
+    return [ov.path, ov.other_path, ov.relation, ov.kind, ov.change is not None,
+            list(ov.lines) if ov.lines else None, list(ov.other_lines) if ov.other_lines else None]
+
+
+def _from_row(other: BranchInfo, row: list[Any], mine: dict[str, FileChange]) -> Overlap:
+    path, other_path, relation, kind, has_change, lines, other_lines = row
+    change = mine[path] if has_change else None
+    if relation not in RANK:
+        raise ValueError(relation)
+    return Overlap(other, path, other_path, relation, kind, change,
+                   (lines[0], lines[1]) if lines else None,
+                   (other_lines[0], other_lines[1]) if other_lines else None)
+
+
+def _pair_overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet, other: BranchInfo,
+                   mine: dict[str, FileChange]) -> list[Overlap]:
+    ocs = ctx.changes(other.head)
     theirs = ocs.by_path()
     pair = merge.analyze(ctx.repo, branch.head, other.head, use_cache=ctx.use_cache, known=(cs, ocs))
     if pair.method == "ancestor":

@@ -5,6 +5,7 @@ Only added lines are scanned, and the secret itself never reaches a report.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 
@@ -31,6 +32,11 @@ _PLACEHOLDER = re.compile(
     r"(?i)^(?:x+|\*+|\.+|changeme|change[_-]me|example[\w-]*|dummy[\w-]*|placeholder|your[\w-]*|"
     r"<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)s|redacted|none|null|password|secret)$"
 )
+
+
+# Names what ``scan`` finds: results cached under another fingerprint are not used.
+FINGERPRINT = hashlib.sha256("\n".join(
+    [f"{kind}\t{pattern.pattern}" for kind, pattern in PATTERNS] + [_PLACEHOLDER.pattern]).encode()).hexdigest()[:16]
 
 
 def scan(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:

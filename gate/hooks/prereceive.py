@@ -12,8 +12,6 @@ push that makes the target's policy valid again is accepted.
 
 from __future__ import annotations
 
-import tomllib
-import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -82,6 +80,8 @@ def receive(stdin_text: str, env: Mapping[str, str],
         return code, lines
     except Exception as e:  # noqa: BLE001 - fail closed, never a traceback at the pusher
         if env.get("AGENTGATE_DEBUG"):
+            import traceback  # not at the top: 5 ms of every push
+
             traceback.print_exc()
         reason = str(e) if isinstance(e, GateError) else f"internal error: {type(e).__name__}: {e}"
         return _cannot_run(reason, on_error)
@@ -175,6 +175,8 @@ def _approvers(repo: GitRepo, tip: Oid) -> list[str]:
 
 
 def _approvers_in(data: bytes) -> list[str] | None:
+    import tomllib  # only for a broken policy: a warm hook reads the parse from the cache
+
     try:
         gate = tomllib.loads(data.decode("utf-8")).get("gate", {})
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
