@@ -10,7 +10,6 @@ compile once per process.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,8 +88,11 @@ def _fast(text: str) -> Callable[[str], bool] | None:
         name = text[3:-3]
         return lambda p: p.startswith(name + "/") or ("/" + name + "/") in p
     if not anchored and not dir_only and "/" not in body and "[" not in body:
-        # One segment of * and ?: fnmatch on each component ("*" cannot cross "/").
-        return lambda p: any(fnmatch.fnmatchcase(c, body) for c in p.split("/"))
+        # One segment of * and ? that may be any component of the path ("*" cannot
+        # cross "/"): one match of a small expression, not fnmatch per component.
+        seg = "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in body)
+        rx = re.compile(f"(?:.*/)?{seg}(?:/.*)?", re.S)
+        return lambda p: rx.fullmatch(p) is not None
     return None
 
 

@@ -89,6 +89,7 @@ def main(
     # --all with no open agent branch is an empty, allowed board (CI fan-out sees "nothing to do").
     rep = make_report(ctx, run(ctx, chosen, tests=tests, rerun=rerun, jobs=jobs), started)
     report.emit(rep, fmt, output)
-    if not tests:  # test runs print progress, and --rerun asks for a fresh run
-        memo.keep(memo.armed("check"), memo.report_value(rep, fmt, output), repo.git_dir)
+    probe = memo.armed("check")
+    if probe is not None and not tests:  # test runs print progress, and --rerun asks for a fresh run
+        memo.keep(probe, memo.report_value(rep, fmt, output), repo.git_dir)
     return verdict.exit_code(rep.verdict)

@@ -154,5 +154,7 @@ def main(fmt: str = "text", target: str | None = None, output: str | None = None
     with board.Progress(len(ctx.agent_branches), "status") as progress:
         rep = collect(ctx, progress.tick)
     board.emit(rep, fmt, output)
-    memo.keep(memo.armed("status"), memo.report_value(rep, fmt, output), ctx.repo.git_dir)
+    probe = memo.armed("status")
+    if probe is not None:
+        memo.keep(probe, memo.report_value(rep, fmt, output), ctx.repo.git_dir)
     return verdict.exit_code(rep.verdict)
