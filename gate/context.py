@@ -73,6 +73,9 @@ class Context:
     _bases: dict[str, Oid | None] = field(default_factory=dict)
     _changes: dict[str, ChangeSet] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)  # head -> branch, for messages
+    # Per-run results of checks that several callers ask for (the board asks for each
+    # pair's overlaps twice: the rules, then the OVERLAPS column), keyed by the checks.
+    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
     # -- findings ----------------------------------------------------------------------
 

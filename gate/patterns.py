@@ -157,10 +157,18 @@ class PatternSet:
         return None
 
     def first(self, path: str) -> int | None:
-        for i in sorted(self._candidates(path)):
-            if compile_pattern(self.texts[i]).match(path):
+        found = self._candidates(path)
+        if len(found) > len(self._anywhere):
+            found.sort()  # indexed hits were appended after the (ordered) unanchored ones
+        compiled = self._compiled
+        for i in found:
+            if compiled[i].match(path):
                 return i
         return None
+
+    @cached_property
+    def _compiled(self) -> list[Pattern]:
+        return [compile_pattern(t) for t in self.texts]
 
 
 _SETS: dict[tuple[str, ...], PatternSet] = {}

@@ -70,6 +70,16 @@ def pair_overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet, other: Branch
     change set and the pair's merge analysis.
     """
     mine = cs.by_path() if mine is None else mine
+    seen = ctx.memo.get(("overlaps", cs.base, cs.head, other.head))
+    if seen is not None:
+        return list(seen)
+    found = _cached_pair_overlaps(ctx, branch, cs, other, mine)
+    ctx.memo["overlaps", cs.base, cs.head, other.head] = tuple(found)
+    return found
+
+
+def _cached_pair_overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet, other: BranchInfo,
+                          mine: dict[str, FileChange]) -> list[Overlap]:
     obase = ctx.base(other.head)
     path = None
     if ctx.use_cache and obase is not None:

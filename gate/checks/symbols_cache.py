@@ -135,7 +135,8 @@ def parsed(ctx: Context, path: str, oid: str, mode: int, notes: list[str], side:
         cache = ctx.repo.cache_dir("symbols", "files", oid[:2], f"{oid}-{name}-f{FORMAT}.json")
         if ctx.use_cache:
             try:
-                fs = FileSymbols.from_json(cache.read_bytes())
+                with open(cache, "rb") as fh:
+                    fs = FileSymbols.from_json(fh.read())
             except (OSError, ValueError):
                 fs = None
         if fs is None:

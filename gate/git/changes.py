@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from pathlib import Path
 from typing import Any
 
 import pygit2
@@ -245,11 +244,12 @@ def _dec(p: str | None) -> str | None:
     return p
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write through a temporary file and rename: readers see all or nothing, and
     two writers racing leave one whole file (both write the same content)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    folder = os.path.dirname(os.fspath(path)) or "."
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
@@ -262,7 +262,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: str | os.PathLike[str]) -> Any:
     try:
         with open(path) as fh:
             return json.load(fh)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from gate.git.changes import read_json, write_atomic
@@ -85,7 +84,7 @@ def to_json(res: PairResult) -> dict[str, Any]:
     }
 
 
-def load(path: Path, lo: str, hi: str) -> PairResult | None:
+def load(path: str, lo: str, hi: str) -> PairResult | None:
     """The cached result of the pair (``lo``, ``hi``) in id order, or None when absent or unreadable."""
     data = read_json(path)
     if not isinstance(data, dict) or data.get("v") != CACHE_VERSION:
@@ -106,7 +105,7 @@ def _lines(v: Any) -> Lines | None:
     return (int(v[0]), int(v[1])) if v else None
 
 
-def save(path: Path, res: PairResult) -> None:
+def save(path: str, res: PairResult) -> None:
     """Cache ``res`` at ``path``; a read-only repository keeps it uncached."""
     try:
         write_atomic(path, json.dumps(to_json(res), separators=(",", ":")))

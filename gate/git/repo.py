@@ -29,6 +29,8 @@ class GitRepo:
 
     def __init__(self, repo: pygit2.Repository) -> None:
         self._r = repo
+        self._common: Path | None = None
+        self._cache_root: str | None = None
 
     @property
     def raw(self) -> pygit2.Repository:
@@ -44,11 +46,11 @@ class GitRepo:
     @property
     def common_dir(self) -> Path:
         """The directory shared by all worktrees (where refs and caches live)."""
-        gd = self.git_dir
-        common = gd / "commondir"
-        if common.is_file():
-            return (gd / common.read_text().strip()).resolve()
-        return gd
+        if self._common is None:
+            gd = self.git_dir
+            common = gd / "commondir"
+            self._common = (gd / common.read_text().strip()).resolve() if common.is_file() else gd
+        return self._common
 
     @property
     def workdir(self) -> Path | None:
@@ -76,8 +78,12 @@ class GitRepo:
             return False
         return unborn and not any(name.startswith("refs/") for name in self._r.references)
 
-    def cache_dir(self, *parts: str) -> Path:
-        return self.common_dir.joinpath("agentgate", *parts)
+    def cache_dir(self, *parts: str) -> str:
+        """A path under ``<common dir>/agentgate``, as a string: a warm board asks for
+        thousands of cache files, and building ``Path`` objects was a third of it."""
+        if self._cache_root is None:
+            self._cache_root = os.path.join(self.common_dir, "agentgate")
+        return os.path.join(self._cache_root, *parts)
 
     def config_get(self, key: str) -> str | None:
         try:
