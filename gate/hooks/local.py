@@ -74,8 +74,9 @@ def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> in
     from gate.context import short_name
     from gate.errors import GateError, PolicyError
     from gate.git import open_repo
-    from gate.hooks import judge, output, say
+    from gate.hooks import judge
     from gate.hooks.model import make_pusher, parse_prepush
+    from gate.report import remote
 
     if not stdin_text.strip() and env.get("PRE_COMMIT_TO_REF"):
         # The pre-commit framework gives its pre-push hooks no stdin, only variables.
@@ -88,30 +89,30 @@ def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> in
         ctx = context.build(repo)
         if not ctx.policy.present:
             return 0
-        remote = args[0] if args else ""
-        tracked = f"refs/remotes/{remote}/{short_name(ctx.target_ref)}"
+        pushed_to = args[0] if args else ""
+        tracked = f"refs/remotes/{pushed_to}/{short_name(ctx.target_ref)}"
         tref = ctx.target_ref
-        if remote and repo.ref_oid(tracked) is not None:
+        if pushed_to and repo.ref_oid(tracked) is not None:
             # Judge against the server's target as last fetched, as pre-receive will.
             ctx = context.build(repo, tracked)
     except PolicyError as e:
-        say.emit([f"warning: the policy on the target is invalid, so nothing was checked: {e}",
+        remote.emit([f"warning: the policy on the target is invalid, so nothing was checked: {e}",
                      "the server refuses pushes until an approver fixes it"], env)
         return 0
     except GateError as e:
-        say.emit([f"warning: nothing was checked: {e}"], env)
+        remote.emit([f"warning: nothing was checked: {e}"], env)
         return 0
     pusher = make_pusher(ctx.policy, _login(env), _git_config("agentgate.agent"))
     try:
         outcomes = judge.judge_updates(ctx, updates, pusher, target_ref=tref)
     except GateError as e:
-        say.emit([f"warning: nothing was checked: {e}"], env)
+        remote.emit([f"warning: nothing was checked: {e}"], env)
         return 0  # advisory: the server decides
-    lines = output.outcome_lines(outcomes, short_name(tref))
+    lines = remote.outcome_lines(outcomes, short_name(tref))
     refused = any(o.refused for o in outcomes)
     if _noteworthy(outcomes):
         lines.append(ADVISORY)
-    say.emit(lines, env)
+    remote.emit(lines, env)
     return 1 if refused else 0
 
 
@@ -136,14 +137,15 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
     from gate.context import short_name
     from gate.errors import GateError, PolicyError
     from gate.git import open_repo
-    from gate.hooks import judge, output, say, target
+    from gate.hooks import judge, target
     from gate.hooks.model import Outcome, Part, RefUpdate, make_pusher
+    from gate.report import remote
 
     try:
         repo = open_repo()
         ctx = context.build(repo)
     except (PolicyError, GateError) as e:
-        say.emit([f"warning: nothing was checked: {e}"], env)
+        remote.emit([f"warning: nothing was checked: {e}"], env)
         return 0
     if not ctx.policy.present or repo.head_ref() != ctx.target_ref:
         return 0  # only merges into the target are gated
@@ -154,7 +156,7 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
         try:
             res = target.judge(ctx, piece, pusher)
         except GateError as e:
-            say.emit([f"warning: {piece.label} was not checked: {e}"], env)
+            remote.emit([f"warning: {piece.label} was not checked: {e}"], env)
             continue
         if res is None:
             continue
@@ -162,10 +164,10 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
         v = part.result.verdict
         upd = RefUpdate(ctx.target_ref, ctx.target_oid, head)
         outcomes.append(Outcome(upd, piece.label, "target", (part,), v, v != "allow"))
-    lines = output.outcome_lines(outcomes, short_name(ctx.target_ref), action="merge")
+    lines = remote.outcome_lines(outcomes, short_name(ctx.target_ref), action="merge")
     if _noteworthy(outcomes):
         lines.append(ADVISORY)
-    say.emit(lines, env)
+    remote.emit(lines, env)
     return 1 if any(o.refused for o in outcomes) else 0
 
 

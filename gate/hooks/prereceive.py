@@ -19,10 +19,11 @@ from gate import context, memo
 from gate.context import Context, short_name
 from gate.errors import GateError, PolicyError
 from gate.git import GitRepo, open_repo
-from gate.hooks import judge, output, say
+from gate.hooks import judge
 from gate.hooks.model import RefUpdate, identity, make_pusher, parse_receive
 from gate.model import Oid, RefName
 from gate.policy import POLICY_FILE
+from gate.report import remote
 
 # How far back to look for the last valid policy when the current one is not even TOML.
 _HISTORY = 50
@@ -40,7 +41,7 @@ class Broken:
 def pre_receive(stdin_text: str, env: Mapping[str, str], probe: memo.Probe | None = None) -> int:
     """Judge the push; with ``probe``, keep the judgement for the same push again."""
     code, lines = receive(stdin_text, env, probe)
-    say.emit(lines, env)
+    remote.emit(lines, env)
     return code
 
 
@@ -49,7 +50,7 @@ def update(args: Sequence[str], env: Mapping[str, str]) -> int:
     servers that run only ``update`` (``gate.commands.hook`` skips it when
     agentgate's ``pre-receive`` runs too)."""
     if len(args) != 3:
-        say.emit(["the update hook expects REF OLD NEW; push refused"], env)
+        remote.emit(["the update hook expects REF OLD NEW; push refused"], env)
         return 1
     ref, old, new = args
     return pre_receive(f"{old} {new} {ref}\n", env)
@@ -74,9 +75,9 @@ def receive(stdin_text: str, env: Mapping[str, str],
         on_error = ctx.policy.on_error
         pusher = make_pusher(ctx.policy, identity(env))
         outcomes = judge.judge_updates(ctx, updates, pusher)
-        lines = output.outcome_lines(outcomes, short_name(ctx.target_ref))
+        lines = remote.outcome_lines(outcomes, short_name(ctx.target_ref))
         code = 1 if any(o.refused for o in outcomes) else 0
-        memo.keep(probe, {"code": code, "lines": lines}, repo.git_dir)
+        memo.keep(probe, {"code": code, "text": remote.text(lines, env)}, repo.git_dir)
         return code, lines
     except Exception as e:  # noqa: BLE001 - fail closed, never a traceback at the pusher
         if env.get("AGENTGATE_DEBUG"):

@@ -1,20 +1,35 @@
 """What a hook says, as lines that read well after git's ``remote:`` prefix.
 
 One line per finding, one verdict line per judged ref, then what happens and the
-command that shows more. When ``GL_ID`` is set (GitLab), every line starts with
-``GL-HOOK-ERR:`` so GitLab's UI shows it.
+command that shows more. Each line starts with ``agentgate:``; when ``GL_ID`` is set
+(GitLab), with ``GL-HOOK-ERR:`` before that, so GitLab's UI shows it.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TextIO
 
 from gate.hooks.model import Outcome
 from gate.model import Finding
 from gate.report.text import LABEL, kind, location, ordered, printable
 
+PREFIX = "agentgate: "
 _KIND_ORDER = {"ref": 0, "agent": 1, "target": 2}
+
+
+def text(lines: Iterable[str], env: Mapping[str, str]) -> str:
+    """The lines as written to stderr (git relays it to the pusher as ``remote:`` lines)."""
+    gl = "GL-HOOK-ERR: " if env.get("GL_ID") else ""
+    return "".join(f"{gl}{PREFIX}{line}\n" for line in lines)
+
+
+def emit(lines: Iterable[str], env: Mapping[str, str], stream: TextIO | None = None) -> None:
+    out = stream or sys.stderr
+    out.write(text(lines, env))
+    out.flush()
 
 
 def finding_line(label: str, f: Finding) -> str:
