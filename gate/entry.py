@@ -70,10 +70,12 @@ def _replay_or_arm(args: list[str]) -> None:
     probe = memo.probe(args[0], args)
     kept = memo.recall(probe)
     if kept is not None:
+        from gate.memo import reports
+
         try:
-            rep = memo.report_from(kept["report"], 0)
+            rep = reports.report_from(kept["report"], 0)
         except (KeyError, TypeError, ValueError):
             rep = None  # written by another version: compute afresh
         if rep is not None:
-            run(lambda: memo.replay(kept, int((time.monotonic() - started) * 1000)))
+            run(lambda: reports.replay(kept, int((time.monotonic() - started) * 1000)))
     memo.arm(probe)

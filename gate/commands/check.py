@@ -10,6 +10,7 @@ from gate import context, engine, memo, report, verdict
 from gate.context import BranchInfo, Context, short_name
 from gate.errors import GateError, UsageError
 from gate.git import open_repo
+from gate.memo import reports
 from gate.model import BranchResult, Finding, Report
 
 
@@ -91,5 +92,5 @@ def main(
     report.emit(rep, fmt, output)
     probe = memo.armed("check")
     if probe is not None and not tests:  # test runs print progress, and --rerun asks for a fresh run
-        memo.keep(probe, memo.report_value(rep, fmt, output), repo.git_dir)
+        memo.keep(probe, reports.report_value(rep, fmt, output), repo.git_dir)
     return verdict.exit_code(rep.verdict)

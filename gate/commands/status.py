@@ -21,6 +21,7 @@ from gate.checks import overlap
 from gate.context import BranchInfo, Context, short_name
 from gate.errors import GateError, UsageError
 from gate.git import merge, open_repo, pairs
+from gate.memo import reports
 from gate.model import BranchResult, Finding, Report
 from gate.testrun import TestOutcome
 from gate.testrun.cache import cached_outcomes
@@ -156,5 +157,5 @@ def main(fmt: str = "text", target: str | None = None, output: str | None = None
     board.emit(rep, fmt, output)
     probe = memo.armed("status")
     if probe is not None:
-        memo.keep(probe, memo.report_value(rep, fmt, output), ctx.repo.git_dir)
+        memo.keep(probe, reports.report_value(rep, fmt, output), ctx.repo.git_dir)
     return verdict.exit_code(rep.verdict)
