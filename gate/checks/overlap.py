@@ -19,6 +19,7 @@ from gate.context import BranchInfo, Context
 from gate.git import merge
 from gate.git.changes import read_json, write_atomic
 from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, PairEntry
+from gate.lines import touching
 from gate.model import ChangeSet, FileChange, Finding
 
 Lines = tuple[int, int]
@@ -213,7 +214,7 @@ def changeset_overlaps(ctx: Context, cs: ChangeSet, others: list[BranchInfo]) ->
             fc = mine.get(p)
             if fc is None:
                 continue
-            touch = _touching(fc, ofc)
+            touch = touching(fc, ofc)
             if touch is not None:
                 _keep(best, Overlap(other, fc.path, ofc.path, HUNK, change=fc, lines=touch[0], other_lines=touch[1]))
             elif fc.old_path is None and ofc.old_path is None:
@@ -227,19 +228,3 @@ def changeset_overlaps(ctx: Context, cs: ChangeSet, others: list[BranchInfo]) ->
 def check_changeset(ctx: Context, cs: ChangeSet, others: list[BranchInfo]) -> list[Finding]:
     """``overlap.file`` and ``overlap.hunk`` findings of a diff against ``others``."""
     return [f for f in (_finding(ctx, ov) for ov in changeset_overlaps(ctx, cs, others)) if f is not None]
-
-
-def _touching(fa: FileChange, fb: FileChange) -> tuple[Lines, Lines] | None:
-    """New-side lines of the first two hunks whose base ranges overlap or touch (as
-    the pair analysis in ``gate.git.merge`` measures two commits)."""
-    if fa.old_path is None or fa.old_path != fb.old_path:
-        return None
-    for ha, ra in zip(fa.hunks, fa.base_ranges(), strict=True):
-        for hb, rb in zip(fb.hunks, fb.base_ranges(), strict=True):
-            if ra[0] <= rb[1] + 1 and rb[0] <= ra[1] + 1:
-                return _new_lines(ha.new_start, ha.new_lines), _new_lines(hb.new_start, hb.new_lines)
-    return None
-
-
-def _new_lines(start: int, count: int) -> Lines:
-    return (start, start + count - 1) if count else (max(start, 1), max(start, 1))

@@ -3,7 +3,7 @@
 A pair of commits is analysed against their merge-base ``P`` from the two change
 sets ``P..ours`` and ``P..theirs`` (cached by commit ids, see ``changes``): only
 the files both sides change are merged, each by a three-way merge of its blobs
-(``merge_file_from_index``), so the cost follows the size of the changes, never
+(``merge_file_from_index``, in ``gate.git.filemerge``), so the cost follows the size of the changes, never
 the size of the tree. When the caller holds one side's change set against ``P``
 (a branch against its merge-base with the target), the other side is read only on
 those paths, by tree lookups: a fresh branch against one forked long ago, or a
@@ -21,36 +21,28 @@ Nothing here writes an object or a ref: it is safe inside ``pre-receive``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import cast
 
 import pygit2
-from pygit2.enums import DiffOption, FileMode, SortMode
+from pygit2.enums import DiffOption, SortMode
 
 from gate.git import pairs
 from gate.git.changes import changeset
-from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, Lines, PairEntry, PairResult
+from gate.git.filemerge import Side, merge_changes
+from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, PairEntry, PairResult
 from gate.git.repo import GitRepo
 from gate.model import (
     ADDED,
-    DELETED,
     MODE_GITLINK,
-    MODE_LINK,
     MODE_TREE,
     MODIFIED,
-    RENAMED,
     TYPECHANGE,
     ChangeSet,
     FileChange,
     Hunk,
     Oid,
 )
-
-# git's buffer_is_binary: a NUL in the first 8000 bytes makes ll_merge refuse a text merge.
-_BINARY_PROBE = 8000
-
-Side = tuple[Oid, int]  # (blob id, mode)
 
 # The result values live in gate.git.pairs; callers may import them from here too.
 __all__ = ["CONFLICT", "FILE", "HUNK", "RANK", "PairEntry", "PairResult", "analyze", "forget", "merge_base",
@@ -183,170 +175,6 @@ def _hunks(r: pygit2.Repository, old: Side | None, new: Side) -> tuple[tuple[Hun
     if patch.delta.is_binary:
         return (), True
     return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks), False
-
-
-# -- per-file merges ------------------------------------------------------------------
-
-
-def merge_changes(repo: GitRepo, ca: ChangeSet, cb: ChangeSet) -> tuple[PairEntry, ...]:
-    """Every path both change sets (against the same base) touch, with its relation.
-
-    Changes are paired by base path (modify, delete, rename follow the file) and by
-    new path (two files arriving at one place: add/add, rename/add, rename/rename).
-    """
-    old_a = {fc.old_path: fc for fc in ca.files if fc.old_path is not None}
-    old_b = {fc.old_path: fc for fc in cb.files if fc.old_path is not None}
-    new_a = {fc.new_path: fc for fc in ca.files if fc.new_path is not None}
-    new_b = {fc.new_path: fc for fc in cb.files if fc.new_path is not None}
-    pairs: dict[tuple[int, int], tuple[FileChange, FileChange]] = {}
-    for p in sorted(old_a.keys() & old_b.keys()):
-        pairs.setdefault((id(old_a[p]), id(old_b[p])), (old_a[p], old_b[p]))
-    for p in sorted(new_a.keys() & new_b.keys()):
-        pairs.setdefault((id(new_a[p]), id(new_b[p])), (new_a[p], new_b[p]))
-    out = [_entry(repo, fa, fb) for fa, fb in pairs.values()]
-    out.extend(_file_directory(ca, cb))
-    out.extend(e.flipped() for e in _file_directory(cb, ca))
-    return tuple(out)
-
-
-def _entry(repo: GitRepo, fa: FileChange, fb: FileChange) -> PairEntry:
-    kind = _pair_kind(repo, fa, fb)
-    touch = _touching(fa, fb)
-    if kind:
-        relation = CONFLICT
-    elif touch is not None or (fa.old_path is None and fb.old_path is None):
-        relation = HUNK  # the same base lines, or two whole new files at one path
-    else:
-        relation = FILE
-    la, lb = touch or (_first_lines(fa), _first_lines(fb))
-    # A deleted file has no lines to point at.
-    return PairEntry(fa.paths, fb.paths, relation, kind or "", None if fa.status == DELETED else la,
-                     None if fb.status == DELETED else lb)
-
-
-def _pair_kind(repo: GitRepo, fa: FileChange, fb: FileChange) -> str | None:
-    """The conflict kind of two changes, or None when they merge cleanly (as git ort)."""
-    if fa.old_path is not None and fa.old_path == fb.old_path:
-        if fa.status == DELETED and fb.status == DELETED:
-            return None
-        if DELETED in (fa.status, fb.status):
-            kept = fb if fa.status == DELETED else fa
-            return "rename/delete" if kept.status == RENAMED else "modify/delete"
-        if fa.status == RENAMED and fb.status == RENAMED and fa.new_path != fb.new_path:
-            return "rename/rename"
-        base = (Oid(str(fa.old_oid)), fa.old_mode)
-        return _content(repo, base, _new(fa), _new(fb), fa.path)
-    # Two different files arrive at one path: git merges them with an empty base.
-    if fa.status == ADDED and fb.status == ADDED:
-        kind = "add/add"
-    elif fa.status == RENAMED and fb.status == RENAMED:
-        kind = "rename/rename"
-    else:
-        kind = "rename/add"
-    return kind if _content(repo, None, _new(fa), _new(fb), fa.path) else None
-
-
-def _new(fc: FileChange) -> Side:
-    return Oid(str(fc.new_oid)), fc.new_mode
-
-
-def _content(repo: GitRepo, base: Side | None, a: Side, b: Side, path: str) -> str | None:
-    """Three-way merge of one file's blobs (base None: an add/add two-way merge)."""
-    if a == b or (base is not None and base in (a, b)):
-        return None
-    if a[1] != b[1] and (base is None or base[1] not in (a[1], b[1])):
-        return "mode"
-    if a[0] == b[0] or (base is not None and base[0] in (a[0], b[0])):
-        return None  # the content changed on one side only (the mode on the other)
-    special = (MODE_LINK, MODE_GITLINK)
-    if a[1] in special or b[1] in special or (base is not None and base[1] in special):
-        return "content"  # symlink targets and submodule commits have no text merge
-    r = repo.raw
-    blobs = [cast(pygit2.Blob, r[x[0]]).data[:_BINARY_PROBE] for x in (base, a, b) if x is not None]
-    if any(b"\0" in blob for blob in blobs):
-        return "binary"
-    return None if _merges_cleanly(r, base, a, b, path) else "content"
-
-
-def _merges_cleanly(r: pygit2.Repository, base: Side | None, a: Side, b: Side, path: str) -> bool:
-    try:
-        os.fsencode(path).decode("utf-8")
-    except UnicodeDecodeError:
-        path = "file"  # the name does not change the merge; a non-UTF-8 one trips pygit2
-    entries = [None if x is None else pygit2.IndexEntry(path, pygit2.Oid(hex=x[0]), FileMode(x[1]))
-               for x in (base, a, b)]
-    try:
-        return _automergeable_raw(r, entries)
-    except (ImportError, AttributeError):
-        pass
-    try:
-        return bool(r.merge_file_from_index(entries[0], entries[1], entries[2]).automergeable)
-    except UnicodeDecodeError:
-        # pygit2 decodes the merged text as UTF-8; a Latin-1 file cannot say.
-        return False
-
-
-def _automergeable_raw(r: pygit2.Repository, entries: list[pygit2.IndexEntry | None]) -> bool:
-    """libgit2's answer without pygit2 decoding the merged text (it decodes it as
-    UTF-8 and fails on Latin-1 sources, and we only need the flag)."""
-    from pygit2.errors import check_error
-    from pygit2.ffi import C, ffi
-
-    res = ffi.new("git_merge_file_result *")
-    keep = []
-    c_entries = []
-    for e in entries:
-        if e is None:
-            c_entries.append(ffi.NULL)
-        else:
-            centry, ref = e._to_c()
-            keep.append(ref)
-            c_entries.append(centry)
-    err = C.git_merge_file_from_index(res, r._repo, *c_entries, ffi.NULL)
-    check_error(err)
-    try:
-        return bool(res.automergeable)
-    finally:
-        C.git_merge_file_result_free(res)
-
-
-def _file_directory(ca: ChangeSet, cb: ChangeSet) -> list[PairEntry]:
-    """A file one side adds where the other adds a directory (git: file/directory)."""
-    arrived_b = [fc.new_path for fc in cb.files if fc.status in (ADDED, RENAMED) and fc.new_path]
-    dirs_b: dict[str, str] = {}
-    for p in arrived_b:
-        parts = p.split("/")
-        for i in range(1, len(parts)):
-            dirs_b.setdefault("/".join(parts[:i]), p)
-    out = []
-    for fc in ca.files:
-        if fc.status in (ADDED, RENAMED) and fc.new_path in dirs_b:
-            out.append(PairEntry(fc.paths, (dirs_b[fc.new_path],), CONFLICT, "file/directory"))
-    return out
-
-
-# -- line ranges ----------------------------------------------------------------------
-
-
-def _touching(fa: FileChange, fb: FileChange) -> tuple[Lines, Lines] | None:
-    """New-side lines of the first two hunks whose base ranges overlap or touch."""
-    if fa.old_path is None or fa.old_path != fb.old_path:
-        return None
-    for ha, ra in zip(fa.hunks, fa.base_ranges(), strict=True):
-        for hb, rb in zip(fb.hunks, fb.base_ranges(), strict=True):
-            if ra[0] <= rb[1] + 1 and rb[0] <= ra[1] + 1:
-                return _new_lines(ha.new_start, ha.new_lines), _new_lines(hb.new_start, hb.new_lines)
-    return None
-
-
-def _new_lines(start: int, count: int) -> Lines:
-    if count:
-        return start, start + count - 1
-    return max(start, 1), max(start, 1)  # a deletion: the line after which it was
-
-
-def _first_lines(fc: FileChange) -> Lines | None:
-    return _new_lines(fc.hunks[0].new_start, fc.hunks[0].new_lines) if fc.hunks else None
 
 
 # -- full merges (criss-cross history) ------------------------------------------------
