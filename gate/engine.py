@@ -28,11 +28,20 @@ def evaluate(ctx: Context, branch: BranchInfo, extra: Sequence[Finding] = ()) ->
     if branch.agent is not None or branch.unknown_agent is not None:
         checks = AGENT_CHECKS + checks
     findings: list[Finding] = list(extra)
-    for check in checks:
-        findings.extend(check(ctx, branch, cs))
+    # Notes (a file skipped because it does not parse…) are collected per branch:
+    # another branch that meets the same file gets the same note.
+    outer, ctx.notes = ctx.notes, []
+    try:
+        for check in checks:
+            findings.extend(check(ctx, branch, cs))
+    finally:
+        notes, ctx.notes = ctx.notes, outer
+        outer.extend(n for n in notes if n not in outer)
     final = verdict.apply_approvals(_dedupe(findings), ctx.approved)
     ahead, behind = ctx.repo.ahead_behind(branch.head, ctx.target_oid)
-    facts = {"ahead": ahead, "behind": behind, "files_changed": len(cs.files)}
+    facts: dict[str, object] = {"ahead": ahead, "behind": behind, "files_changed": len(cs.files)}
+    if notes:
+        facts["notes"] = notes
     return BranchResult(ref=branch.ref, agent=branch.agent or branch.unknown_agent, head=branch.head,
                         base=cs.base, verdict=verdict.decide(final), findings=final, facts=facts)
 

@@ -319,6 +319,20 @@ def test_files_that_do_not_parse_are_skipped_with_a_note(tmp_path: Path) -> None
     midedit = engine.evaluate(ctx, ctx.branch(*ctx.repo.resolve_branch("agent/alice/midedit")))
     assert [f.rule for f in midedit.findings if f.rule.startswith("symbol.")] == []
     assert f"{CONFIG} (branch): syntax error at line 1: '(' was never closed; its symbols are not analysed" in ctx.notes
+    # Each branch's result carries the notes of its own analysis, the shared ones included.
+    broken = "src/ui/broken.py (target): syntax error at line 3: '(' was never closed; its symbols are not analysed"
+    assert broken in strict.facts["notes"]
+    assert any(n.startswith(f"{CONFIG} (branch)") for n in midedit.facts["notes"])
+
+
+def test_the_text_report_shows_the_notes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = make_repo(tmp_path / "r", {CONFIG: CONFIG_PY, APP: APP_PY})
+    branch(r, "agent/alice/midedit", {CONFIG: "def parse_config(path, strict:\n    return {}\n"})
+    capsys.readouterr()
+    check.main(["agent/alice/midedit"], repo_path=str(r.path))
+    out = capsys.readouterr().out
+    assert (f"  note: {CONFIG} (branch): syntax error at line 1: '(' was never closed; "
+            "its symbols are not analysed\n") in out
 
 
 def test_the_demo_strict_config_branch_asks_naming_bobs_app(

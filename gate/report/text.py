@@ -180,7 +180,7 @@ def _branch(b: BranchResult, color: bool) -> list[str]:
     findings = ordered(b.findings)
     if not findings:
         lines.append("  no findings")
-        return lines
+        return lines + _notes(b, color)
     width = max(len(f.rule) for f in findings)
     pad = " " * (2 + 8 + 1)  # under the rule column
     for f in findings:
@@ -194,6 +194,20 @@ def _branch(b: BranchResult, color: bool) -> list[str]:
             hint = printable_lines(f.hint)
             lines.append(pad + _paint("→ " + hint[0], "dim", color))
             lines.extend(pad + _paint("  " + more, "dim", color) for more in hint[1:])
+    return lines + _notes(b, color)
+
+
+NOTES_SHOWN = 5
+
+
+def _notes(b: BranchResult, color: bool) -> list[str]:
+    """What the checks could not look at (a file that does not parse…): not findings,
+    but the reader should know the answer is partial."""
+    notes = [n for n in b.facts.get("notes", ()) if isinstance(n, str)]
+    lines = [_paint(f"  note: {printable(n)}", "dim", color) for n in notes[:NOTES_SHOWN]]
+    if len(notes) > NOTES_SHOWN:
+        more = len(notes) - NOTES_SHOWN
+        lines.append(_paint(f"  note: {plural(more, 'more note')} in --format json (facts.notes)", "dim", color))
     return lines
 
 
