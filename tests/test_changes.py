@@ -24,7 +24,7 @@ from gate.model import (
     FileChange,
     Hunk,
 )
-from tests.gitutil import Repo
+from tests.gitutil import Repo, on_branch, seeded_repo
 
 LONG = "".join(f"line {i}\n" for i in range(1, 31))
 
@@ -226,3 +226,17 @@ def test_processes_racing_on_one_change_set_agree_and_leave_a_whole_file(repo: R
     if path.exists():
         assert from_json(json.loads(path.read_text())) == expected
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_cache_files_get_the_umask_mode_so_a_group_can_share_them(tmp_path: Path) -> None:
+    r = seeded_repo(tmp_path / "repo")
+    on_branch(r, "agent/alice/x", files={"src/billing/invoice.py": "def total(items):\n    return 0\n"})
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for umask, mode in (("002", 0o664), ("077", 0o600)):
+        subprocess.run(["rm", "-rf", str(r.path / ".git" / "agentgate")], check=True)
+        subprocess.run(["sh", "-c", f'umask {umask} && exec "$0" -m gate check agent/alice/x', sys.executable],
+                       cwd=r.path, env=env, check=True, capture_output=True)
+        written = list((r.path / ".git" / "agentgate").rglob("*.json"))
+        assert {p.parent.name for p in written} >= {"memo"}
+        assert {oct(p.stat().st_mode & 0o777) for p in written} == {oct(mode)}

@@ -251,6 +251,9 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
     try:
+        # mkstemp makes the file 0600; a server whose hooks run as several users of
+        # one group needs the umask's mode, as git gives its own files.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -260,6 +263,17 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         except OSError:
             pass
         raise
+
+
+_UMASK: int | None = None
+
+
+def _umask() -> int:
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0o022)  # reading it means setting it: put it straight back
+        os.umask(_UMASK)
+    return _UMASK
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

@@ -135,7 +135,7 @@ def keep(p: Probe | None, value: Mapping[str, Any], git_dir_used: os.PathLike[st
         folder = os.path.dirname(p.path)
         os.makedirs(folder, exist_ok=True)
         tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.urandom(6).hex()}.json")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
         try:
             with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(text)
