@@ -399,3 +399,28 @@ def test_cached_outcomes_keeps_the_newest_result_of_each_commit_and_skips_torn_f
     found = cached_outcomes(git_dir)
     assert {c: (o.kind, o.reused) for c, o in found.items()} == {a: ("failed", True), b: ("timeout", True)}
     assert cached_outcomes(tmp_path / "never-tested") == {}
+
+
+def test_parallel_temporary_worktrees_do_not_trip_over_git_removing_its_worktrees_dir(project: Repo) -> None:
+    """git deletes .git/worktrees when its last linked worktree goes; an add racing
+    with that deletion fails unless agentgate serialises the two."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gate.testrun.worktree import WorktreeError, temporary_worktree
+
+    git_dir = project.path / ".git"
+    head = project.rev("main")
+
+    def cycle(_: int) -> str:
+        try:
+            for _ in range(15):
+                with temporary_worktree(git_dir, project.path, head) as co:
+                    assert (co.path / ".git").is_file()
+        except WorktreeError as e:
+            return str(e)
+        return ""
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        errors = [e for e in pool.map(cycle, range(8)) if e]
+    assert errors == []
+    assert not (git_dir / "worktrees").exists() or not any((git_dir / "worktrees").iterdir())

@@ -99,16 +99,38 @@ def temporary_worktree(git_dir: Path, repo_dir: Path, commit: str) -> Iterator[C
         except OSError as exc:
             raise WorktreeError(f"could not create a temporary directory for the tests: {exc}") from exc
         wt = scratch / scratch.name
-        proc = _git(
-            git_dir, repo_dir, "-c", "core.hooksPath=/dev/null",
-            "worktree", "add", "--quiet", "--detach", str(wt), commit,
-        )  # fmt: skip
+        with _admin_lock(git_dir):
+            proc = _git(
+                git_dir, repo_dir, "-c", "core.hooksPath=/dev/null",
+                "worktree", "add", "--quiet", "--detach", str(wt), commit,
+            )  # fmt: skip
         if proc.returncode != 0:
             raise WorktreeError(f"could not check out {commit[:12]} in a temporary worktree: {proc.stderr.strip()}")
         yield Checkout(path=wt, junit=scratch / "junit.xml", log=scratch / "output.log")
     finally:
         remove_scratch(git_dir, repo_dir, scratch)
         lock.unlink(missing_ok=True)
+        os.close(fd)
+
+
+@contextmanager
+def _admin_lock(git_dir: Path) -> Iterator[None]:
+    """Hold the repository's lock on ``.git/worktrees`` (a ``flock``, so a dead holder
+    frees it). git is not safe against itself here: ``worktree add`` reads every
+    other worktree's admin dir, which a concurrent add may have half written, and
+    ``worktree remove`` deletes ``.git/worktrees`` when its last entry goes, under
+    an add that has just created it. Parallel test runs (``--jobs``) hit both."""
+    path = _lock_dir(git_dir) / "worktrees.mutex"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        yield  # a read-only cache dir: run unserialised rather than not at all
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
         os.close(fd)
 
 
@@ -140,13 +162,14 @@ def remove_scratch(git_dir: Path, repo_dir: Path, scratch: Path) -> None:
     """Remove a scratch dir, its worktree and the worktree's admin dir in ``git_dir``."""
     wt = scratch / scratch.name
     removed = False
-    if wt.is_dir():
-        # Twice --force: removes a dirty worktree, and a locked one (git locks a
-        # worktree while `worktree add` runs; a run killed then leaves it locked).
-        removed = _git(git_dir, repo_dir, "worktree", "remove", "--force", "--force", str(wt)).returncode == 0
+    with _admin_lock(git_dir):
+        if wt.is_dir():
+            # Twice --force: removes a dirty worktree, and a locked one (git locks a
+            # worktree while `worktree add` runs; a run killed then leaves it locked).
+            removed = _git(git_dir, repo_dir, "worktree", "remove", "--force", "--force", str(wt)).returncode == 0
+        if not removed:
+            _drop_admin_dirs(git_dir, scratch)
     _rmtree(scratch)
-    if not removed:
-        _drop_admin_dirs(git_dir, scratch)
 
 
 def _drop_admin_dirs(git_dir: Path, scratch: Path) -> None:
