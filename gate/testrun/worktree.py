@@ -120,7 +120,7 @@ def _admin_lock(git_dir: Path) -> Iterator[None]:
     other worktree's admin dir, which a concurrent add may have half written, and
     ``worktree remove`` deletes ``.git/worktrees`` when its last entry goes, under
     an add that has just created it. Parallel test runs (``--jobs``) hit both."""
-    path = _lock_dir(git_dir) / "worktrees.mutex"
+    path = git_dir / "agentgate" / "worktrees.mutex"  # beside wt/, which holds only run locks
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
