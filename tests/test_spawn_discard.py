@@ -78,6 +78,26 @@ def test_spawn_creates_the_agent_branch_at_the_target_tip_and_a_worktree(run: Ru
     assert reflog.splitlines() == ["agentgate spawn alice: agent/alice/fix-total at main"]
 
 
+def test_agents_spawned_and_discarded_side_by_side_all_succeed(main_repo: Repo) -> None:
+    """Five agents started at once, then thrown away at once: git's worktree admin
+    is not safe against itself, so agentgate serialises its changes to it."""
+    env = {**os.environ, "PYTHONPATH": str(Path(gate.__file__).resolve().parent.parent)}
+
+    def together(*commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+        procs = [subprocess.Popen([sys.executable, "-m", "gate", *c], cwd=main_repo.path, env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for c in commands]
+        done = [(p, *p.communicate()) for p in procs]
+        return [subprocess.CompletedProcess(p.args, p.returncode, out, err) for p, out, err in done]
+
+    tasks = [f"task{i}" for i in range(5)]
+    spawned = together(*(["spawn", "alice", t] for t in tasks))
+    assert [(p.returncode, p.stderr) for p in spawned] == [(0, "")] * 5
+    assert len(worktree_paths(main_repo)) == 6
+    discarded = together(*(["discard", f"agent/alice/{t}"] for t in tasks))
+    assert [p.returncode for p in discarded] == [0] * 5, [p.stderr for p in discarded]
+    assert worktree_paths(main_repo) == [str(main_repo.path)]
+
+
 def test_spawn_sets_agentgate_agent_visible_only_in_that_worktree(run: Run, main_repo: Repo) -> None:
     assert run("spawn", "alice", "a", cwd=main_repo.path)[0] == 0
     assert run("spawn", "bob", "b", cwd=main_repo.path)[0] == 0

@@ -28,6 +28,7 @@ from gate.errors import GateError
 from gate.git import write
 from gate.git.repo import GitRepo
 from gate.model import Oid, RefName
+from gate.wtlock import worktrees_locked
 
 # Variables that would point a child git at another repository than ``-C PATH``.
 _REPO_VARS = (
@@ -125,7 +126,8 @@ def add_worktree(repo: GitRepo, path: Path, ref: str) -> None:
     """Check out the existing branch ``ref`` in a new worktree at ``path``."""
     prune_worktrees(repo)  # a stale entry for the same path would make git refuse
     short = ref.removeprefix("refs/heads/")
-    git_cli(main_root(repo), "worktree", "add", "--quiet", str(path), short)
+    with worktrees_locked(repo.common_dir):
+        git_cli(main_root(repo), "worktree", "add", "--quiet", str(path), short)
 
 
 def set_worktree_config(path: Path, key: str, value: str) -> None:
@@ -141,11 +143,13 @@ def remove_worktree(repo: GitRepo, wt: Worktree) -> None:
     if wt.missing:
         prune_worktrees(repo)
         return
-    git_cli(main_root(repo), "worktree", "remove", "--force", str(wt.path))
+    with worktrees_locked(repo.common_dir):
+        git_cli(main_root(repo), "worktree", "remove", "--force", str(wt.path))
 
 
 def prune_worktrees(repo: GitRepo) -> None:
-    git_cli(repo.common_dir, "worktree", "prune")
+    with worktrees_locked(repo.common_dir):
+        git_cli(repo.common_dir, "worktree", "prune")
 
 
 # -- uncommitted work ------------------------------------------------------------------

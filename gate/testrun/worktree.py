@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.wtlock import worktrees_locked
+
 PREFIX = "agentgate-"
 _SCRATCH_NAME = re.compile(r"agentgate-[0-9a-f]{12}")
 _TMP_LOCK_AGE = 3600.0  # seconds before an unrenamed lock file is certainly abandoned
@@ -99,7 +101,7 @@ def temporary_worktree(git_dir: Path, repo_dir: Path, commit: str) -> Iterator[C
         except OSError as exc:
             raise WorktreeError(f"could not create a temporary directory for the tests: {exc}") from exc
         wt = scratch / scratch.name
-        with _admin_lock(git_dir):
+        with worktrees_locked(git_dir):
             proc = _git(
                 git_dir, repo_dir, "-c", "core.hooksPath=/dev/null",
                 "worktree", "add", "--quiet", "--detach", str(wt), commit,
@@ -110,27 +112,6 @@ def temporary_worktree(git_dir: Path, repo_dir: Path, commit: str) -> Iterator[C
     finally:
         remove_scratch(git_dir, repo_dir, scratch)
         lock.unlink(missing_ok=True)
-        os.close(fd)
-
-
-@contextmanager
-def _admin_lock(git_dir: Path) -> Iterator[None]:
-    """Hold the repository's lock on ``.git/worktrees`` (a ``flock``, so a dead holder
-    frees it). git is not safe against itself here: ``worktree add`` reads every
-    other worktree's admin dir, which a concurrent add may have half written, and
-    ``worktree remove`` deletes ``.git/worktrees`` when its last entry goes, under
-    an add that has just created it. Parallel test runs (``--jobs``) hit both."""
-    path = git_dir / "agentgate" / "worktrees.mutex"  # beside wt/, which holds only run locks
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        yield  # a read-only cache dir: run unserialised rather than not at all
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
         os.close(fd)
 
 
@@ -162,7 +143,7 @@ def remove_scratch(git_dir: Path, repo_dir: Path, scratch: Path) -> None:
     """Remove a scratch dir, its worktree and the worktree's admin dir in ``git_dir``."""
     wt = scratch / scratch.name
     removed = False
-    with _admin_lock(git_dir):
+    with worktrees_locked(git_dir):
         if wt.is_dir():
             # Twice --force: removes a dirty worktree, and a locked one (git locks a
             # worktree while `worktree add` runs; a run killed then leaves it locked).
