@@ -22,11 +22,15 @@ def register(check: Check, agent_only: bool) -> None:
     (AGENT_CHECKS if agent_only else GATE_CHECKS).append(check)
 
 
-def evaluate(ctx: Context, branch: BranchInfo, extra: Sequence[Finding] = ()) -> BranchResult:
+def evaluate(ctx: Context, branch: BranchInfo, extra: Sequence[Finding] = (),
+             only: Sequence[Check] | None = None) -> BranchResult:
+    """The result for ``branch``; ``only`` narrows the checks (of those that apply)."""
     cs = ctx.changes(branch.head)
     checks = list(GATE_CHECKS)
     if branch.agent is not None or branch.unknown_agent is not None:
         checks = AGENT_CHECKS + checks
+    if only is not None:
+        checks = [c for c in checks if c in only]
     findings: list[Finding] = list(extra)
     # Notes (a file skipped because it does not parse…) are collected per branch:
     # another branch that meets the same file gets the same note.

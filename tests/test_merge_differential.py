@@ -13,6 +13,7 @@ disappears and git's directory-rename detection (which libgit2 lacks) stays out.
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from hypothesis import strategies as st
 from gate.git import open_repo
 from gate.git.changes import changeset
 from gate.git.merge import analyze
+from gate.git.resolution import merge_resolution
+from gate.model import Oid
 from tests.gitutil import Repo
 
 BASE_NAMES = ("f0", "f1", "f2", "sub/f3", "sub/f4")
@@ -155,6 +158,60 @@ def test_pair_conflicts_agree_with_git_merge_tree(tmp_path: Path) -> None:
 
     run()
     assert next(counter) > 3 * 200
+
+
+def test_merges_git_makes_have_no_changes_of_their_own_and_a_slipped_in_line_is_seen(tmp_path: Path) -> None:
+    """``gate.git.resolution`` against git: the merge commit ``git merge-tree``
+    writes for a clean pair adds nothing of its own; the same merge with one line
+    slipped into a file neither side touched adds exactly that line."""
+    repo = Repo.init(tmp_path / "merges", bare=True)
+    repo.git("config", "core.fsync", "none")
+    marks_file = tmp_path / "marks"
+    counter = itertools.count(1)
+    merged = [0]
+
+    @settings(max_examples=150, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(scenarios())
+    def run(sc: Scenario) -> None:
+        marks = (next(counter), next(counter), next(counter))
+        subprocess.run(["git", "fast-import", "--quiet", f"--export-marks={marks_file}"],
+                       cwd=repo.path, input=_stream(sc, marks), check=True)
+        ids = dict(line.split() for line in marks_file.read_text().splitlines())
+        a, b = ids[f":{marks[1]}"], ids[f":{marks[2]}"]
+        proc = subprocess.run(["git", "merge-tree", "--write-tree", a, b], cwd=repo.path,
+                              capture_output=True, text=True)
+        if proc.returncode != 0 or a == b:
+            return  # a conflict has no merge git would write; one commit twice is no merge
+        tree = proc.stdout.split()[0]
+        merge = subprocess.run(["git", "commit-tree", tree, "-p", a, "-p", b, "-m", "m"],
+                               cwd=repo.path, capture_output=True, text=True, check=True).stdout.strip()
+        own = merge_resolution(open_repo(repo.path), Oid(merge))
+        assert own is not None and own.files == (), (sc, own)
+        merged[0] += 1
+        evil, path = _with_extra_line(repo, tmp_path, tree, a, b, f"EVIL {merged[0]}")
+        own = merge_resolution(open_repo(repo.path), Oid(evil))
+        assert own is not None, sc
+        assert [(fc.path, fc.new_ranges()) for fc in own.files] == [(path, ((1, 1),))], (sc, own)
+
+    run()
+    assert merged[0] > 30  # enough clean merges to say something (46 with this seed)
+
+
+def _with_extra_line(repo: Repo, tmp: Path, tree: str, a: str, b: str, line: str) -> tuple[str, str]:
+    """A merge commit of ``a`` and ``b`` whose tree is ``tree`` with ``line`` put
+    first in ``sub/keep`` (a file neither side touches), by plumbing."""
+    env = {**os.environ, "GIT_INDEX_FILE": str(tmp / "evil-index")}
+
+    def plumb(*args: str, stdin: str | None = None) -> str:
+        return subprocess.run(["git", *args], cwd=repo.path, env=env, input=stdin, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    plumb("read-tree", tree)
+    blob = plumb("hash-object", "-w", "--stdin", stdin=f"{line}\nkeep\n")
+    plumb("update-index", "--cacheinfo", f"100644,{blob},sub/keep")
+    evil_tree = plumb("write-tree")
+    return plumb("commit-tree", evil_tree, "-p", a, "-p", b, "-m", "evil"), "sub/keep"
 
 
 def _git_conflicts(repo: Repo, a: str, b: str) -> bool:

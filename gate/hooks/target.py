@@ -11,8 +11,11 @@ among them, agent work is recognised three ways:
 3. commits on the target's first-parent line itself (rebased or squashed work),
    grouped in runs by their ``Agent:`` trailer.
 
-Whatever belongs to no agent follows ``[gate] unattributed``. Merge commits are
-not judged themselves: their content is the merge of the pieces that are.
+Whatever belongs to no agent follows ``[gate] unattributed``. A merge commit on
+the first-parent line is judged for what it adds of its own beyond its parents
+(``gate.git.resolution``: an "evil merge", or new lines in a conflict
+resolution), by the content and scope rules, as the agent named by its trailer or
+of the branch it merges.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gate import engine
+from gate.checks import content, scope
 from gate.context import BranchInfo, Context, short_name
+from gate.git.resolution import merge_resolution
 from gate.hooks.model import Pusher
-from gate.model import BranchResult, Finding, Oid, RefName
+from gate.model import BranchResult, ChangeSet, Finding, Oid, RefName
 
 _MERGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
 _PULL = re.compile(r"^Merge pull request #\d+ from [^/\s]+/(\S+)")
@@ -33,6 +38,7 @@ _PULL = re.compile(r"^Merge pull request #\d+ from [^/\s]+/(\S+)")
 # only through approvers (DESIGN §5 gate.policy), and approvers are the humans
 # 'unattributed = "block"' leaves a way in for.
 APPROVER_EXEMPT = frozenset({"gate.policy", "ref.unattributed"})
+RESOLUTION_CHECKS = (scope.check, content.check)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class Piece:
     base: Oid | None = None  # None: against the target (merge-base); else this parent
     commits: int = 0
     more: str | None = None
+    # A merge commit's own changes (``gate.git.resolution``), judged instead of a diff.
+    changes: ChangeSet | None = None
 
 
 def merged_name(message: str) -> str | None:
@@ -98,7 +106,27 @@ def pieces(ctx: Context, old: Oid | None, new: Oid, pending: Mapping[str, Oid] |
                 take(p, side(ctx, p, merged_name(repo.message(c))))
     out = list(heads.values())
     out.extend(_runs(ctx, new, gset, covered))
+    out.extend(_resolutions(ctx, new, gset, heads))
     return out
+
+
+def _resolutions(ctx: Context, new: Oid, gset: set[Oid], heads: Mapping[Oid, Piece]) -> Iterable[Piece]:
+    """The merge commits on the target's first-parent line that add something of
+    their own: content in neither parent, beyond what git's merge of them gives."""
+    repo = ctx.repo
+    c: Oid | None = new
+    while c is not None and c in gset:
+        parents = repo.parents(c)
+        if len(parents) >= 2:
+            found = merge_resolution(repo, c)
+            if found is not None and found.files:
+                side_piece = heads.get(parents[1])
+                key = ctx.trailer_agent(c) or (side_piece.info.agent if side_piece else None)
+                known = key if key in ctx.policy.agents else None
+                unknown = key if key is not None and known is None else None
+                info = BranchInfo(ctx.target_ref, c, known, unknown_agent=unknown)
+                yield Piece(f"merge {c[:9]} (its own changes)", info, base=parents[0], changes=found)
+        c = parents[0] if parents else None
 
 
 def _runs(ctx: Context, new: Oid, gset: set[Oid], covered: set[Oid]) -> Iterable[Piece]:
@@ -144,11 +172,18 @@ def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
     """The result for one piece; None when ``unattributed = "allow"`` skips it."""
     info = piece.info
     c = ctx
-    if piece.base is not None and piece.base != ctx.target_oid:
+    only = None
+    if piece.changes is not None and piece.base is not None:
+        # A merge's own changes: what they add is judged by the content and scope
+        # rules; overlaps and symbols belong to the branches it merges.
+        c = dataclasses.replace(ctx, target_oid=piece.base, _bases={info.head: piece.base},
+                                _changes={info.head: piece.changes})
+        only = RESOLUTION_CHECKS
+    elif piece.base is not None and piece.base != ctx.target_oid:
         # Judge the run against its own parent: the target as it was when it landed.
         c = dataclasses.replace(ctx, target_oid=piece.base, _bases={}, _changes={})
     if info.agent is not None or info.unknown_agent is not None:
-        return engine.evaluate(c, info)
+        return engine.evaluate(c, info, only=only)
     mode = ctx.policy.unattributed
     if mode == "allow":
         return None
@@ -162,7 +197,7 @@ def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
                         key=(info.head,))
         if f is not None:
             extra.append(f)
-    res = engine.evaluate(c, info, extra)
+    res = engine.evaluate(c, info, extra, only=only)
     if pusher.approver:
         res = dataclasses.replace(res, findings=tuple(f for f in res.findings if f.rule not in APPROVER_EXEMPT))
     return res
