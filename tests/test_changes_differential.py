@@ -333,3 +333,19 @@ def test_change_sets_match_git_diff_over_generated_histories(tmp_path: Path) -> 
         importer.close()
     # At least 200 histories, and the generator really exercised the interesting cases.
     assert seen["histories"] >= 200 and all(n > 20 for n in seen.values()), seen
+
+
+def test_a_rename_git_would_not_score_is_a_delete_and_an_add(tmp_path: Path) -> None:
+    """git rejects a rename pair outright when the smaller file is under half the
+    larger (it cannot reach 50%); libgit2 would pair a 5-byte file with a 15-byte
+    one sharing a line."""
+    r = Repo.init(tmp_path / "r")
+    base = r.commit("base", {"f1": "f1-0\nf1-1\nf1-2\n", "keep": "keep\n"})
+    r.delete("f1")
+    head = r.commit("head", {"n0": "f1-2\n"})
+    cs = compute(open_repo(r.path), base, head)
+    ours = sorted((LETTER[fc.status], fc.path, [(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in fc.hunks])
+                  for fc in cs.files)
+    assert ours == [("A", "n0", [(0, 0, 1, 1)]), ("D", "f1", [(1, 3, 0, 0)])]
+    raw = git(r.path, "diff", "--name-status", "-M", base, head).split()
+    assert raw == ["D", "f1", "A", "n0"]

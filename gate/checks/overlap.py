@@ -86,7 +86,7 @@ def _cached_pair_overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet, other
     if ctx.use_cache and obase is not None:
         path = ctx.repo.cache_dir("overlaps", cs.head[:2], f"{cs.base}-{cs.head}-{obase}-{other.head}.json")
         rows = read_json(path)
-        if isinstance(rows, dict) and rows.get("v") == _CACHE_VERSION:
+        if isinstance(rows, dict) and rows.get("v") == CACHE_VERSION:
             try:
                 return [_from_row(other, row, mine) for row in rows["overlaps"]]
             except (KeyError, TypeError, ValueError):
@@ -94,13 +94,13 @@ def _cached_pair_overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet, other
     found = _pair_overlaps(ctx, branch, cs, other, mine)
     if path is not None:
         try:
-            write_atomic(path, json.dumps({"v": _CACHE_VERSION, "overlaps": [_to_row(ov) for ov in found]}))
+            write_atomic(path, json.dumps({"v": CACHE_VERSION, "overlaps": [_to_row(ov) for ov in found]}))
         except OSError:
             pass  # a read-only repository (a hook without write access): answer uncached
     return found
 
 
-_CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: change sets follow git's rename size test
 
 
 def _to_row(ov: Overlap) -> list[object]:

@@ -30,7 +30,7 @@ from gate.model import (
     Oid,
 )
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4  # 4: renames git would not make (size test) are a delete and an add
 
 _STATUS = {
     DeltaStatus.ADDED: ADDED,
@@ -77,6 +77,9 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
         if status is None:
             continue
         old_oid, new_oid = _oid(d.old_file), _oid(d.new_file)
+        if status == RENAMED and old_oid != new_oid and _too_different(r, d, old_oid, new_oid):
+            files.extend(_unpaired(r, d, old_oid, new_oid))
+            continue
         binary = bool(d.is_binary)
         hunks = () if binary else tuple(
             Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks
@@ -100,6 +103,32 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
             )
         )
     return ChangeSet(base=Oid(str(base)), head=Oid(str(head)), files=_pair_link_renames(files))
+
+
+def _too_different(r: pygit2.Repository, d: pygit2.DiffDelta, old: Oid | None, new: Oid | None) -> bool:
+    """git's first test of a rename pair (diffcore-rename's estimate_similarity):
+    when the smaller file is under half the larger, the pair cannot reach 50% and
+    git never scores it. libgit2 has no such test and pairs a 5-byte file with a
+    15-byte one that shares a line."""
+    sizes = sorted((_size(r, old, d.old_file), _size(r, new, d.new_file)))
+    return sizes[1] * 50 < (sizes[1] - sizes[0]) * 100
+
+
+def _unpaired(r: pygit2.Repository, d: pygit2.DiffDelta, old: Oid | None, new: Oid | None) -> list[FileChange]:
+    """A rename git would not make, as git shows it: the old file deleted, the new added."""
+    out = []
+    for f, oid, gone in ((d.old_file, old, True), (d.new_file, new, False)):
+        blob = r[f.id]
+        assert isinstance(blob, pygit2.Blob)
+        patch = pygit2.Patch.create_from(blob if gone else None, None if gone else blob, context_lines=0)
+        binary = bool(patch.delta.is_binary)
+        hunks = () if binary else tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
+        out.append(FileChange(
+            status=DELETED if gone else ADDED, old_path=_path(f) if gone else None, new_path=None if gone else _path(f),
+            old_oid=oid if gone else None, new_oid=None if gone else oid, old_mode=int(f.mode) if gone else 0,
+            new_mode=0 if gone else int(f.mode), binary=binary, old_size=_size(r, oid, f) if gone else 0,
+            new_size=0 if gone else _size(r, oid, f), hunks=hunks))
+    return out
 
 
 def _similarity(d: pygit2.DiffDelta, old: Oid | None, new: Oid | None) -> int:

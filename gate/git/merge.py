@@ -33,7 +33,6 @@ from gate.git.filemerge import Side, merge_changes
 from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, PairEntry, PairResult
 from gate.git.repo import GitRepo
 from gate.model import (
-    ADDED,
     MODE_GITLINK,
     MODE_TREE,
     MODIFIED,
@@ -126,8 +125,9 @@ def _compute(repo: GitRepo, a: Oid, b: Oid, use_cache: bool, known: dict[str, Ch
 
 def _partial(repo: GitRepo, base: str, tip: str, other: ChangeSet) -> ChangeSet | None:
     """What ``tip`` changes since ``base`` on the paths ``other`` changes, by tree
-    lookups; None when a path is gone or a directory (rename or file/directory: only
-    a full diff with rename detection answers those as git does)."""
+    lookups; None when a path is gone, new in ``tip`` or a directory (a rename or a
+    file/directory clash: only a full diff with rename detection answers those as
+    git does)."""
     r = repo.raw
     old_tree = cast(pygit2.Commit, r[base]).tree
     new_tree = cast(pygit2.Commit, r[tip]).tree
@@ -138,13 +138,12 @@ def _partial(repo: GitRepo, base: str, tip: str, other: ChangeSet) -> ChangeSet 
             if old is None and _blocked(new_tree, p):
                 return None  # a file of tip sits where p needs a directory
             continue
-        if new is None or new[1] == MODE_TREE or (old is not None and old[1] == MODE_TREE):
-            return None
-        status = ADDED if old is None else MODIFIED if (old[1] ^ new[1]) & 0o170000 == 0 else TYPECHANGE
+        if new is None or old is None or new[1] == MODE_TREE or old[1] == MODE_TREE:
+            return None  # gone, or arrived (maybe renamed from elsewhere): rename detection decides
+        status = MODIFIED if (old[1] ^ new[1]) & 0o170000 == 0 else TYPECHANGE
         hunks, binary = _hunks(r, old, new)
         files.append(FileChange(
-            status=status, old_path=None if old is None else p, new_path=p,
-            old_oid=None if old is None else old[0], new_oid=new[0], old_mode=0 if old is None else old[1],
+            status=status, old_path=p, new_path=p, old_oid=old[0], new_oid=new[0], old_mode=old[1],
             new_mode=new[1], binary=binary, old_size=0, new_size=0, hunks=hunks))
     return ChangeSet(Oid(base), Oid(tip), tuple(files))
 

@@ -16,7 +16,7 @@ from typing import Any
 from gate.git.changes import read_json, write_atomic
 from gate.model import Oid
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: change sets follow git's rename size test
 CONFLICT, HUNK, FILE = "conflict", "hunk", "file"
 RANK = {CONFLICT: 3, HUNK: 2, FILE: 1}
 
