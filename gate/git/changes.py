@@ -115,7 +115,9 @@ def _too_different(r: pygit2.Repository, d: pygit2.DiffDelta, old: Oid | None, n
 
 
 def _unpaired(r: pygit2.Repository, d: pygit2.DiffDelta, old: Oid | None, new: Oid | None) -> list[FileChange]:
-    """A rename git would not make, as git shows it: the old file deleted, the new added."""
+    """A rename git would not make, as git shows it: the old file deleted, the new added.
+    (git might then pair either with a third file; libgit2 has already chosen, and
+    that second round is not redone.)"""
     out = []
     for f, oid, gone in ((d.old_file, old, True), (d.new_file, new, False)):
         blob = r[f.id]
