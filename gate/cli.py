@@ -19,8 +19,15 @@ from gate.report import FORMATS
 EXIT_CODES_HELP = "Exit codes: 0 allow, 1 block, 2 usage error, 3 needs approval, 4 could not run."
 
 
+ENVIRONMENT_HELP = """\b
+Environment:
+  AGENTGATE_USER     who you are: the approver (else user.email), the pusher in hooks
+  AGENTGATE_NO_MEMO  1: work the verdict out again instead of replaying a kept one
+  AGENTGATE_DEBUG    1: print the traceback of an internal error"""
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]},
-             epilog=EXIT_CODES_HELP)
+             epilog=f"{EXIT_CODES_HELP}\n\n{ENVIRONMENT_HELP}")
 @click.version_option(__version__, prog_name="agentgate")
 def cli() -> None:
     """agentgate: a git-native merge gate for parallel coding agents.
