@@ -16,9 +16,10 @@ from typing import Any
 
 from gate import approvals
 from gate import policy as policy_mod
+from gate.atomic import read_json, write_atomic
 from gate.errors import GateError, PolicyError, UsageError
 from gate.git import GitRepo
-from gate.git.changes import changeset, read_json, write_atomic
+from gate.git.changes import changeset
 from gate.model import MODE_GITLINK, MODE_TREE, Action, ChangeSet, FileChange, Finding, Oid, RefName
 from gate.policy import POLICY_FILE, Agent, Policy
 

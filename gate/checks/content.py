@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from gate.atomic import read_json, write_atomic
 from gate.checks import secrets
 from gate.context import BranchInfo, Context
 from gate.git import GitRepo
-from gate.git.changes import read_json, write_atomic
 from gate.model import (
     ADDED,
     DELETED,

@@ -15,9 +15,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from gate.atomic import read_json, write_atomic
 from gate.context import BranchInfo, Context
 from gate.git import merge
-from gate.git.changes import read_json, write_atomic
 from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, PairEntry
 from gate.lines import touching
 from gate.model import ChangeSet, FileChange, Finding

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from weakref import WeakKeyDictionary
 
+from gate.atomic import read_json, write_atomic
 from gate.context import Context
 from gate.git import GitRepo
-from gate.git.changes import read_json, write_atomic
 from gate.model import MODE_EXEC, MODE_FILE, ChangeSet
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from gate.git.changes import read_json, write_atomic
+from gate.atomic import read_json, write_atomic
 from gate.model import Oid
 
 CACHE_VERSION = 2  # 2: change sets follow git's rename size test

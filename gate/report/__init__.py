@@ -28,7 +28,7 @@ def emit(report: Report, fmt: str, output: str | None, env: Mapping[str, str] = 
     if output and output != "-":
         from pathlib import Path
 
-        from gate.git.changes import write_atomic
+        from gate.atomic import write_atomic
 
         write_atomic(Path(output), text)
     else:

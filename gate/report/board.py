@@ -231,7 +231,7 @@ def emit(report: Report, fmt: str, output: str | None, out: TextIO | None = None
 
 def write(text: str, output: str | None, out: TextIO | None = None) -> None:
     if output and output != "-":
-        from gate.git.changes import write_atomic
+        from gate.atomic import write_atomic
 
         write_atomic(Path(output), text)
         return

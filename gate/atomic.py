@@ -1,0 +1,53 @@
+"""Cache files: written whole or not at all, read as JSON or not at all.
+
+Every cache under ``.git/agentgate/`` goes through here (change sets, pairs,
+overlaps, secret scans, symbols, the policy parse, test results, reports written
+with ``--output``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write through a temporary file and rename: readers see all or nothing, and
+    two writers racing leave one whole file (both write the same content)."""
+    folder = os.path.dirname(os.fspath(path)) or "."
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    try:
+        # mkstemp makes the file 0600; a server whose hooks run as several users of
+        # one group needs the umask's mode, as git gives its own files.
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+_UMASK: int | None = None
+
+
+def _umask() -> int:
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0o022)  # reading it means setting it: put it straight back
+        os.umask(_UMASK)
+    return _UMASK
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
