@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from gate import approvals
-from gate import policy as policy_mod
-from gate.atomic import read_json, write_atomic
-from gate.errors import GateError, PolicyError, UsageError
+from gate.errors import GateError, UsageError
 from gate.git import GitRepo
 from gate.git.changes import changeset
-from gate.model import MODE_GITLINK, MODE_TREE, Action, ChangeSet, FileChange, Finding, Oid, RefName
+from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName
 from gate.policy import POLICY_FILE, Agent, Policy
+from gate.policy_load import load_policy_at
 
 _TRAILER = re.compile(r"^Agent:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
 
@@ -271,39 +269,6 @@ def resolve_target(repo: GitRepo, target: str | None) -> tuple[RefName, Oid, Pol
             ) from None
         pol = load_policy_at(repo, oid)
     return ref, oid, pol
-
-
-def load_policy_at(repo: GitRepo, commit: str) -> Policy:
-    entry = repo.entry_at(commit, POLICY_FILE)
-    if entry is None or entry[1] in (MODE_TREE, MODE_GITLINK):
-        return policy_mod.empty_policy()
-    data = repo.read_blob(entry[0])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PolicyError(f"{POLICY_FILE}: not UTF-8 text. Save it as UTF-8.") from None
-    return policy_mod.load(text, POLICY_FILE, _parsed(repo, entry[0], text))
-
-
-def _parsed(repo: GitRepo, blob: str, text: str) -> dict[str, Any] | None:
-    """The policy's TOML parse, cached as JSON by blob id (TOML parsing and its import
-    are a tenth of a warm hook). None when not cached and it does not parse: the
-    validator then reports the syntax error with its line."""
-    path = repo.cache_dir("policy", f"{blob}.json")
-    cached = read_json(path)
-    if isinstance(cached, dict):
-        return cached
-    from gate.policy_check import parse
-
-    try:
-        data = parse(text)
-    except PolicyError:
-        return None
-    try:
-        write_atomic(path, json.dumps(data))
-    except (TypeError, ValueError, OSError):
-        pass  # TOML dates have no JSON form; a read-only repository: just not cached
-    return data
 
 
 def build(repo: GitRepo, target: str | None = None, use_cache: bool = True) -> Context:

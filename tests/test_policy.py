@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gate import policy
+from gate import policy, policy_load
 from gate.errors import PolicyError
 from gate.policy import DEFAULT_PATHS, POLICY_FILE, load
 from gate.policy_check import key_lines
@@ -258,20 +258,19 @@ def test_key_lines_locates_tables_keys_dotted_and_inline_keys() -> None:
 
 
 def test_the_policy_parse_is_cached_by_blob_id_and_gives_the_same_policy(tmp_path: Path) -> None:
-    from gate import context
     from gate.git import open_repo
     from tests.gitutil import seeded_repo
 
     r = seeded_repo(tmp_path / "repo")
     repo = open_repo(r.path)
-    first = context.load_policy_at(repo, r.rev("main"))
+    first = policy_load.load_policy_at(repo, r.rev("main"))
     blob = r.git("rev-parse", "main:.agentgate.toml").strip()
     cached = r.path / ".git" / "agentgate" / "policy" / f"{blob}.json"
     assert cached.is_file()
-    assert context.load_policy_at(open_repo(r.path), r.rev("main")) == first
+    assert policy_load.load_policy_at(open_repo(r.path), r.rev("main")) == first
     # A syntax error is never cached: the validator reports it with its line each time.
     r.commit("break it", {".agentgate.toml": "version = 1\n[gate\n"})
     bad_blob = r.git("rev-parse", "main:.agentgate.toml").strip()
     with pytest.raises(PolicyError, match=r"\.agentgate\.toml:2: invalid TOML"):
-        context.load_policy_at(open_repo(r.path), r.rev("main"))
+        policy_load.load_policy_at(open_repo(r.path), r.rev("main"))
     assert not (r.path / ".git" / "agentgate" / "policy" / f"{bad_blob}.json").exists()

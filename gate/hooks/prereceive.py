@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gate import context, memo
+from gate import context, memo, policy_load
 from gate.context import Context, short_name
 from gate.errors import GateError, PolicyError
 from gate.git import GitRepo, open_repo
@@ -148,7 +148,7 @@ def _valid_at(repo: GitRepo, commit: str) -> bool:
     if peeled is None:
         return False
     try:
-        context.load_policy_at(repo, peeled)
+        policy_load.load_policy_at(repo, peeled)
     except GateError:
         return False
     return True
@@ -169,7 +169,7 @@ def _approvers(repo: GitRepo, tip: Oid) -> list[str]:
         if commit is None:
             break
         try:
-            return list(context.load_policy_at(repo, commit).approvers)
+            return list(policy_load.load_policy_at(repo, commit).approvers)
         except GateError:
             continue
     return []

@@ -1,0 +1,48 @@
+"""The policy as it stands in a commit's tree: read, parsed (the TOML parse cached
+as JSON by blob id) and validated. The policy always comes from the target's
+tree, never from the branch under review (DESIGN §2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gate import policy as policy_mod
+from gate.atomic import read_json, write_atomic
+from gate.errors import PolicyError
+from gate.git import GitRepo
+from gate.model import MODE_GITLINK, MODE_TREE
+from gate.policy import POLICY_FILE, Policy
+
+
+def load_policy_at(repo: GitRepo, commit: str) -> Policy:
+    entry = repo.entry_at(commit, POLICY_FILE)
+    if entry is None or entry[1] in (MODE_TREE, MODE_GITLINK):
+        return policy_mod.empty_policy()
+    data = repo.read_blob(entry[0])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(f"{POLICY_FILE}: not UTF-8 text. Save it as UTF-8.") from None
+    return policy_mod.load(text, POLICY_FILE, _parsed(repo, entry[0], text))
+
+
+def _parsed(repo: GitRepo, blob: str, text: str) -> dict[str, Any] | None:
+    """The policy's TOML parse, cached as JSON by blob id (TOML parsing and its import
+    are a tenth of a warm hook). None when not cached and it does not parse: the
+    validator then reports the syntax error with its line."""
+    path = repo.cache_dir("policy", f"{blob}.json")
+    cached = read_json(path)
+    if isinstance(cached, dict):
+        return cached
+    from gate.policy_check import parse
+
+    try:
+        data = parse(text)
+    except PolicyError:
+        return None
+    try:
+        write_atomic(path, json.dumps(data))
+    except (TypeError, ValueError, OSError):
+        pass  # TOML dates have no JSON form; a read-only repository: just not cached
+    return data
