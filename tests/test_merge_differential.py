@@ -125,21 +125,35 @@ def _stream(sc: Scenario, marks: tuple[int, int, int]) -> bytes:
     return "".join(out).encode()
 
 
+class _Pairs:
+    """One bare repository that every example writes its base and two sides into."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.repo = Repo.init(tmp_path / "pairs", bare=True)
+        self.repo.git("config", "core.fsync", "none")  # thousands of tiny packs: no need to hit the disk
+        self.marks = tmp_path / "marks"
+        self.counter = itertools.count(1)
+        self.written = 0
+
+    def add(self, sc: Scenario) -> tuple[str, str, str]:
+        """(base, side A, side B) commit ids of ``sc``."""
+        marks = (next(self.counter), next(self.counter), next(self.counter))
+        subprocess.run(["git", "fast-import", "--quiet", f"--export-marks={self.marks}"],
+                       cwd=self.repo.path, input=_stream(sc, marks), check=True)
+        ids = dict(line.split() for line in self.marks.read_text().splitlines())
+        self.written += 1
+        return ids[f":{marks[0]}"], ids[f":{marks[1]}"], ids[f":{marks[2]}"]
+
+
 def test_pair_conflicts_agree_with_git_merge_tree(tmp_path: Path) -> None:
-    repo = Repo.init(tmp_path / "pairs", bare=True)
-    repo.git("config", "core.fsync", "none")  # thousands of tiny packs: no need to hit the disk
-    marks_file = tmp_path / "marks"
-    counter = itertools.count(1)
+    pairs = _Pairs(tmp_path)
+    repo = pairs.repo
 
     @settings(max_examples=220, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(scenarios())
     def run(sc: Scenario) -> None:
-        marks = (next(counter), next(counter), next(counter))
-        subprocess.run(["git", "fast-import", "--quiet", f"--export-marks={marks_file}"],
-                       cwd=repo.path, input=_stream(sc, marks), check=True)
-        ids = dict(line.split() for line in marks_file.read_text().splitlines())
-        a, b = ids[f":{marks[1]}"], ids[f":{marks[2]}"]
+        base, a, b = pairs.add(sc)
         proc = subprocess.run(["git", "merge-tree", "--write-tree", "--name-only", a, b], cwd=repo.path,
                               capture_output=True, text=True)
         assert proc.returncode in (0, 1), proc.stderr
@@ -147,7 +161,7 @@ def test_pair_conflicts_agree_with_git_merge_tree(tmp_path: Path) -> None:
         ours = analyze(gr, a, b, use_cache=False)
         assert bool(ours.conflicts) == (proc.returncode == 1), (sc, ours, proc.stdout)
         # The same pair with one side's change set in hand (the fast path by tree lookups).
-        known = changeset(gr, ids[f":{marks[0]}"], b, use_cache=False)
+        known = changeset(gr, base, b, use_cache=False)
         fast = analyze(gr, a, b, use_cache=False, known=[known])
         assert set(fast.conflicts) == set(ours.conflicts), (sc, ours, fast)
         # git lists the conflicted paths after the tree id (a file moved aside for a
@@ -157,28 +171,22 @@ def test_pair_conflicts_agree_with_git_merge_tree(tmp_path: Path) -> None:
         assert git_paths <= our_paths, (sc, ours, proc.stdout)
 
     run()
-    assert next(counter) > 3 * 200
+    assert pairs.written > 200
 
 
 def test_merges_git_makes_have_no_changes_of_their_own_and_a_slipped_in_line_is_seen(tmp_path: Path) -> None:
     """``gate.git.resolution`` against git: the merge commit ``git merge-tree``
     writes for a clean pair adds nothing of its own; the same merge with one line
     slipped into a file neither side touched adds exactly that line."""
-    repo = Repo.init(tmp_path / "merges", bare=True)
-    repo.git("config", "core.fsync", "none")
-    marks_file = tmp_path / "marks"
-    counter = itertools.count(1)
+    pairs = _Pairs(tmp_path)
+    repo = pairs.repo
     merged = [0]
 
     @settings(max_examples=150, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(scenarios())
     def run(sc: Scenario) -> None:
-        marks = (next(counter), next(counter), next(counter))
-        subprocess.run(["git", "fast-import", "--quiet", f"--export-marks={marks_file}"],
-                       cwd=repo.path, input=_stream(sc, marks), check=True)
-        ids = dict(line.split() for line in marks_file.read_text().splitlines())
-        a, b = ids[f":{marks[1]}"], ids[f":{marks[2]}"]
+        _, a, b = pairs.add(sc)
         proc = subprocess.run(["git", "merge-tree", "--write-tree", a, b], cwd=repo.path,
                               capture_output=True, text=True)
         if proc.returncode != 0 or a == b:
