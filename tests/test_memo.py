@@ -262,3 +262,14 @@ def test_another_pusher_is_another_question(hooked: Server) -> None:
     other = server.push("agent/alice/x", user="bob-bot")
     assert other.rc == 1
     assert len(kept(server.bare)) == 2
+
+
+def test_a_report_naming_a_non_utf8_path_replays_exactly(tmp_path: Path) -> None:
+    r = seeded_repo(tmp_path / "repo")
+    name = os.fsdecode(b"src/ui/caf\xe9.py")
+    on_branch(r, "agent/alice/x", files={name: "x = 1\n"})
+    first = gate(r.path, "check", "agent/alice/x", "--format", "json")
+    assert "caf\\\\xe9.py" in first.stdout and first.returncode == 1
+    again = gate(r.path, "check", "agent/alice/x", "--format", "json", python=("-X", "importtime"))
+    assert "pygit2" not in imported(again.stderr)
+    assert comparable("json", again.stdout) == comparable("json", first.stdout)

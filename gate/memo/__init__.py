@@ -105,8 +105,8 @@ def probe(kind: str, args: Sequence[str], stdin: str | None = None,
 
 def _key(inputs: tuple[Any, ...], git_dir: str, common_dir: str) -> str:
     state = snapshot(git_dir, common_dir)
-    blob = json.dumps([VERSION, inputs, git_dir, common_dir, state, code_stamp()],
-                      ensure_ascii=False).encode("utf-8", "surrogateescape")
+    # ASCII JSON escapes lone surrogates (non-UTF-8 paths and values) instead of failing.
+    blob = json.dumps([VERSION, inputs, git_dir, common_dir, state, code_stamp()]).encode()
     return hashlib.sha256(blob).hexdigest()
 
 
@@ -133,14 +133,13 @@ def keep(p: Probe | None, value: Mapping[str, Any], git_dir_used: os.PathLike[st
     try:
         if os.path.realpath(git_dir_used) != p.git_dir or _key(p.inputs, p.git_dir, p.common_dir) != p.key:
             return False
-        text = json.dumps({"version": VERSION, "kind": p.kind, **value}, ensure_ascii=False,
-                          allow_nan=False)
+        text = json.dumps({"version": VERSION, "kind": p.kind, **value}, allow_nan=False)
         folder = os.path.dirname(p.path)
         os.makedirs(folder, exist_ok=True)
         tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.urandom(6).hex()}.json")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
                 fh.write(text)
             os.replace(tmp, p.path)
         except BaseException:
