@@ -94,6 +94,7 @@ def _loose_refs(root: str) -> list[tuple[str, str]]:
 
 
 def _config_files(git_dir: str, common_dir: str) -> list[str]:
+    # The process environment, not the probe's: it is what libgit2 and git read.
     home = os.path.expanduser("~")
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     files = [os.path.join(common_dir, "config"), os.path.join(git_dir, "config.worktree"),
@@ -108,17 +109,10 @@ def snapshot(git_dir: str, common_dir: str) -> list[Any]:
     """What in the repository a verdict depends on: every ref, HEAD, packed refs,
     configuration, grafts and shallow files, and the cached test results."""
     state: list[Any] = [_loose_refs(os.path.join(common_dir, "refs"))]
-    for d in {git_dir, common_dir}:
+    # In order, not a set: a set of strings iterates differently in each process.
+    for d in dict.fromkeys((git_dir, common_dir)):
         for name in ("HEAD", "packed-refs", "shallow", "info/grafts", "info/attributes"):
-            path = os.path.join(d, name)
-            if name == "HEAD":
-                try:
-                    with open(path, "rb") as fh:
-                        state.append((d, name, fh.read().decode("utf-8", "surrogateescape")))
-                except OSError:
-                    state.append((d, name, None))
-            else:
-                state.append((d, name, _fingerprint(path)))
+            state.append((d, name, _fingerprint(os.path.join(d, name))))
     if git_dir != common_dir:
         state.append(_loose_refs(os.path.join(git_dir, "refs")))
     state.append([(f, _fingerprint(f)) for f in _config_files(git_dir, common_dir)])
