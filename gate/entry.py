@@ -73,9 +73,9 @@ def _replay_or_arm(args: list[str]) -> None:
         from gate.memo import reports
 
         try:
-            rep = reports.report_from(kept["report"], 0)
+            rep = reports.report_from(kept["report"], int((time.monotonic() - started) * 1000))
         except (KeyError, TypeError, ValueError):
             rep = None  # written by another version: compute afresh
         if rep is not None:
-            run(lambda: reports.replay(kept, int((time.monotonic() - started) * 1000)))
+            run(lambda: reports.replay(kept, rep))
     memo.arm(probe)

@@ -27,11 +27,11 @@ def report_from(data: Mapping[str, Any], elapsed_ms: int) -> Any:
     return Report(**{**data, "branches": branches, "elapsed_ms": elapsed_ms})
 
 
-def replay(value: Mapping[str, Any], elapsed_ms: int) -> int:
-    """Show a kept ``check`` or ``status`` result as the run that made it did; the exit code."""
+def replay(value: Mapping[str, Any], rep: Any) -> int:
+    """Show the kept ``check`` or ``status`` result ``rep`` (read from ``value`` by
+    ``report_from``) as the run that made it did; the exit code."""
     from gate import verdict
 
-    rep = report_from(value["report"], elapsed_ms)
     if value["kind"] == "status":
         from gate.report import board
 
