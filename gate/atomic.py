@@ -1,8 +1,9 @@
-"""Cache files: written whole or not at all, read as JSON or not at all.
+"""Files written whole or not at all, and caches read as JSON or not at all.
 
 Every cache under ``.git/agentgate/`` goes through here (change sets, pairs,
-overlaps, secret scans, symbols, the policy parse, test results, reports written
-with ``--output``).
+overlaps, secret scans, symbols, the policy parse, kept verdicts), and so do the
+files agentgate writes for people: reports (``--output``), the starter policy and
+the Claude Code settings the guard installs into.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         # mkstemp makes the file 0600; a server whose hooks run as several users of
         # one group needs the umask's mode, as git gives its own files.
         os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:
@@ -47,7 +48,17 @@ def _umask() -> int:
 
 def read_json(path: str | os.PathLike[str]) -> Any:
     try:
-        with open(path) as fh:
+        with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except (OSError, ValueError):
         return None
+
+
+def store(path: str | os.PathLike[str], data: Any) -> None:
+    """Cache ``data`` as compact JSON at ``path``, or quietly not: a read-only
+    repository (a hook without write access) still gets its answer, uncached, and
+    a value JSON cannot hold (a TOML date) is simply not kept."""
+    try:
+        write_atomic(path, json.dumps(data, separators=(",", ":"), allow_nan=False))
+    except (OSError, TypeError, ValueError):
+        pass

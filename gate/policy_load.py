@@ -4,11 +4,10 @@ tree, never from the branch under review (DESIGN §2)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gate import policy as policy_mod
-from gate.atomic import read_json, write_atomic
+from gate.atomic import read_json, store
 from gate.errors import PolicyError
 from gate.git import GitRepo
 from gate.model import MODE_GITLINK, MODE_TREE
@@ -41,8 +40,5 @@ def _parsed(repo: GitRepo, blob: str, text: str) -> dict[str, Any] | None:
         data = parse(text)
     except PolicyError:
         return None
-    try:
-        write_atomic(path, json.dumps(data))
-    except (TypeError, ValueError, OSError):
-        pass  # TOML dates have no JSON form; a read-only repository: just not cached
+    store(path, data)  # TOML dates have no JSON form: such a policy is parsed each time
     return data

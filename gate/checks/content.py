@@ -3,13 +3,12 @@ large files, secrets, symlinks, submodules and modes."""
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gate.atomic import read_json, write_atomic
+from gate.atomic import read_json, store
 from gate.checks import secrets
 from gate.context import BranchInfo, Context
 from gate.git import GitRepo
@@ -89,10 +88,7 @@ class Scanned:
 
     def save(self) -> None:
         if self.dirty:
-            try:
-                write_atomic(self.path, json.dumps({"v": secrets.FINGERPRINT, "files": self.files}))
-            except OSError:
-                pass  # a read-only repository: answered uncached
+            store(self.path, {"v": secrets.FINGERPRINT, "files": self.files})
 
 
 def check(ctx: Context, branch: BranchInfo, cs: ChangeSet, text: NewText | None = None) -> list[Finding]:

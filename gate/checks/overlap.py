@@ -11,11 +11,10 @@ is set arithmetic on cached change sets, so a warm run reads and compares.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from gate.atomic import read_json, write_atomic
+from gate.atomic import read_json, store
 from gate.context import BranchInfo, Context
 from gate.git import merge
 from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, PairEntry
@@ -93,10 +92,7 @@ def _cached_pair_overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet, other
                 pass  # torn or foreign: computed again below
     found = _pair_overlaps(ctx, branch, cs, other, mine)
     if path is not None:
-        try:
-            write_atomic(path, json.dumps({"v": CACHE_VERSION, "overlaps": [_to_row(ov) for ov in found]}))
-        except OSError:
-            pass  # a read-only repository (a hook without write access): answer uncached
+        store(path, {"v": CACHE_VERSION, "overlaps": [_to_row(ov) for ov in found]})
     return found
 
 

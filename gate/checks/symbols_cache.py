@@ -11,13 +11,12 @@ about every branch's changes once per other branch.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from weakref import WeakKeyDictionary
 
-from gate.atomic import read_json, write_atomic
+from gate.atomic import read_json, store, write_atomic
 from gate.context import Context
 from gate.git import GitRepo
 from gate.model import MODE_EXEC, MODE_FILE, ChangeSet
@@ -75,10 +74,7 @@ def cached(ctx: Context, parts: tuple[str, ...], compute: Callable[[], dict[str,
             data = compute()
             value = decode(data)
             if ctx.use_cache:
-                try:
-                    write_atomic(path, json.dumps(data, separators=(",", ":")))
-                except OSError:
-                    pass  # a read-only repository still gets an answer
+                store(path, data)
         assert data is not None
         hit = _MEMO[key] = (value, list(data.get("notes", ())))
     for text in hit[1]:
@@ -105,10 +101,7 @@ def save(ctx: Context, parts: tuple[str, ...], data: dict[str, Any]) -> None:
     """Write an entry ``memo`` handed out. Two runs racing each write a whole file;
     the entries only the loser computed are computed again next time."""
     if ctx.use_cache:
-        try:
-            write_atomic(ctx.repo.cache_dir("symbols", *parts), json.dumps(data, separators=(",", ":")))
-        except OSError:
-            pass
+        store(ctx.repo.cache_dir("symbols", *parts), data)
 
 
 def _decoded(data: Any, decode: Callable[[dict[str, Any]], T]) -> T | None:
@@ -155,8 +148,8 @@ def parsed(ctx: Context, path: str, oid: str, mode: int, notes: list[str], side:
             if ctx.use_cache and not (fs.error or "").startswith("no "):
                 try:
                     write_atomic(cache, fs.to_json())
-                except (OSError, UnicodeError):  # read-only, or a locale that cannot spell a name
-                    pass
+                except OSError:
+                    pass  # a read-only repository still gets an answer
         _MEMO[key] = fs
     if fs.error:
         notes.append(f"{path} ({side}): {fs.error}; its symbols are not analysed")

@@ -16,12 +16,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 from gate import guard
+from gate.atomic import write_atomic
 from gate.errors import GateError, PolicyError
 from gate.policy import POLICY_FILE, Policy, empty_policy, load
 
@@ -196,7 +196,7 @@ def install_guard(worktree: Path, command: str = "agentgate guard") -> list[str]
             added.append(f"{len(new)} '{key}' permission rules")
     lines = [f"{path}: added " + ", ".join(added)] if added else [f"{path}: already set up"]
     if added:
-        _write_atomic(path, json.dumps(data, indent=2) + "\n")
+        write_atomic(path, json.dumps(data, indent=2) + "\n")
     if not _ignored(root):
         exclude = Path(root, _git(root, "rev-parse", "--git-path", "info/exclude").strip())
         exclude.parent.mkdir(parents=True, exist_ok=True)
@@ -243,18 +243,6 @@ def _member(parent: dict[str, Any], key: str, kind: type, path: Path) -> Any:
         raise GateError(f"{path}: '{key}' is not a JSON {'object' if kind is dict else 'array'}. Fix it, then "
                         "run this again.")
     return value
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _cat_file(root: Path, specs: list[str]) -> list[bytes | None]:

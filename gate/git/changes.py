@@ -7,14 +7,13 @@ not the repository) and kept as JSON under ``<common git dir>/agentgate/cache``.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 import pygit2
 from pygit2.enums import DeltaStatus, DiffFind, DiffOption
 
-from gate.atomic import read_json, write_atomic
+from gate.atomic import read_json, store
 from gate.git.repo import GitRepo
 from gate.model import (
     ADDED,
@@ -287,8 +286,5 @@ def changeset(repo: GitRepo, base: str, head: str, use_cache: bool = True) -> Ch
                 pass
     cs = compute(repo, base, head)
     if use_cache:
-        try:
-            write_atomic(path, json.dumps(to_json(cs), separators=(",", ":")))
-        except OSError:
-            pass  # a read-only repository still gets an answer, just not a cached one
+        store(path, to_json(cs))
     return cs

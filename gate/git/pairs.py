@@ -8,12 +8,11 @@ kept as one small JSON file per pair, written atomically (concurrent runs are sa
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
-from gate.atomic import read_json, write_atomic
+from gate.atomic import read_json, store
 from gate.model import Oid
 
 CACHE_VERSION = 2  # 2: change sets follow git's rename size test
@@ -107,7 +106,4 @@ def _lines(v: Any) -> Lines | None:
 
 def save(path: str, res: PairResult) -> None:
     """Cache ``res`` at ``path``; a read-only repository keeps it uncached."""
-    try:
-        write_atomic(path, json.dumps(to_json(res), separators=(",", ":")))
-    except OSError:
-        pass  # read-only repository: still an answer, just not a cached one
+    store(path, to_json(res))

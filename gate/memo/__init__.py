@@ -134,18 +134,10 @@ def keep(p: Probe | None, value: Mapping[str, Any], git_dir_used: os.PathLike[st
         if os.path.realpath(git_dir_used) != p.git_dir or _key(p.inputs, p.git_dir, p.common_dir) != p.key:
             return False
         text = json.dumps({"version": VERSION, "kind": p.kind, **value}, allow_nan=False)
-        folder = os.path.dirname(p.path)
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.urandom(6).hex()}.json")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(text)
-            os.replace(tmp, p.path)
-        except BaseException:
-            _unlink(tmp)
-            raise
-        _prune(folder)
+        from gate.atomic import write_atomic  # its tempfile import is for this path, not a replay's
+
+        write_atomic(p.path, text)
+        _prune(os.path.dirname(p.path))
         return True
     except (OSError, TypeError, ValueError):
         return False
