@@ -5,6 +5,7 @@ and ``main_repo`` (the seeded sample repository)."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from gate.cli import main as cli_main
 from gate.git.config import set_config_search_path
 from tests.gitutil import Repo, Run, seeded_repo
+from tests.servers import Server, make_server
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +72,22 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture
 def main_repo(tmp_path: Path) -> Repo:
     return seeded_repo(tmp_path / "repo")
+
+
+# -- server-side tests (tests/servers.py) ---------------------------------------------
+
+
+@pytest.fixture
+def agentgate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The program the shims run: this interpreter with this checkout's gate."""
+    prog = tmp_path_factory.mktemp("bin") / "agentgate"
+    prog.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gate "$@"\n')
+    prog.chmod(0o755)
+    monkeypatch.setenv("AGENTGATE", str(prog))
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    return prog
+
+
+@pytest.fixture
+def server(tmp_path: Path, agentgate: Path) -> Server:
+    return make_server(tmp_path)

@@ -18,7 +18,7 @@ import pytest
 from gate import memo
 from gate.report import FORMATS
 from tests.gitutil import POLICY, Repo, on_branch, seeded_repo
-from tests.test_prereceive import Server, agentgate, alice_branch, make_server  # noqa: F401 - a fixture
+from tests.servers import Server, alice_branch
 
 ROOT = Path(__file__).resolve().parent.parent
 # The policy after an approver gives the ui to alice.
@@ -235,14 +235,7 @@ def test_no_memo_where_refs_cannot_be_read_plainly(tmp_path: Path) -> None:
 # -- the server hook ------------------------------------------------------------------
 
 
-@pytest.fixture
-def hooked(tmp_path: Path, request: pytest.FixtureRequest) -> Server:
-    request.getfixturevalue("agentgate")  # the program the installed hooks run
-    return make_server(tmp_path)
-
-
-def test_a_repeated_push_is_answered_from_the_memo_until_the_server_moves(hooked: Server) -> None:
-    server = hooked
+def test_a_repeated_push_is_answered_from_the_memo_until_the_server_moves(server: Server) -> None:
     alice_branch(server.work, OUTSIDE)
     first = server.push("agent/alice/x", user="alice-bot")
     assert first.rc == 1
@@ -258,8 +251,7 @@ def test_a_repeated_push_is_answered_from_the_memo_until_the_server_moves(hooked
     assert accepted.remote == ["agentgate: agent/alice/x: allow"]
 
 
-def test_another_pusher_is_another_question(hooked: Server) -> None:
-    server = hooked
+def test_another_pusher_is_another_question(server: Server) -> None:
     alice_branch(server.work, OUTSIDE)
     assert server.push("agent/alice/x", user="alice-bot").rc == 1
     other = server.push("agent/alice/x", user="bob-bot")

@@ -7,23 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from gate.git import open_repo
 from gate.git.resolution import merge_resolution
 from gate.model import Oid
 from tests.gitutil import Repo, git, seeded_repo
-from tests.test_prereceive import Server, agentgate, alice_branch, make_server  # noqa: F401 - a fixture
+from tests.servers import Server, alice_branch
 from tests.test_secrets import GH
 
 TOTAL = "src/billing/invoice.py"
 UI = "src/ui/app.py"
-
-
-@pytest.fixture
-def hooked(tmp_path: Path, request: pytest.FixtureRequest) -> Server:
-    request.getfixturevalue("agentgate")
-    return make_server(tmp_path)
 
 
 def merge_with(work: Repo, branch: str, files: dict[str, str] | None = None, rm: tuple[str, ...] = ()) -> str:
@@ -72,8 +64,7 @@ def test_a_conflict_resolved_with_the_parents_lines_adds_nothing_and_a_new_line_
     assert resolution(r, merge_with(r, "agent/alice/x", {TOTAL: evil})) == [("modified", TOTAL, [2])]
 
 
-def test_an_evil_merge_pushed_to_main_is_judged_and_refused(hooked: Server) -> None:
-    server = hooked
+def test_an_evil_merge_pushed_to_main_is_judged_and_refused(server: Server) -> None:
     alice_branch(server.work, {TOTAL: "def total(items):\n    return sum(items) + 1\n"})
     assert server.push("agent/alice/x", user="alice-bot").rc == 0
     merge = merge_with(server.work, "agent/alice/x", {UI: f"TOKEN = '{GH}'\n"})
@@ -87,8 +78,7 @@ def test_an_evil_merge_pushed_to_main_is_judged_and_refused(hooked: Server) -> N
     assert server.ref("main") != merge
 
 
-def test_a_plain_merge_pushed_to_main_has_no_part_of_its_own(hooked: Server) -> None:
-    server = hooked
+def test_a_plain_merge_pushed_to_main_has_no_part_of_its_own(server: Server) -> None:
     alice_branch(server.work, {TOTAL: "def total(items):\n    return sum(items) + 1\n"})
     server.work.commit("main moves on", {"README.md": "sample, v2\n"})
     merge_with(server.work, "agent/alice/x")

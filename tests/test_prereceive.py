@@ -4,24 +4,21 @@ pusher sees after ``remote:``."""
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from gate import policy
-from gate.commands import hooks as hooks_cmd
 from gate.errors import PolicyError
 from tests.gitutil import POLICY, Repo, git, seeded_repo
+from tests.servers import Pushed, Server, alice_branch, install_server_hooks, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,77 +33,6 @@ def policy_error(text: str) -> str:
     with pytest.raises(PolicyError) as caught:
         policy.load(text)
     return str(caught.value)
-
-
-@dataclass
-class Pushed:
-    rc: int
-    remote: list[str]  # what followed "remote: ", git's padding stripped
-    stderr: str
-
-
-@pytest.fixture
-def agentgate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The program the shims run: this interpreter with this checkout's gate."""
-    prog = tmp_path_factory.mktemp("bin") / "agentgate"
-    prog.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gate "$@"\n')
-    prog.chmod(0o755)
-    monkeypatch.setenv("AGENTGATE", str(prog))
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    return prog
-
-
-@dataclass
-class Server:
-    """A bare repository with agentgate's server hooks, and a clone to push from."""
-
-    bare: Path
-    work: Repo
-    url: str
-
-    def push(self, *args: str, user: str | None = None, cwd: Path | None = None, url: str | None = None,
-             env: dict[str, str] | None = None) -> Pushed:
-        e = dict(os.environ)
-        e.pop("AGENTGATE_USER", None)
-        if user is not None:
-            e["AGENTGATE_USER"] = user
-        e.update(env or {})
-        proc = subprocess.run(["git", "push", url or self.url, *args], cwd=cwd or self.work.path,
-                              env=e, capture_output=True, text=True, check=False)
-        remote = [ln[len("remote: "):].rstrip() for ln in proc.stderr.splitlines() if ln.startswith("remote: ")]
-        return Pushed(proc.returncode, remote, proc.stderr)
-
-    def ref(self, name: str) -> str | None:
-        out = git(self.bare, "rev-parse", "--verify", "-q", name, check=False).strip()
-        return out or None
-
-
-def make_server(base: Path, policy: str = POLICY, url: str | None = None, hooks: bool = True) -> Server:
-    work = seeded_repo(base / "work", policy)
-    bare = base / "remote.git"
-    Repo.init(bare, bare=True)
-    work.git("remote", "add", "origin", url or bare.as_uri())
-    work.git("push", "-q", "origin", "main")
-    server = Server(bare, work, url or bare.as_uri())
-    if hooks:
-        install_server_hooks(bare)
-    return server
-
-
-def install_server_hooks(bare: Path) -> None:
-    hooks_cmd.install(bare, server=True, out=io.StringIO())
-
-
-@pytest.fixture
-def server(tmp_path: Path, agentgate: Path) -> Server:
-    return make_server(tmp_path)
-
-
-def alice_branch(work: Repo, files: dict[str, str | bytes], name: str = "agent/alice/x", message: str = "work") -> str:
-    work.branch(name)
-    oid = work.commit(message, files)
-    work.checkout("main")
-    return oid
 
 
 # -- agent branches ----------------------------------------------------------------------
@@ -625,7 +551,6 @@ def test_symbol_analysis_is_skipped_on_an_agent_push_where_it_cannot_refuse(tmp_
     without the (costly) analysis and says where to see it."""
     from gate import context, engine
     from gate.git import open_repo
-    from tests.gitutil import seeded_repo
 
     r = seeded_repo(tmp_path / "repo")
     r.commit("call helper", {"src/ui/app.py": "from src.common.util import helper\n\n\n"
