@@ -104,41 +104,48 @@ def pieces(ctx: Context, old: Oid | None, new: Oid, pending: Mapping[str, Oid] |
         for p in parents[1:]:
             if p in gset and p not in covered:
                 take(p, side(ctx, p, merged_name(repo.message(c))))
+    chain = _first_parents(ctx, new, gset)
     out = list(heads.values())
-    out.extend(_runs(ctx, new, gset, covered))
-    out.extend(_resolutions(ctx, new, gset, heads))
+    out.extend(_runs(ctx, chain, covered))
+    out.extend(_resolutions(ctx, chain, heads))
     return out
 
 
-def _resolutions(ctx: Context, new: Oid, gset: set[Oid], heads: Mapping[Oid, Piece]) -> Iterable[Piece]:
-    """The merge commits on the target's first-parent line that add something of
-    their own: content in neither parent, beyond what git's merge of them gives."""
-    repo = ctx.repo
-    c: Oid | None = new
-    while c is not None and c in gset:
-        parents = repo.parents(c)
-        if len(parents) >= 2:
-            found = merge_resolution(repo, c)
-            if found is not None and found.files:
-                side_piece = heads.get(parents[1])
-                key = ctx.trailer_agent(c) or (side_piece.info.agent if side_piece else None)
-                known = key if key in ctx.policy.agents else None
-                unknown = key if key is not None and known is None else None
-                info = BranchInfo(ctx.target_ref, c, known, unknown_agent=unknown)
-                yield Piece(f"merge {c[:9]} (its own changes)", info, base=parents[0], changes=found)
-        c = parents[0] if parents else None
-
-
-def _runs(ctx: Context, new: Oid, gset: set[Oid], covered: set[Oid]) -> Iterable[Piece]:
-    """Runs of commits on the target's first-parent line, grouped by ``Agent:`` trailer."""
-    repo = ctx.repo
+def _first_parents(ctx: Context, new: Oid, gset: set[Oid]) -> list[tuple[Oid, list[Oid]]]:
+    """The commits the target's first-parent line gains, oldest first, with their parents."""
     chain: list[tuple[Oid, list[Oid]]] = []
     c: Oid | None = new
     while c is not None and c in gset:
-        parents = repo.parents(c)
+        parents = ctx.repo.parents(c)
         chain.append((c, parents))
         c = parents[0] if parents else None
     chain.reverse()
+    return chain
+
+
+def _attributed(ctx: Context, head: Oid, key: str | None) -> BranchInfo:
+    """``head`` on the target, as the agent ``key`` names (one the policy may not know)."""
+    known = key if key in ctx.policy.agents else None
+    unknown = key if key is not None and known is None else None
+    return BranchInfo(ctx.target_ref, head, known, unknown_agent=unknown)
+
+
+def _resolutions(ctx: Context, chain: list[tuple[Oid, list[Oid]]], heads: Mapping[Oid, Piece]) -> Iterable[Piece]:
+    """The merge commits on the target's first-parent line that add something of
+    their own: content in neither parent, beyond what git's merge of them gives."""
+    for c, parents in chain:
+        if len(parents) < 2:
+            continue
+        found = merge_resolution(ctx.repo, c)
+        if found is not None and found.files:
+            side_piece = heads.get(parents[1])
+            key = ctx.trailer_agent(c) or (side_piece.info.agent if side_piece else None)
+            yield Piece(f"merge {c[:9]} (its own changes)", _attributed(ctx, c, key), base=parents[0],
+                        changes=found)
+
+
+def _runs(ctx: Context, chain: list[tuple[Oid, list[Oid]]], covered: set[Oid]) -> Iterable[Piece]:
+    """Runs of commits on the target's first-parent line, grouped by ``Agent:`` trailer."""
     run: list[Oid] = []
     run_key: str | None = None
     run_base: Oid | None = None
@@ -161,11 +168,8 @@ def _runs(ctx: Context, new: Oid, gset: set[Oid], covered: set[Oid]) -> Iterable
 
 def _run_piece(ctx: Context, run: list[Oid], key: str | None, base: Oid | None) -> Piece:
     head = run[-1]
-    known = key if key in ctx.policy.agents else None
-    unknown = key if key is not None and known is None else None
     label = f"{run[0][:9]}..{head[:9]}" if len(run) > 1 else head[:9]
-    info = BranchInfo(ctx.target_ref, head, known, unknown_agent=unknown)
-    return Piece(label, info, base=base, commits=len(run))
+    return Piece(label, _attributed(ctx, head, key), base=base, commits=len(run))
 
 
 def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
