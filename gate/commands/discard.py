@@ -140,9 +140,7 @@ def restore(name: str | None = None, repo_path: str | None = None) -> int:
         try:
             lifecycle.enable_worktree_config(repo)
             wt.parent.mkdir(parents=True, exist_ok=True)
-            lifecycle.add_worktree(repo, wt, e.branch)
-            if e.agent:
-                lifecycle.set_worktree_config(wt, "agentgate.agent", e.agent)
+            lifecycle.add_worktree(repo, wt, e.branch, {"agentgate.agent": e.agent} if e.agent else None)
             if e.index and e.work:
                 lifecycle.apply_snapshot(wt, e.index, e.work)
         except BaseException:

@@ -124,8 +124,7 @@ def main(
     write.update_ref(repo, ref, base, None, f"agentgate spawn {agent.name}: {short} at {base_name}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        lifecycle.add_worktree(repo, path, ref)
-        lifecycle.set_worktree_config(path, "agentgate.agent", agent.name)
+        lifecycle.add_worktree(repo, path, ref, {"agentgate.agent": agent.name})
     except BaseException:
         # Leave nothing half made: no worktree pointing at a branch we then delete.
         wt = lifecycle.worktree_of(repo, ref)

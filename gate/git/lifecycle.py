@@ -111,27 +111,31 @@ def enable_worktree_config(repo: GitRepo) -> None:
     so the format version is left alone: bumping it would make git refuse a
     repository that carries some other, unknown ``extensions.*`` key. ``core.bare``
     must then live in the main worktree's own config, or linked worktrees read it.
+    Under the worktree lock: agents spawned side by side would otherwise race for
+    git's lock on the config file (and lose with "could not lock config file").
     """
     common = repo.common_dir
-    if git_cli(common, "config", "--bool", "--get", "extensions.worktreeConfig", check=False).strip() == "true":
-        return
-    bare = git_cli(common, "config", "--bool", "--get", "core.bare", check=False).strip()
-    git_cli(common, "config", "extensions.worktreeConfig", "true")
-    if bare == "true":
-        git_cli(common, "config", "--unset", "core.bare")
-        git_cli(common, "config", "--file", str(common / "config.worktree"), "core.bare", "true")
+    with worktrees_locked(common):
+        if git_cli(common, "config", "--bool", "--get", "extensions.worktreeConfig", check=False).strip() == "true":
+            return
+        bare = git_cli(common, "config", "--bool", "--get", "core.bare", check=False).strip()
+        git_cli(common, "config", "extensions.worktreeConfig", "true")
+        if bare == "true":
+            git_cli(common, "config", "--unset", "core.bare")
+            git_cli(common, "config", "--file", str(common / "config.worktree"), "core.bare", "true")
 
 
-def add_worktree(repo: GitRepo, path: Path, ref: str) -> None:
-    """Check out the existing branch ``ref`` in a new worktree at ``path``."""
+def add_worktree(repo: GitRepo, path: Path, ref: str, config: dict[str, str] | None = None) -> None:
+    """Check out the existing branch ``ref`` in a new worktree at ``path``, with
+    ``config`` set in that worktree's own config (``git config --worktree``). Both
+    under the worktree lock: ``git config`` in one worktree reads every other
+    worktree's admin dir, which a concurrent add may have half written."""
     prune_worktrees(repo)  # a stale entry for the same path would make git refuse
     short = ref.removeprefix("refs/heads/")
     with worktrees_locked(repo.common_dir):
         git_cli(main_root(repo), "worktree", "add", "--quiet", str(path), short)
-
-
-def set_worktree_config(path: Path, key: str, value: str) -> None:
-    git_cli(path, "config", "--worktree", key, value)
+        for key, value in (config or {}).items():
+            git_cli(path, "config", "--worktree", key, value)
 
 
 def remove_worktree(repo: GitRepo, wt: Worktree) -> None:
