@@ -79,17 +79,20 @@ def _read_head(head_file: Path) -> RefName | None:
 
 
 def worktrees(repo: GitRepo) -> list[Worktree]:
-    """The main worktree (unless bare) and every linked one."""
+    """The main worktree (unless bare) and every linked one: read under the worktree
+    lock, since libgit2 fails on an admin dir that a concurrent remove is deleting."""
     common = repo.common_dir
     main = pygit2.Repository(str(common))
     out = []
     if main.workdir:
         out.append(Worktree(Path(main.workdir).resolve(), _read_head(common / "HEAD"), True, False, False))
-    for name in main.list_worktrees():
-        wt = main.lookup_worktree(name)
-        admin = common / "worktrees" / name
-        path = Path(wt.path)
-        out.append(Worktree(path, _read_head(admin / "HEAD"), False, (admin / "locked").exists(), not path.is_dir()))
+    with worktrees_locked(common):
+        for name in main.list_worktrees():
+            wt = main.lookup_worktree(name)
+            admin = common / "worktrees" / name
+            path = Path(wt.path)
+            out.append(Worktree(path, _read_head(admin / "HEAD"), False, (admin / "locked").exists(),
+                                not path.is_dir()))
     return out
 
 
