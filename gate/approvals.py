@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gate.git import GitRepo
+from gate.git.repo import GitRepo
 from gate.model import Finding, Oid
 
 APPROVALS_REF = "refs/agentgate/approvals"

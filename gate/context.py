@@ -15,11 +15,11 @@ from typing import Any
 
 from gate import approvals
 from gate.errors import GateError, UsageError
-from gate.git import GitRepo
 from gate.git.changes import changeset
-from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName
+from gate.git.repo import GitRepo
+from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName, short_name
 from gate.policy import POLICY_FILE, Agent, Policy
-from gate.policy_load import load_policy_at
+from gate.policy.tree import load_policy_at
 
 _TRAILER = re.compile(r"^Agent:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
 
@@ -42,14 +42,6 @@ class BranchInfo:
     @property
     def remote(self) -> bool:
         return self.ref.startswith("refs/remotes/")
-
-
-def short_name(ref: str) -> str:
-    if ref.startswith("refs/heads/"):
-        return ref[len("refs/heads/"):]
-    if ref.startswith("refs/remotes/"):
-        return ref.split("/", 3)[3] if ref.count("/") >= 3 else ref
-    return ref
 
 
 def fingerprint(*parts: object) -> str:

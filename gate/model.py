@@ -173,3 +173,73 @@ class Report:
     elapsed_ms: int = 0
     # Board extras (agents x agents matrix etc.), renderers may use them.
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- hook values: ref updates, the pusher, judged parts and outcomes -----------------
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One line of hook input: ``ref`` moves from ``old`` to ``new`` (None: absent)."""
+
+    ref: RefName
+    old: Oid | None
+    new: Oid | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.new is None
+
+    @property
+    def created(self) -> bool:
+        return self.old is None
+
+
+@dataclass(frozen=True)
+class Pusher:
+    """Who is pushing (or merging), as far as the hook can tell."""
+
+    login: str | None
+    agent: str | None = None  # the agent this identity belongs to
+    approver: bool = False
+
+    @property
+    def shown(self) -> str:
+        return self.login or "an unidentified pusher"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One judged piece of an update: a branch, or commits a target move brings in."""
+
+    label: str
+    result: BranchResult
+    more: str | None = None  # a branch name for 'agentgate check'
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The judgement of one ref update."""
+
+    update: RefUpdate
+    label: str
+    kind: str  # "agent" (work in progress), "target" (strict), "ref" (ref rules only)
+    parts: tuple[Part, ...]
+    verdict: Verdict
+    refused: bool
+
+
+ZERO_CHARS = frozenset("0")
+
+
+def is_zero(oid: str) -> bool:
+    """All-zero ids mean create/delete in hook input, whatever the hash length."""
+    return bool(oid) and set(oid) <= ZERO_CHARS
+
+
+def short_name(ref: str) -> str:
+    """``refs/heads/x`` -> ``x``; ``refs/remotes/origin/x`` -> ``x``: how people name a branch."""
+    if ref.startswith("refs/heads/"):
+        return ref[len("refs/heads/"):]
+    if ref.startswith("refs/remotes/"):
+        return ref.split("/", 3)[3] if ref.count("/") >= 3 else ref
+    return ref

@@ -15,8 +15,8 @@ import pytest
 from gate import approvals
 from gate.commands import approve
 from gate.errors import GateError, UsageError
-from gate.git import open_repo
 from gate.git import write as gwrite
+from gate.git.opening import open_repo
 from tests.gitutil import Repo, seeded_repo
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gate.git import open_repo
 from gate.git.changes import CACHE_VERSION, changeset, compute, from_json, to_json
+from gate.git.opening import open_repo
 from gate.model import (
     ADDED,
     DELETED,
@@ -192,7 +192,7 @@ def test_a_read_only_cache_still_gives_an_answer(repo: Repo) -> None:
 
 RACE = """
 import json, sys
-from gate.git import open_repo
+from gate.git.opening import open_repo
 from gate.git.changes import changeset
 repo, base, head, path = sys.argv[1:5]
 gr = open_repo(repo)

@@ -29,8 +29,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate.git import open_repo
 from gate.git.changes import compute
+from gate.git.opening import open_repo
 from gate.model import ADDED, DELETED, MODIFIED, RENAMED, TYPECHANGE, ChangeSet
 from tests.gitutil import Repo, git
 

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from gate import diffcheck
-from gate.git import open_repo
 from gate.git.changes import compute
 from gate.git.objects import expand_blob
+from gate.git.opening import open_repo
 from gate.model import RENAMED
+from gate.patch import parse as diffcheck
 from tests.gitutil import POLICY, Repo, agentgate, seeded_repo
 from tests.gitutil import check_json as report_of
 

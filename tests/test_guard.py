@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from gate import guard
 from gate.commands import guard as guard_cmd
 from gate.errors import GateError
+from gate.guard import decide as guard
 from gate.policy import load
 from tests.gitutil import POLICY, Repo, seeded_repo
 

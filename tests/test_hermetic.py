@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import gate
-from gate.git import open_repo
 from gate.git.lifecycle import identity
+from gate.git.opening import open_repo
 from tests.gitutil import Repo
 
 ROOT = Path(gate.__file__).parents[1]
@@ -24,7 +24,7 @@ ROOT = Path(gate.__file__).parents[1]
 SCRIPT = """
 import json, os, sys
 from pathlib import Path
-from gate.git import open_repo
+from gate.git.opening import open_repo
 from gate.git.config import set_config_search_path
 from gate.git.lifecycle import identity
 

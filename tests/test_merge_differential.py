@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate.git import open_repo
 from gate.git.changes import changeset
 from gate.git.merge import analyze
+from gate.git.opening import open_repo
 from gate.git.resolution import merge_resolution
 from gate.model import Oid
 from tests.gitutil import Repo

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gate.git import open_repo
+from gate.git.opening import open_repo
 from gate.git.resolution import merge_resolution
 from gate.model import Oid
 from tests.gitutil import Repo, git, seeded_repo

@@ -6,7 +6,7 @@ import pathspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate.patterns import PatternSet, compile_pattern, first_match
+from gate.policy.patterns import PatternSet, compile_pattern, first_match
 
 PATTERNS = ["src/billing/", "/docs/", "docs/", "*.py", "src/**", "**/migrations/**", "a/**/b", "?.txt",
             "[abc].py", "src/ui/**", ".github/workflows/", "*.lock", "src/.ci/x", "foo.py", "src/a-b_c/",

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gate import policy, policy_load
+from gate import policy
 from gate.errors import PolicyError
 from gate.policy import DEFAULT_PATHS, POLICY_FILE, load
-from gate.policy_check import key_lines
+from gate.policy import tree as policy_load
+from gate.policy.validate import key_lines
 from gate.rules import DEFAULTS
 
 FULL = """\
@@ -258,7 +259,7 @@ def test_key_lines_locates_tables_keys_dotted_and_inline_keys() -> None:
 
 
 def test_the_policy_parse_is_cached_by_blob_id_and_gives_the_same_policy(tmp_path: Path) -> None:
-    from gate.git import open_repo
+    from gate.git.opening import open_repo
     from tests.gitutil import seeded_repo
 
     r = seeded_repo(tmp_path / "repo")

@@ -550,7 +550,7 @@ def test_symbol_analysis_is_skipped_on_an_agent_push_where_it_cannot_refuse(tmp_
     """symbol.* warn or ask, and only block refuses an agent push: the push is judged
     without the (costly) analysis and says where to see it."""
     from gate import context, engine
-    from gate.git import open_repo
+    from gate.git.opening import open_repo
 
     r = seeded_repo(tmp_path / "repo")
     r.commit("call helper", {"src/ui/app.py": "from src.common.util import helper\n\n\n"

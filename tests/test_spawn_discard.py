@@ -14,7 +14,7 @@ import pytest
 
 import gate
 from gate.commands import discard as discard_cmd
-from gate.git import open_repo
+from gate.git.opening import open_repo
 from tests.gitutil import POLICY, Repo, Run, git, seeded_repo
 
 

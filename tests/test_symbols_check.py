@@ -15,9 +15,9 @@ import gate
 from gate import context, engine
 from gate.checks import symbol_uses, symbols
 from gate.commands import check
-from gate.demo_repo import build as build_demo
-from gate.git import open_repo
 from gate.git.grep import _git_grep, _walk, words_in_tree
+from gate.git.opening import open_repo
+from gate.git.sample import build as build_demo
 from gate.symbols.model import LANGUAGES
 from tests.gitutil import Repo, git
 

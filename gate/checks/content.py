@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from gate.atomic import read_json, store
 from gate.checks import secrets
 from gate.context import BranchInfo, Context
-from gate.git import GitRepo
+from gate.git.repo import GitRepo
 from gate.model import (
     ADDED,
     DELETED,

@@ -18,7 +18,7 @@ from weakref import WeakKeyDictionary
 
 from gate.atomic import read_json, store, write_atomic
 from gate.context import Context
-from gate.git import GitRepo
+from gate.git.repo import GitRepo
 from gate.model import MODE_EXEC, MODE_FILE, ChangeSet
 
 if TYPE_CHECKING:

@@ -16,9 +16,10 @@ from dataclasses import asdict
 
 from gate import approvals, context, engine
 from gate.commands.check import select
-from gate.context import short_name
 from gate.errors import EXIT_ALLOW, GateError, UsageError
-from gate.git import GitRepo, open_repo
+from gate.git.opening import open_repo
+from gate.git.repo import GitRepo
+from gate.model import short_name
 from gate.rules import DEFAULTS
 
 PUSH_HINT = f"git push origin {approvals.APPROVALS_REF}"

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from gate import context, engine, memo, report, verdict
-from gate.context import BranchInfo, Context, short_name
+from gate.context import BranchInfo, Context
 from gate.errors import GateError, UsageError
-from gate.git import open_repo
+from gate.git.opening import open_repo
 from gate.memo import reports
-from gate.model import BranchResult, Finding, Report
+from gate.model import BranchResult, Finding, Report, short_name
 
 
 def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:

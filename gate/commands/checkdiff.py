@@ -13,13 +13,14 @@ from __future__ import annotations
 import sys
 import time
 
-from gate import context, diffcheck, report, verdict
+from gate import context, report, verdict
 from gate.checks import content, overlap, scope
-from gate.context import BranchInfo, Context, short_name
+from gate.context import BranchInfo, Context
 from gate.errors import GateError, UsageError
-from gate.git import open_repo
 from gate.git.objects import expand_blob
-from gate.model import BranchResult, Finding, Oid, RefName, Report
+from gate.git.opening import open_repo
+from gate.model import BranchResult, Finding, Oid, RefName, Report, short_name
+from gate.patch import parse as diffcheck
 
 # Rules that need commits: a merge (overlap.conflict, target.*), the two sides'
 # trees (symbol.*), or a checkout to run the tests in (tests.*).

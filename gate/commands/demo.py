@@ -6,10 +6,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from gate import context, demo_repo, testgate
+from gate import context, testgate
 from gate.commands import check, status
 from gate.errors import GateError
-from gate.git import open_repo
+from gate.git import sample as demo_repo
+from gate.git.opening import open_repo
 from gate.report import demo as demo_report
 
 

@@ -17,11 +17,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from gate import context
-from gate.context import Context, short_name
+from gate.context import Context
 from gate.errors import GateError, UsageError
-from gate.git import GitRepo, lifecycle, open_repo, write
-from gate.model import RefName
-from gate.trash import TRASH, Entry, entries, find, free_name, parse, purge, record_message
+from gate.git import lifecycle, write
+from gate.git.opening import open_repo
+from gate.git.repo import GitRepo
+from gate.git.trash import TRASH, Entry, entries, find, free_name, parse, purge, record_message
+from gate.model import RefName, short_name
 
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

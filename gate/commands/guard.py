@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from gate import guard
 from gate.atomic import write_atomic
 from gate.errors import GateError, PolicyError
+from gate.guard import decide as guard
 from gate.policy import POLICY_FILE, Policy, empty_policy, load
 
 PRE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash"

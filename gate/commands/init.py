@@ -9,7 +9,8 @@ from pathlib import Path
 
 from gate.atomic import write_atomic
 from gate.errors import GateError
-from gate.git import GitRepo, open_repo
+from gate.git.opening import open_repo
+from gate.git.repo import GitRepo
 from gate.policy import POLICY_FILE, load
 
 _SKIP = {".git", "node_modules", ".venv", "venv", "__pycache__", "dist", "build", "target"}

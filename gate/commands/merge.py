@@ -18,10 +18,12 @@ from collections.abc import Callable
 from gate import approvals, context
 from gate.commands import check
 from gate.commands.spawn import require_policy
-from gate.context import BranchInfo, Context, short_name
+from gate.context import BranchInfo, Context
 from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK, GateError, UsageError
-from gate.git import GitRepo, landing, lifecycle, open_repo
-from gate.model import Finding, Report
+from gate.git import landing, lifecycle
+from gate.git.opening import open_repo
+from gate.git.repo import GitRepo
+from gate.model import Finding, Report, short_name
 from gate.report import text
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from gate import verdict
 from gate.commands import status
-from gate.context import short_name
 from gate.errors import UsageError
-from gate.model import Report
+from gate.model import Report, short_name
 from gate.report.board import PlanStep as Step
 
 FORMATS = ("text", "json", "github-matrix")

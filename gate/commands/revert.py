@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from gate import context
 from gate.commands.spawn import require_policy
-from gate.context import Context, short_name
+from gate.context import Context
 from gate.errors import EXIT_ALLOW, GateError
-from gate.git import landing, lifecycle, open_repo
-from gate.model import Oid
+from gate.git import landing, lifecycle
+from gate.git.opening import open_repo
+from gate.model import Oid, short_name
 
 _MERGE = re.compile(
     r"^Merge (?:remote-tracking branch |branch )?'?(?P<b>[^'\s]+)'?(?: into \S+)?"

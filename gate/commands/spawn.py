@@ -15,9 +15,12 @@ import shlex
 from pathlib import Path
 
 from gate import context
-from gate.context import Context, short_name
+from gate.context import Context
 from gate.errors import GateError, UsageError
-from gate.git import GitRepo, lifecycle, open_repo, write
+from gate.git import lifecycle, write
+from gate.git.opening import open_repo
+from gate.git.repo import GitRepo
+from gate.model import short_name
 from gate.policy import POLICY_FILE, Agent
 
 _TASK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

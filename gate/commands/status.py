@@ -18,11 +18,12 @@ from typing import Any
 
 from gate import context, engine, memo, testgate, verdict
 from gate.checks import overlap
-from gate.context import BranchInfo, Context, short_name
+from gate.context import BranchInfo, Context
 from gate.errors import GateError, UsageError
-from gate.git import merge, open_repo, pairs
+from gate.git import merge, pairs
+from gate.git.opening import open_repo
 from gate.memo import reports
-from gate.model import BranchResult, Finding, Report
+from gate.model import BranchResult, Finding, Report, short_name
 from gate.testrun import TestOutcome
 from gate.testrun.cache import cached_outcomes
 

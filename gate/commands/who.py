@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from gate import context
 from gate.errors import GateError
-from gate.git import open_repo
+from gate.git.opening import open_repo
+from gate.model import short_name
 from gate.report.text import printable
 
 
@@ -18,7 +19,7 @@ def main(paths: Sequence[str], target: str | None = None, repo_path: str | None 
     ref, _, pol = context.resolve_target(repo, target)
     if not pol.present:
         raise GateError(
-            f"no .agentgate.toml on {context.short_name(ref)}, so nothing is owned yet. Start one with "
+            f"no .agentgate.toml on {short_name(ref)}, so nothing is owned yet. Start one with "
             "'agentgate init', review it, and commit it to the target branch."
         )
     root = repo.workdir

@@ -1,6 +1,3 @@
-"""The one door to git: only this package imports pygit2 (STYLE rule 2)."""
-
-from gate.git.opening import open_repo
-from gate.git.repo import GitRepo, is_zero
-
-__all__ = ["GitRepo", "is_zero", "open_repo"]
+"""The one door to git: only this package imports pygit2 or runs the git command line
+(STYLE rule 2). This file holds no import, so the pygit2-free modules (the command-line
+runner, the list of repository-local variables) load without pygit2."""

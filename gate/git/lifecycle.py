@@ -27,8 +27,8 @@ import pygit2
 from gate.errors import GateError
 from gate.git import write
 from gate.git.repo import GitRepo
+from gate.git.wtlock import worktrees_locked
 from gate.model import Oid, RefName
-from gate.wtlock import worktrees_locked
 
 # Variables that would point a child git at another repository than ``-C PATH``.
 _REPO_VARS = (

@@ -13,14 +13,9 @@ from pathlib import Path
 import pygit2
 
 from gate.errors import GateError
-from gate.model import Oid, RefName
+from gate.model import Oid, RefName, is_zero
 
-ZERO_CHARS = frozenset("0")
-
-
-def is_zero(oid: str) -> bool:
-    """All-zero ids mean create/delete in hook input, whatever the hash length."""
-    return bool(oid) and set(oid) <= ZERO_CHARS
+__all__ = ["GitRepo", "is_zero"]
 
 
 class GitRepo:

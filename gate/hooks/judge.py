@@ -18,13 +18,12 @@ from collections.abc import Sequence
 
 from gate import engine, verdict
 from gate.approvals import APPROVALS_REF
-from gate.context import Context, fingerprint, short_name
+from gate.context import Context, fingerprint
 from gate.errors import PolicyError
 from gate.hooks import refrules, target
-from gate.hooks.model import Outcome, Part, Pusher, RefUpdate
-from gate.model import BranchResult, Finding, Oid, RefName
+from gate.model import BranchResult, Finding, Oid, Outcome, Part, Pusher, RefName, RefUpdate, short_name
 from gate.policy import POLICY_FILE
-from gate.policy_load import load_policy_at
+from gate.policy.tree import load_policy_at
 
 
 def finish(res: BranchResult, pusher: Pusher) -> BranchResult:

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gate.git import GitRepo
-    from gate.hooks.model import Outcome
-    from gate.model import Oid
+    from gate.git.repo import GitRepo
+    from gate.model import Oid, Outcome
 
 ADVISORY = ("local hooks are advisory (--no-verify and fast-forward merges skip them); "
             "the server's pre-receive enforces")
@@ -71,11 +70,11 @@ def _from_pre_commit(env: Mapping[str, str]) -> str:
 def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> int:
     """Judge what is about to be pushed as the server would; 1 stops the push."""
     from gate import context
-    from gate.context import short_name
     from gate.errors import GateError, PolicyError
-    from gate.git import open_repo
+    from gate.git.opening import open_repo
     from gate.hooks import judge
-    from gate.hooks.model import make_pusher, parse_prepush
+    from gate.hooks.input import make_pusher, parse_prepush
+    from gate.model import short_name
     from gate.report import remote
 
     if not stdin_text.strip() and env.get("PRE_COMMIT_TO_REF"):
@@ -134,11 +133,11 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
     agent/alice/x").
     """
     from gate import context
-    from gate.context import short_name
     from gate.errors import GateError, PolicyError
-    from gate.git import open_repo
+    from gate.git.opening import open_repo
     from gate.hooks import judge, target
-    from gate.hooks.model import Outcome, Part, RefUpdate, make_pusher
+    from gate.hooks.input import make_pusher
+    from gate.model import Outcome, Part, RefUpdate, short_name
     from gate.report import remote
 
     try:
@@ -174,8 +173,8 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
 def _merged(repo: GitRepo, action: str) -> list[tuple[Oid, str | None]]:
     """(commit, branch name) for each head being merged. git writes MERGE_HEAD only
     after pre-merge-commit has run, so the names in GIT_REFLOG_ACTION are all there is."""
-    from gate.context import short_name
     from gate.errors import GateError
+    from gate.model import short_name
 
     out: list[tuple[Oid, str | None]] = []
     words = action.split()

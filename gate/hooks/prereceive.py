@@ -15,14 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gate import context, memo, policy_load
-from gate.context import Context, short_name
+from gate import context, memo
+from gate.context import Context
 from gate.errors import GateError, PolicyError
-from gate.git import GitRepo, open_repo
+from gate.git.opening import open_repo
+from gate.git.repo import GitRepo
 from gate.hooks import judge
-from gate.hooks.model import RefUpdate, identity, make_pusher, parse_receive
-from gate.model import Oid, RefName
+from gate.hooks.input import identity, make_pusher, parse_receive
+from gate.model import Oid, RefName, RefUpdate, short_name
 from gate.policy import POLICY_FILE
+from gate.policy import tree as policy_load
 from gate.report import remote
 
 # How far back to look for the last valid policy when the current one is not even TOML.

@@ -4,9 +4,8 @@ integrity of ``refs/agentgate/approvals`` (approvers only, fast-forward only).""
 from __future__ import annotations
 
 from gate.approvals import APPROVALS_REF
-from gate.context import Context, fingerprint, short_name
-from gate.hooks.model import Pusher, RefUpdate
-from gate.model import Finding
+from gate.context import Context, fingerprint
+from gate.model import Finding, Pusher, RefUpdate, short_name
 
 
 def protected(ctx: Context, ref: str) -> bool:

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 
 from gate import engine
 from gate.checks import content, scope
-from gate.context import BranchInfo, Context, short_name
+from gate.context import BranchInfo, Context
 from gate.git.resolution import merge_resolution
-from gate.hooks.model import Pusher
-from gate.model import BranchResult, ChangeSet, Finding, Oid, RefName
+from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName, short_name
 
 _MERGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
 _PULL = re.compile(r"^Merge pull request #\d+ from [^/\s]+/(\S+)")

@@ -12,8 +12,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
-from gate.hooks.model import Outcome
-from gate.model import Finding
+from gate.model import Finding, Outcome
 from gate.report.text import LABEL, kind, location, ordered, printable
 
 PREFIX = "agentgate: "

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate.wtlock import worktrees_locked
+from gate.git.wtlock import worktrees_locked
 
 PREFIX = "agentgate-"
 _SCRATCH_NAME = re.compile(r"agentgate-[0-9a-f]{12}")

@@ -1,69 +1,17 @@
-"""Values the hooks pass around: ref updates, the pusher, judged parts and outcomes."""
+"""Hook input: who pushed (identity variables, the policy's view of the login) and the
+ref-update lines git gives ``pre-receive``, ``update`` and ``pre-push``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from gate.errors import GateError
-from gate.git import is_zero
-from gate.model import BranchResult, Oid, RefName, Verdict
+from gate.model import Oid, Pusher, RefName, RefUpdate, is_zero
 from gate.policy import Policy
 
 # DESIGN §8: who pushed, in this order. Servers set one of them: GitHub Enterprise
 # (GITHUB_USER_LOGIN), GitLab (GL_USERNAME), Apache/CGI smart HTTP (REMOTE_USER).
 IDENTITY_VARS = ("AGENTGATE_USER", "GITHUB_USER_LOGIN", "GL_USERNAME", "REMOTE_USER")
-
-
-@dataclass(frozen=True)
-class RefUpdate:
-    """One line of hook input: ``ref`` moves from ``old`` to ``new`` (None: absent)."""
-
-    ref: RefName
-    old: Oid | None
-    new: Oid | None
-
-    @property
-    def deleted(self) -> bool:
-        return self.new is None
-
-    @property
-    def created(self) -> bool:
-        return self.old is None
-
-
-@dataclass(frozen=True)
-class Pusher:
-    """Who is pushing (or merging), as far as the hook can tell."""
-
-    login: str | None
-    agent: str | None = None  # the agent this identity belongs to
-    approver: bool = False
-
-    @property
-    def shown(self) -> str:
-        return self.login or "an unidentified pusher"
-
-
-@dataclass(frozen=True)
-class Part:
-    """One judged piece of an update: a branch, or commits a target move brings in."""
-
-    label: str
-    result: BranchResult
-    more: str | None = None  # a branch name for 'agentgate check'
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The judgement of one ref update."""
-
-    update: RefUpdate
-    label: str
-    kind: str  # "agent" (work in progress), "target" (strict), "ref" (ref rules only)
-    parts: tuple[Part, ...]
-    verdict: Verdict
-    refused: bool
 
 
 def identity(env: Mapping[str, str]) -> str | None:

@@ -11,7 +11,7 @@ opinion: Claude Code's own permission rules decide.
 
 The caller builds a ``GuardScope`` (worktree, agent, ownership lookups from the
 target branch's policy); nothing here runs git or reads the policy. Shell commands
-are read with ``shlex`` (``gate.guard_shell``), not executed, so this is a guard rail
+are read with ``shlex`` (``gate.guard.shell``), not executed, so this is a guard rail
 against mistakes, not a sandbox: the server hook and CI are the enforcement (DESIGN §2).
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 # Verdict and judge_command live beside the shell reading; callers import them from here.
-from gate.guard_shell import Verdict, judge_command
+from gate.guard.shell import Verdict, judge_command
 
 __all__ = ["FILE_TOOLS", "GUARD_CONFIG", "GuardScope", "Verdict", "decide", "judge_command", "judge_path",
            "outside_scope", "problem", "resolve"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate import policy as policy_mod
 from gate.atomic import read_json, store
 from gate.errors import PolicyError
-from gate.git import GitRepo
+from gate.git.repo import GitRepo
 from gate.model import MODE_GITLINK, MODE_TREE
 from gate.policy import POLICY_FILE, Policy
+from gate.policy import values as policy_mod
 
 
 def load_policy_at(repo: GitRepo, commit: str) -> Policy:
@@ -34,7 +34,7 @@ def _parsed(repo: GitRepo, blob: str, text: str) -> dict[str, Any] | None:
     cached = read_json(path)
     if isinstance(cached, dict):
         return cached
-    from gate.policy_check import parse
+    from gate.policy.validate import parse
 
     try:
         data = parse(text)

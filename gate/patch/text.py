@@ -1,6 +1,6 @@
 """Reading the text of a unified diff: extended headers, hunk lines, quoted paths.
 
-The pieces ``gate.diffcheck`` assembles into file changes. Everything here is a
+The pieces ``gate.patch.parse`` assembles into file changes. Everything here is a
 pure function of diff text.
 """
 

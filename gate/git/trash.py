@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gate.context import short_name
 from gate.errors import GateError
-from gate.git import GitRepo, write
+from gate.git import write
 from gate.git.lifecycle import Snapshot
-from gate.model import Oid, RefName
+from gate.git.repo import GitRepo
+from gate.model import Oid, RefName, short_name
 
 TRASH = "refs/agentgate/trash/"
 _STAMP = "%Y%m%dT%H%M%SZ"

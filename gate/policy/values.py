@@ -1,7 +1,7 @@
 """The policy (``.agentgate.toml``): its values, and the answers to ownership questions.
 
 The policy is read from the *target branch's* tree (DESIGN §2); callers hand us
-its text. ``load`` validates it with ``gate.policy_check``, whose errors name the
+its text. ``load`` validates it with ``gate.policy.validate``, whose errors name the
 file, the line and the fix.
 """
 
@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from gate.model import Action
-from gate.patterns import PatternSet, first_match
+from gate.policy.patterns import PatternSet, first_match
 from gate.rules import DEFAULTS
 
 POLICY_FILE = ".agentgate.toml"
@@ -129,6 +129,6 @@ def load(text: str, source: str = POLICY_FILE, data: dict[str, Any] | None = Non
     PolicyError naming file, line and fix."""
     # Imported here, not at the top: the validator builds this module's values, so
     # it imports this module.
-    from gate.policy_check import validate
+    from gate.policy.validate import validate
 
     return validate(text, source, data)

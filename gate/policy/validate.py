@@ -12,8 +12,8 @@ from typing import Any
 
 from gate.errors import PolicyError
 from gate.model import ACTIONS, Action
-from gate.patterns import compile_pattern
 from gate.policy import DEFAULT_PATHS, POLICY_FILE, Agent, Policy, TestsConfig
+from gate.policy.patterns import compile_pattern
 from gate.rules import DEFAULTS
 
 _KEYS: dict[str, set[str]] = {

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchedFile, PatchSet
 
-from gate import difftext as dt
 from gate.errors import GateError
 from gate.model import (
     ADDED,
@@ -40,6 +39,7 @@ from gate.model import (
     FileChange,
     Oid,
 )
+from gate.patch import text as dt
 
 DEV_NULL = "/dev/null"
 Resolver = Callable[[str], "tuple[Oid, int] | None"]
