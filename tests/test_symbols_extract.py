@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gate.symbols import FileSymbols, Import, Param, Signature, Target, extract, language_of, references
-from gate.symbols.model import KWONLY, POSONLY, VAR, VARKW
+from gate.symbols.values import KWONLY, POSONLY, VAR, VARKW
 
 
 def table(fs: FileSymbols | None) -> list[tuple[str, str, int, int, int]]:

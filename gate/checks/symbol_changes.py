@@ -19,8 +19,8 @@ from gate.checks.symbols_cache import cached, parsed
 from gate.context import Context
 from gate.model import ChangeSet, FileChange
 from gate.symbols import Param, Reference, Signature, Target, call_fits, touched
-from gate.symbols.model import FORMAT, LANGUAGES, language_of
 from gate.symbols.refs import family
+from gate.symbols.values import FORMAT, LANGUAGES, language_of
 
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})

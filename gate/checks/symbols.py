@@ -27,7 +27,7 @@ from gate.model import ChangeSet, FileChange, Finding
 if TYPE_CHECKING:
     from gate.checks.symbol_changes import Changed, Use
 
-# The suffixes of gate.symbols.model.LANGUAGES, spelled here so that a branch
+# The suffixes of gate.symbols.values.LANGUAGES, spelled here so that a branch
 # without source files never imports the analysis (a test keeps the two equal).
 SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".go", ".rs", ".java")
 RULES = ("symbol.shared", "symbol.signature")

@@ -15,7 +15,8 @@ tree-sitter, imported only when such a file is parsed.
 from __future__ import annotations
 
 from gate.symbols.classify import breaks, call_fits, touched
-from gate.symbols.model import (
+from gate.symbols.refs import references, word_pattern
+from gate.symbols.values import (
     FileSymbols,
     Import,
     Param,
@@ -26,7 +27,6 @@ from gate.symbols.model import (
     Target,
     language_of,
 )
-from gate.symbols.refs import references, word_pattern
 
 __all__ = [
     "FileSymbols",

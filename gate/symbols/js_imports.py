@@ -7,8 +7,8 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import Bindings, FileSymbols, Import
 from gate.symbols.treesitter import first_line, imported, named, text
+from gate.symbols.values import Bindings, FileSymbols, Import
 
 if TYPE_CHECKING:
     from tree_sitter import Node

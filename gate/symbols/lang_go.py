@@ -5,7 +5,8 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import (
+from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.values import (
     CLASS,
     FUNCTION,
     METHOD,
@@ -18,7 +19,6 @@ from gate.symbols.model import (
     Param,
     Signature,
 )
-from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.walk import called_by, member_chain, member_use
 
 if TYPE_CHECKING:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import (
+from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.values import (
     CLASS,
     METHOD,
     POS,
@@ -16,7 +17,6 @@ from gate.symbols.model import (
     Param,
     Signature,
 )
-from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.walk import joined, member_chain
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gate.symbols.js_imports import bindings, full_parts, imports, strip_extension
-from gate.symbols.model import (
+from gate.symbols.treesitter import Collector, named, norm, text
+from gate.symbols.values import (
     CLASS,
     FUNCTION,
     METHOD,
@@ -15,7 +16,6 @@ from gate.symbols.model import (
     Param,
     Signature,
 )
-from gate.symbols.treesitter import Collector, named, norm, text
 from gate.symbols.walk import member_use
 
 if TYPE_CHECKING:

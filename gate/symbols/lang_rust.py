@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import (
+from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.values import (
     CLASS,
     FUNCTION,
     METHOD,
@@ -17,7 +18,6 @@ from gate.symbols.model import (
     Param,
     Signature,
 )
-from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.walk import called_by, member_chain, member_use
 
 if TYPE_CHECKING:

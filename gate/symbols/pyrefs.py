@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from gate.symbols.model import Bindings, Call, FileSymbols, Reference, Target
 from gate.symbols.python import parse
 from gate.symbols.refs import Resolver, make_reference, reexports
+from gate.symbols.values import Bindings, Call, FileSymbols, Reference, Target
 
 
 def full_parts(module: str) -> list[str]:

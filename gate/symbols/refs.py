@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-from gate.symbols.model import Call, FileSymbols, Reference, Target
+from gate.symbols.values import Call, FileSymbols, Reference, Target
 
 _CTOR_NAMES = ("__init__", "constructor")
 

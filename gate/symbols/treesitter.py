@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from gate.symbols.model import CLASS, FileSymbols, Import, Signature, Symbol, line_digest
+from gate.symbols.values import CLASS, FileSymbols, Import, Signature, Symbol, line_digest
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
