@@ -14,6 +14,7 @@ tree-sitter, imported only when such a file is parsed.
 
 from __future__ import annotations
 
+from gate.model import language_of
 from gate.symbols.classify import breaks, call_fits, touched
 from gate.symbols.refs import references, word_pattern
 from gate.symbols.values import (
@@ -25,7 +26,6 @@ from gate.symbols.values import (
     Symbol,
     SymbolChange,
     Target,
-    language_of,
 )
 
 __all__ = [
