@@ -19,7 +19,7 @@ from gate.checks.symbols_cache import cached, parsed
 from gate.context import Context
 from gate.model import LANGUAGES, ChangeSet, FileChange, language_of
 from gate.symbols import Param, Reference, Signature, Target, call_fits, touched
-from gate.symbols.refs import family
+from gate.symbols.language import family
 from gate.symbols.values import FORMAT
 
 BREAKS = frozenset({"signature", "removed", "renamed"})

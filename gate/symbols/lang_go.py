@@ -24,7 +24,12 @@ from gate.symbols.walk import called_by, member_chain, member_use
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+# What ``language.Language`` asks for.
 SKIP = frozenset({"import_declaration", "package_clause", "comment"})
+SEP = "."
+ABSOLUTE = False  # a package is named only through its import
+BARE_METHODS = False  # a method is called through its receiver
+CTOR_NEEDS_NEW = True  # Go has no constructors
 _LEAVES = frozenset({"identifier", "type_identifier"})
 
 
