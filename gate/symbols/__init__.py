@@ -9,7 +9,9 @@
 - ``word_pattern(targets)`` finds candidate files by a byte search first.
 
 Python is read with ``ast``; JavaScript, TypeScript/TSX, Go, Rust and Java with
-tree-sitter, imported only when such a file is parsed.
+tree-sitter, imported only when such a file is parsed. What a language module
+provides and which one reads each language is ``language.py``; the values are
+in ``values.py``.
 """
 
 from __future__ import annotations
