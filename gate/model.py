@@ -9,6 +9,7 @@ back).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NewType
@@ -32,6 +33,34 @@ MODE_EXEC = 0o100755
 MODE_LINK = 0o120000
 MODE_GITLINK = 0o160000
 MODE_TREE = 0o040000
+
+# The languages the shared-symbol analysis reads, by file suffix (compared in lower
+# case); gate/symbols/language.py has a reader for each name. The table sits here,
+# not in gate/symbols/, because the symbols check asks whether a branch touches such
+# a file before it loads the analysis: a push of docs imports none of it.
+LANGUAGES: Mapping[str, str] = {
+    ".py": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "tsx",
+    ".go": "go",
+    ".rs": "rust",
+    ".java": "java",
+}
+
+
+def language_of(path: str) -> str | None:
+    """The language analysed for ``path`` (by extension), or None."""
+    dot = path.rfind(".")
+    if dot < 0 or "/" in path[dot:]:
+        return None
+    return LANGUAGES.get(path[dot:].lower())
+
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from gate.commands import check
 from gate.git.grep import _git_grep, _walk, words_in_tree
 from gate.git.opening import open_repo
 from gate.git.sample import build as build_demo
-from gate.symbols.model import LANGUAGES
+from gate.model import LANGUAGES
 from tests.gitutil import Repo, git
 
 POLICY = """\

@@ -9,7 +9,7 @@ import pytest
 
 from gate.model import Hunk
 from gate.symbols import Reference, Signature, Target, call_fits, extract, touched
-from gate.symbols.model import Param
+from gate.symbols.values import Param
 from tests.gitutil import git
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)

@@ -9,8 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate.symbols import FileSymbols, Import, Param, Signature, Target, extract, language_of, references
-from gate.symbols.model import KWONLY, POSONLY, VAR, VARKW
+from gate.model import LANGUAGES
+from gate.symbols import FileSymbols, Import, Param, Signature, Target, extract, language_of, references, treesitter
+from gate.symbols.js_imports import strip_extension
+from gate.symbols.language import READERS, reader
+from gate.symbols.values import KWONLY, POSONLY, VAR, VARKW
 
 
 def table(fs: FileSymbols | None) -> list[tuple[str, str, int, int, int]]:
@@ -425,6 +428,14 @@ def test_other_files_have_no_symbols() -> None:
         "rust",
         None,
     ]
+
+
+def test_every_suffix_has_a_reader_and_js_strips_the_longest_suffix() -> None:
+    assert set(READERS) == set(LANGUAGES.values()) - {"python"}
+    for language, row in READERS.items():
+        assert not isinstance(treesitter.parse(language, b""), str)  # the grammar loads
+        assert reader(language) is row.module()
+    assert [strip_extension(p) for p in ("a.mts", "a.tsx", "a.d.ts", "a.ts.md")] == ["a", "a", "a.d", "a.ts.md"]
 
 
 def test_json_round_trip_and_format_guard() -> None:

@@ -17,10 +17,10 @@ from typing import Any
 
 from gate.checks.symbols_cache import cached, parsed
 from gate.context import Context
-from gate.model import ChangeSet, FileChange
+from gate.model import LANGUAGES, ChangeSet, FileChange, language_of
 from gate.symbols import Param, Reference, Signature, Target, call_fits, touched
-from gate.symbols.model import FORMAT, LANGUAGES, language_of
-from gate.symbols.refs import family
+from gate.symbols.language import family
+from gate.symbols.values import FORMAT
 
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})

@@ -107,7 +107,7 @@ def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
     """
     from gate.checks.symbol_changes import branch_changes
     from gate.git.grep import words_in_tree
-    from gate.symbols.model import LANGUAGES
+    from gate.model import LANGUAGES
 
     parts = ("grep", ctx.target_oid[:2], f"{ctx.target_oid}-{V}.json")
     index: dict[str, list[str]] = memo(ctx, parts, lambda d: dict(d["files"]))

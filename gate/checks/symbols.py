@@ -22,14 +22,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gate.context import BranchInfo, Context
-from gate.model import ChangeSet, FileChange, Finding
+from gate.model import LANGUAGES, ChangeSet, FileChange, Finding
 
 if TYPE_CHECKING:
     from gate.checks.symbol_changes import Changed, Use
 
-# The suffixes of gate.symbols.model.LANGUAGES, spelled here so that a branch
-# without source files never imports the analysis (a test keeps the two equal).
-SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".go", ".rs", ".java")
+# From gate.model, not gate.symbols: a branch without source files never imports
+# the analysis.
+SUFFIXES = tuple(LANGUAGES)
 RULES = ("symbol.shared", "symbol.signature")
 SHOWN = 5  # call sites spelled out in a message; ``other["users"]`` has them all
 

@@ -1,6 +1,6 @@
 """Caches of the shared-symbol check, keyed by immutable ids only.
 
-Parse results are kept per (blob id, path, ``gate.symbols.model.FORMAT``): a path
+Parse results are kept per (blob id, path, ``gate.symbols.values.FORMAT``): a path
 is part of the key because it names the module. Derived answers (what a branch
 changes, who uses it) are kept per ids by ``symbol_changes`` and ``symbol_uses``.
 Everything lives under ``<common git dir>/agentgate/symbols`` as JSON written
@@ -19,7 +19,7 @@ from weakref import WeakKeyDictionary
 from gate.atomic import read_json, store, write_atomic
 from gate.context import Context
 from gate.git.repo import GitRepo
-from gate.model import MODE_EXEC, MODE_FILE, ChangeSet
+from gate.model import MODE_EXEC, MODE_FILE, ChangeSet, language_of
 
 if TYPE_CHECKING:
     from gate.symbols import FileSymbols
@@ -117,7 +117,7 @@ def parsed(ctx: Context, path: str, oid: str, mode: int, notes: list[str], side:
     """The symbols of blob ``oid`` read as ``path``; None when its language is not
     analysed, it is not a regular file, or it does not parse (a note says so)."""
     from gate.symbols import extract
-    from gate.symbols.model import FORMAT, FileSymbols, language_of
+    from gate.symbols.values import FORMAT, FileSymbols
 
     if mode not in (MODE_FILE, MODE_EXEC) or language_of(path) is None:
         return None
@@ -161,8 +161,6 @@ def added_lines(ctx: Context, cs: ChangeSet) -> list[Added]:
     """The files of ``cs`` with added lines in an analysed language, with the
     identifiers on those lines: a set to intersect with changed symbols' names
     before any parse. Kept for the run: every other open branch asks."""
-    from gate.symbols.model import language_of
-
     key = (_repo(ctx), "added", cs.head, cs.base)
     out: list[Added] | None = _MEMO.get(key)
     if out is None:

@@ -9,13 +9,17 @@
 - ``word_pattern(targets)`` finds candidate files by a byte search first.
 
 Python is read with ``ast``; JavaScript, TypeScript/TSX, Go, Rust and Java with
-tree-sitter, imported only when such a file is parsed.
+tree-sitter, imported only when such a file is parsed. What a language module
+provides and which one reads each language is ``language.py``; the values are
+in ``values.py``.
 """
 
 from __future__ import annotations
 
+from gate.model import language_of
 from gate.symbols.classify import breaks, call_fits, touched
-from gate.symbols.model import (
+from gate.symbols.refs import references, word_pattern
+from gate.symbols.values import (
     FileSymbols,
     Import,
     Param,
@@ -24,9 +28,7 @@ from gate.symbols.model import (
     Symbol,
     SymbolChange,
     Target,
-    language_of,
 )
-from gate.symbols.refs import references, word_pattern
 
 __all__ = [
     "FileSymbols",

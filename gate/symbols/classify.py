@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import (
+from gate.symbols.values import (
     CLASS,
     KWONLY,
     POS,

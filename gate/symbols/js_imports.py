@@ -7,8 +7,10 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import Bindings, FileSymbols, Import
+from gate.model import LANGUAGES
+from gate.symbols.language import family
 from gate.symbols.treesitter import first_line, imported, named, text
+from gate.symbols.values import Bindings, FileSymbols, Import
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -102,7 +104,8 @@ def _pattern(spec: str, pattern: Node | None, line: int) -> list[Import]:
     return out or [imported(spec, None, None, line)]
 
 
-EXTENSIONS = (".tsx", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".ts", ".js")
+# Longest first, so that ``.mts`` is stripped whole rather than as ``.ts``.
+EXTENSIONS = tuple(sorted((s for s, lang in LANGUAGES.items() if family(lang) == "js"), key=len, reverse=True))
 
 
 def strip_extension(path: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import (
+from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.values import (
     CLASS,
     FUNCTION,
     METHOD,
@@ -18,13 +19,17 @@ from gate.symbols.model import (
     Param,
     Signature,
 )
-from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.walk import called_by, member_chain, member_use
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+# What ``language.Language`` asks for.
 SKIP = frozenset({"import_declaration", "package_clause", "comment"})
+SEP = "."
+ABSOLUTE = False  # a package is named only through its import
+BARE_METHODS = False  # a method is called through its receiver
+CTOR_NEEDS_NEW = True  # Go has no constructors
 _LEAVES = frozenset({"identifier", "type_identifier"})
 
 

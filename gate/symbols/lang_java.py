@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import (
+from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.values import (
     CLASS,
     METHOD,
     POS,
@@ -16,15 +17,17 @@ from gate.symbols.model import (
     Param,
     Signature,
 )
-from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.walk import joined, member_chain
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+# What ``language.Language`` asks for.
 SKIP = frozenset({"import_declaration", "package_declaration", "line_comment", "block_comment"})
+SEP = "."
 ABSOLUTE = True  # ``com.acme.Config.parse(...)`` needs no import
 BARE_METHODS = True  # ``parse(...)`` inside the class calls its own method
+CTOR_NEEDS_NEW = True  # ``Config(...)`` alone is no constructor call
 _LEAVES = frozenset({"identifier", "type_identifier", "this", "super"})
 _CLASSES = (
     "class_declaration",

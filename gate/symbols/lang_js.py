@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gate.symbols.js_imports import bindings, full_parts, imports, strip_extension
-from gate.symbols.model import (
+from gate.symbols.treesitter import Collector, named, norm, text
+from gate.symbols.values import (
     CLASS,
     FUNCTION,
     METHOD,
@@ -15,14 +16,19 @@ from gate.symbols.model import (
     Param,
     Signature,
 )
-from gate.symbols.treesitter import Collector, named, norm, text
 from gate.symbols.walk import member_use
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-# The hooks ``treesitter`` and ``refs`` call; imports live in ``js_imports``.
+# What ``language.Language`` asks for (mypy matches the module by these names);
+# the imports live in ``js_imports``.
 __all__ = [
+    "ABSOLUTE",
+    "BARE_METHODS",
+    "CTOR_NEEDS_NEW",
+    "SEP",
+    "SKIP",
     "bindings",
     "call_of",
     "collect",
@@ -39,8 +45,13 @@ _FUNC_VALUES = ("arrow_function", "function_expression", "function", "generator_
 _FIELDS = ("field_definition", "public_field_definition")
 _METHODS = ("method_definition", "method_signature", "abstract_method_signature")
 
-# Statements never holding a use (a use inside them would be the binding itself).
+# What ``language.Language`` asks for. Statements never holding a use (a use
+# inside them would be the binding itself) are skipped.
 SKIP = frozenset({"import_statement", "comment"})
+SEP = "."
+ABSOLUTE = False  # a module is named only through an import
+BARE_METHODS = False  # a method is called through ``this``
+CTOR_NEEDS_NEW = True  # a class is constructed with ``new``
 LEAVES = frozenset({"identifier", "type_identifier", "shorthand_property_identifier", "this"})
 
 

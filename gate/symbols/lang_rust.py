@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.symbols.model import (
+from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.values import (
     CLASS,
     FUNCTION,
     METHOD,
@@ -17,7 +18,6 @@ from gate.symbols.model import (
     Param,
     Signature,
 )
-from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.walk import called_by, member_chain, member_use
 
 if TYPE_CHECKING:
@@ -25,9 +25,12 @@ if TYPE_CHECKING:
 
 # Calls written inside macros are token trees, not calls: names there are seen
 # as plain uses.
+# What ``language.Language`` asks for.
 SKIP = frozenset({"use_declaration", "mod_item", "attribute_item", "line_comment", "block_comment"})
 SEP = "::"
 ABSOLUTE = True  # ``mycrate::config::parse(...)`` names a module without a ``use``
+BARE_METHODS = False  # a method is called through ``self``
+CTOR_NEEDS_NEW = True  # Rust has no constructors (``new`` is a plain function)
 _LEAVES = frozenset({"identifier", "type_identifier", "self", "crate", "super"})
 _TYPES = ("struct_item", "enum_item", "union_item", "trait_item")
 

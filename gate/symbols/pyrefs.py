@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ast
 
-from gate.symbols.model import Bindings, Call, FileSymbols, Reference, Target
+from gate.symbols.language import Resolving
 from gate.symbols.python import parse
 from gate.symbols.refs import Resolver, make_reference, reexports
+from gate.symbols.values import Bindings, Call, FileSymbols, Reference, Target
 
 
 def full_parts(module: str) -> list[str]:
@@ -34,11 +35,17 @@ def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
 
 
 class _Python:
-    """The language hooks ``Resolver`` asks for."""
+    """What ``Resolver`` asks of Python (``language.Resolving``)."""
 
+    SEP = "."
+    ABSOLUTE = False  # a module is named only through an import
+    BARE_METHODS = False  # a method is called through ``self``
     CTOR_NEEDS_NEW = False  # ``C(...)`` calls ``C.__init__``
     full_parts = staticmethod(full_parts)
     bindings = staticmethod(bindings)
+
+
+_PYTHON: Resolving = _Python()
 
 
 def _chain(node: ast.expr) -> list[str] | None:
@@ -99,6 +106,6 @@ def references(source: bytes, fs: FileSymbols, targets: list[Target]) -> list[Re
     tree = parse(source)
     if isinstance(tree, str):
         return []
-    visitor = _Visitor(Resolver(fs, targets, _Python))
+    visitor = _Visitor(Resolver(fs, targets, _PYTHON))
     visitor.visit(tree)
     return sorted(visitor.out, key=lambda r: (r.line, r.column))

@@ -6,7 +6,7 @@ import ast
 import warnings
 from collections.abc import Iterator
 
-from gate.symbols.model import (
+from gate.symbols.values import (
     CLASS,
     FUNCTION,
     KWONLY,

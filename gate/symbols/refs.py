@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from gate.symbols.model import Call, FileSymbols, Reference, Target
+from gate.symbols.language import Resolving, family, reader
+from gate.symbols.values import Call, FileSymbols, Reference, Target
 
 _CTOR_NAMES = ("__init__", "constructor")
-
-
-def family(language: str) -> str:
-    """JS, TS and TSX import each other; the others only themselves."""
-    return "js" if language in ("javascript", "typescript", "tsx") else language
 
 
 class Entry(NamedTuple):
@@ -44,12 +40,12 @@ def _suffix_match(cand: list[str], full: tuple[str, ...], qual_len: int) -> bool
 class Resolver:
     """Resolves paths in one file to targets."""
 
-    def __init__(self, fs: FileSymbols, targets: Iterable[Target], lang: Any) -> None:
+    def __init__(self, fs: FileSymbols, targets: Iterable[Target], lang: Resolving) -> None:
         self.fs = fs
         self.own = list(lang.full_parts(fs.module))
-        self.absolute = bool(getattr(lang, "ABSOLUTE", False))
-        self.bare_methods = bool(getattr(lang, "BARE_METHODS", False))
-        self.ctor_needs_new = bool(getattr(lang, "CTOR_NEEDS_NEW", True))
+        self.absolute = lang.ABSOLUTE
+        self.bare_methods = lang.BARE_METHODS
+        self.ctor_needs_new = lang.CTOR_NEEDS_NEW
         self.index: dict[str, list[Entry]] = {}
         modules: set[str] = set()
         for t in targets:
@@ -67,7 +63,7 @@ class Resolver:
             self.names.setdefault(key, []).append(value)
         self.globs = b.globs
         self.others = set(b.others)
-        self.sep = str(getattr(lang, "SEP", "."))
+        self.sep = lang.SEP
         mods = [list(lang.full_parts(m)) for m in modules]
         self.related = fs.module in modules or any(
             _within(v, m) for v in [*(v for _, v in b.names), *b.globs, *b.imported] for m in mods
@@ -221,7 +217,7 @@ def _references(source: bytes, fs: FileSymbols, wanted: list[Target]) -> list[Re
     root = treesitter.parse(fs.language, source)
     if isinstance(root, str):
         return []
-    lang = treesitter.lang_module(fs.language)
+    lang = reader(fs.language)
     resolver = Resolver(fs, wanted, lang)
     pattern = re.compile(b"|".join(re.escape(w.encode()) for w in sorted(resolver.words())))
     out: list[Reference] = []

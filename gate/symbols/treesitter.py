@@ -1,49 +1,34 @@
 """Parsing with tree-sitter and the per-language grammar wheels.
 
 The ``tree_sitter`` import and each grammar are loaded on first use: a hook
-that only sees Python files never pays for them (DESIGN §9). The grammars come
-from their own wheels (``tree-sitter-javascript`` …), never from
+that only sees Python files never pays for them (DESIGN §9). Which grammar and
+which ``lang_*.py`` module read a language is ``language.READERS``; the grammars
+come from their own wheels (``tree-sitter-javascript`` …), never from
 ``tree-sitter-language-pack``, whose releases fetch grammars at run time.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from gate.symbols.model import CLASS, FileSymbols, Import, Signature, Symbol, line_digest
+from gate.symbols.language import READERS, reader
+from gate.symbols.values import CLASS, FileSymbols, Import, Signature, Symbol, line_digest
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
-# language -> (grammar module, function returning the language pointer)
-_GRAMMARS = {
-    "javascript": ("tree_sitter_javascript", "language"),
-    "typescript": ("tree_sitter_typescript", "language_typescript"),
-    "tsx": ("tree_sitter_typescript", "language_tsx"),
-    "go": ("tree_sitter_go", "language"),
-    "rust": ("tree_sitter_rust", "language"),
-    "java": ("tree_sitter_java", "language"),
-}
 _PARSERS: dict[str, Parser] = {}
 
 
 def parser(language: str) -> Parser:
-    """A cached parser for ``language`` (one of ``_GRAMMARS``)."""
+    """A cached parser for ``language`` (one of ``READERS``)."""
     cached = _PARSERS.get(language)
     if cached is None:
         import tree_sitter
 
-        module, func = _GRAMMARS[language]
-        grammar = getattr(importlib.import_module(module), func)()
+        grammar = READERS[language].grammar()
         cached = _PARSERS[language] = tree_sitter.Parser(tree_sitter.Language(grammar))
     return cached
-
-
-def lang_module(language: str) -> Any:
-    """The module that knows the grammar's node types for ``language``."""
-    name = {"typescript": "lang_js", "tsx": "lang_js", "javascript": "lang_js"}.get(language, "lang_" + language)
-    return importlib.import_module("gate.symbols." + name)
 
 
 def parse(language: str, source: bytes) -> Node | str:
@@ -78,7 +63,7 @@ def _first_error(node: Node) -> Node | None:
 
 def extract(path: str, source: bytes, language: str) -> FileSymbols:
     """Definitions and imports of one file of a tree-sitter language."""
-    lang = lang_module(language)
+    lang = reader(language)
     root = parse(language, source)
     if isinstance(root, str):
         return FileSymbols(path, language, lang.module_name(path, None), error=root)

@@ -28,29 +28,6 @@ KWONLY = "kwonly"
 VAR = "var"
 VARKW = "varkw"
 
-LANGUAGES: dict[str, str] = {
-    ".py": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".go": "go",
-    ".rs": "rust",
-    ".java": "java",
-}
-
-
-def language_of(path: str) -> str | None:
-    """The language analysed for ``path`` (by extension), or None."""
-    dot = path.rfind(".")
-    if dot < 0 or "/" in path[dot:]:
-        return None
-    return LANGUAGES.get(path[dot:].lower())
-
 
 @dataclass(frozen=True)
 class Param:
