@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from gate.errors import GateError
+from gate.git.run import GitUnavailable, git
 
 HOOK_ID = "1e146348d0e0efdbb557b7f4c968cd10"
 # Markers of earlier shim versions: still ours, so re-installing upgrades them.
@@ -173,13 +173,12 @@ def _git(repo: Path, *args: str, allow_missing: bool = False) -> str:
     if not repo.is_dir():
         raise GateError(f"{repo} is not a directory. Pass --repo with a git repository.")
     try:
-        proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, check=False)
-    except OSError as e:
-        raise GateError(f"cannot run git ({e}). Install git and put it on PATH.") from None
+        ran = git(*args, cwd=repo, check=False)
+    except GitUnavailable as e:
+        raise GateError(f"cannot run git ({e.reason}). Install git and put it on PATH.") from None
     # `git config --get` exits 1 when the key is not set: an answer, not a failure.
-    if proc.returncode == 1 and allow_missing:
+    if ran.code == 1 and allow_missing:
         return ""
-    if proc.returncode != 0:
-        err = proc.stderr.decode(errors="replace").strip()
-        raise GateError(f"{repo} is not a git repository ({err}). Pass --repo with one.")
-    return proc.stdout.decode(errors="surrogateescape")
+    if ran.code != 0:
+        raise GateError(f"{repo} is not a git repository ({ran.error}). Pass --repo with one.")
+    return ran.text

@@ -22,6 +22,7 @@ from gate.errors import GateError, UsageError
 from gate.git import lifecycle, write
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
+from gate.git.run import clean_env, git
 from gate.git.trash import TRASH, Entry, entries, find, free_name, parse, purge, record_message
 from gate.model import RefName, short_name
 
@@ -72,7 +73,8 @@ def discard_one(repo: GitRepo, ref: RefName, now: datetime) -> tuple[Entry, life
         lifecycle.remove_worktree(repo, wt)  # raises the reason; nothing is saved yet
     live = wt is not None and not wt.missing
     snap = lifecycle.snapshot(repo, wt.path, tip, short) if wt is not None and live else None
-    agent = lifecycle.git_cli(wt.path, "config", "--get", "agentgate.agent", check=False).strip() if live and wt else ""
+    agent = (git("config", "--get", "agentgate.agent", cwd=wt.path, env=clean_env(), check=False).text.strip()
+             if live and wt else "")
     message = record_message(ref, tip, now, snap, wt.path if wt else None, agent or None)
     tree = repo.tree_id(snap.work) if snap else repo.tree_id(tip)
     record = lifecycle.commit(repo, tree, [tip] + ([snap.work] if snap else []), message)

@@ -5,16 +5,15 @@ config ``agentgate.agent``) and the policy on the target branch, and prints the
 decision of ``gate.guard.decide``. It always exits 0: no output is no opinion, and
 input it cannot use gets one line on stderr (DESIGN §6).
 
-It talks to git through the command line, not ``gate.git``: Claude Code runs the
-guard before every edit and shell command, and four small git processes cost a
-fraction of importing pygit2 (~130 ms, DESIGN §9).
+It talks to git through the command line (``gate.git.run``), not pygit2: Claude
+Code runs the guard before every edit and shell command, and four small git
+processes cost a fraction of importing pygit2 (~130 ms, DESIGN §9).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, TextIO
 
 from gate.atomic import write_atomic
 from gate.errors import GateError, PolicyError
+from gate.git.run import GitUnavailable, git
 from gate.guard import decide as guard
 from gate.policy import POLICY_FILE, Policy, empty_policy, load
 
@@ -80,7 +80,7 @@ def _answer(stdin_text: str, env: Mapping[str, str], err: TextIO) -> dict[str, A
     start = env.get("CLAUDE_PROJECT_DIR") or payload.get("cwd") or os.getcwd()
     try:
         root = Path(_git(Path(start), "rev-parse", "--show-toplevel").strip())
-    except (GateError, OSError):
+    except GateError:  # not a worktree, or no git to ask
         raise _NoDecision(f"{start} is not inside a git worktree") from None
     config = dict(
         line.split(" ", 1)
@@ -176,8 +176,8 @@ def install_guard(worktree: Path, command: str = "agentgate guard") -> list[str]
     """
     try:
         root = Path(_git(worktree, "rev-parse", "--show-toplevel").strip())
-    except OSError as e:
-        raise GateError(f"{worktree}: {e}. Pass --worktree with an agent's worktree.") from None
+    except GitUnavailable as e:
+        raise GateError(f"{worktree}: {e.reason}. Pass --worktree with an agent's worktree.") from None
     path = root / SETTINGS
     data = _read_settings(path)
     added: list[str] = []
@@ -214,9 +214,7 @@ def install_main(worktree: Path | None = None, out: TextIO | None = None) -> int
 
 
 def _ignored(root: Path) -> bool:
-    proc = subprocess.run(["git", "check-ignore", "-q", SETTINGS.as_posix()], cwd=root,
-                          capture_output=True, check=False)
-    return proc.returncode == 0
+    return git("check-ignore", "-q", SETTINGS.as_posix(), cwd=root, check=False).code == 0
 
 
 def _runs(group: object, command: str) -> bool:
@@ -247,9 +245,8 @@ def _member(parent: dict[str, Any], key: str, kind: type, path: Path) -> Any:
 
 def _cat_file(root: Path, specs: list[str]) -> list[bytes | None]:
     """Each spec's object content (None when missing), from one ``git cat-file --batch``."""
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input="\n".join(specs).encode() + b"\n",
-                          capture_output=True, check=False)
-    data, pos = proc.stdout, 0
+    data = git("cat-file", "--batch", cwd=root, input="\n".join(specs).encode() + b"\n", check=False).out
+    pos = 0
     found: list[bytes | None] = []
     for _ in specs:
         end = data.index(b"\n", pos)
@@ -269,8 +266,7 @@ def _git(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> str:
 
 
 def _git_bytes(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> bytes:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    if proc.returncode not in ok:
-        err = proc.stderr.decode(errors="replace").strip()
-        raise GateError(f"{cwd}: git {args[0]} failed ({err}). Is this a git worktree?")
-    return proc.stdout if proc.returncode == 0 else b""
+    ran = git(*args, cwd=cwd, check=False)
+    if ran.code not in ok:
+        raise GateError(f"{cwd}: git {args[0]} failed ({ran.error}). Is this a git worktree?")
+    return ran.out if ran.code == 0 else b""

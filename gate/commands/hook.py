@@ -23,17 +23,17 @@ def _stdin() -> str:
 def _prereceive_is_ours() -> bool:
     """Whether git runs agentgate's pre-receive here too. Checked without pygit2:
     the update hook runs once per pushed ref, so its no-op must be cheap."""
-    import subprocess
     from pathlib import Path
 
+    from gate.git.run import GitUnavailable, git
     from gate.hookinstall import is_ours
 
     try:
-        proc = subprocess.run(["git", "rev-parse", "--git-path", "hooks"], capture_output=True, check=False)
-    except OSError:
+        ran = git("rev-parse", "--git-path", "hooks", check=False)
+    except GitUnavailable:
         return False
-    hooks = proc.stdout.decode("utf-8", "surrogateescape").strip()
-    return proc.returncode == 0 and bool(hooks) and is_ours(Path(hooks) / "pre-receive")
+    hooks = ran.text.strip()
+    return ran.code == 0 and bool(hooks) and is_ours(Path(hooks) / "pre-receive")
 
 
 def main(name: str, args: Sequence[str] = (), stdin_text: str | None = None,

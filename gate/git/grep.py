@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterable
 
 import pygit2
 
 from gate.git.repo import GitRepo
+from gate.git.run import GitUnavailable, git
 
 # Variables that would change what a pathspec means (``*.py`` taken literally).
 _PATHSPEC_VARS = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
@@ -51,8 +51,10 @@ def words_in_tree(repo: GitRepo, commit: str, words: Iterable[str],
 
 
 def _git_grep(repo: GitRepo, commit: str, words: list[str], ends: list[str]) -> dict[str, frozenset[str]] | None:
+    # Not clean_env(): in a pre-receive hook, pushed objects wait in the quarantine
+    # that GIT_OBJECT_DIRECTORY and GIT_ALTERNATE_OBJECT_DIRECTORIES point at.
     env = {k: v for k, v in os.environ.items() if k not in _PATHSPEC_VARS}
-    cmd = ["git", "--git-dir", str(repo.git_dir)]
+    cmd = ["--git-dir", str(repo.git_dir)]
     for setting in _CONFIG:
         cmd += ["-c", setting]
     # -o prints each match as "<commit>:<path>\0<word>\n": the words per file come
@@ -65,14 +67,14 @@ def _git_grep(repo: GitRepo, commit: str, words: list[str], ends: list[str]) -> 
         cmd += ["-e", "(" + "|".join(_ere(w) for w in words[i:i + _CHUNK]) + ")"]
     cmd += [commit, "--"] + ["*" + e for e in ends]
     try:
-        proc = subprocess.run(cmd, capture_output=True, env=env, timeout=_TIMEOUT, check=False)
-    except (OSError, ValueError, subprocess.TimeoutExpired):
+        ran = git(*cmd, env=env, timeout=_TIMEOUT, check=False)
+    except (GitUnavailable, ValueError):  # no git, too slow, a NUL in an argument
         return None
-    if proc.returncode == 1 and not proc.stdout:
+    if ran.code == 1 and not ran.out:
         return {}  # nothing matched
-    if proc.returncode != 0:
+    if ran.code != 0:
         return None
-    return _parse(proc.stdout, commit, set(words))
+    return _parse(ran.out, commit, set(words))
 
 
 def _ere(word: str) -> str:

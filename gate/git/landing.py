@@ -15,8 +15,9 @@ import pygit2
 
 from gate.errors import GateError
 from gate.git import write
-from gate.git.lifecycle import Worktree, git_cli, worktree_of
+from gate.git.lifecycle import Worktree, worktree_of
 from gate.git.repo import GitRepo
+from gate.git.run import clean_env, git
 from gate.model import Oid
 
 _IN_PROGRESS = {
@@ -30,11 +31,12 @@ _IN_PROGRESS = {
 
 def dirty_reason(path: Path) -> str | None:
     """Why the worktree at ``path`` cannot follow its branch, or None when it is clean."""
-    git_dir = Path(git_cli(path, "rev-parse", "--absolute-git-dir").strip())
+    env = clean_env()
+    git_dir = Path(git("rev-parse", "--absolute-git-dir", cwd=path, env=env).text.strip())
     for name, what in _IN_PROGRESS.items():
         if (git_dir / name).exists():
             return f"a {what} is in progress there"
-    out = git_cli(path, "--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no")
+    out = git("--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no", cwd=path, env=env).text
     paths = [e[3:] for e in out.split("\0") if len(e) > 3]
     if paths:
         shown = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
@@ -46,7 +48,7 @@ def check_advance(path: Path, old: str, new: str) -> None:
     """Refuse (GateError) when moving the worktree from ``old`` to ``new`` would
     overwrite anything; a dry run, nothing changes."""
     try:
-        git_cli(path, "read-tree", "-m", "-u", "-n", old, new)
+        git("read-tree", "-m", "-u", "-n", old, new, cwd=path, env=clean_env())
     except GateError as e:
         raise GateError(f"the worktree {path} cannot be updated: {e}. Nothing was changed.") from None
 
@@ -54,7 +56,7 @@ def check_advance(path: Path, old: str, new: str) -> None:
 def advance(path: Path, old: str, new: str) -> None:
     """Move the files and index of a clean worktree from ``old`` to ``new`` (its branch
     already points at ``new``), as the checkout after a fast-forward does."""
-    git_cli(path, "read-tree", "-m", "-u", old, new)
+    git("read-tree", "-m", "-u", old, new, cwd=path, env=clean_env())
 
 
 def ready_worktree(repo: GitRepo, ref: str) -> Worktree | None:

@@ -11,13 +11,13 @@ worktree it checks out can differ from the one git would make.
 Objects and refs (commits, merges, reverts, compare-and-swap updates) go through
 pygit2: in memory, no index lock, and nothing changes until one ref moves.
 Merges, reverts and moving a branch with its checkout are in ``gate.git.landing``.
+Every git here runs with ``clean_env()``: the repository is the one its cwd names,
+never one that a hook's or an outer git's variables point at.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,35 +27,11 @@ import pygit2
 from gate.errors import GateError
 from gate.git import write
 from gate.git.repo import GitRepo
+from gate.git.run import clean_env, git
 from gate.git.wtlock import worktrees_locked
 from gate.model import Oid, RefName
 
-# Variables that would point a child git at another repository than ``-C PATH``.
-_REPO_VARS = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_COMMON_DIR",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_PREFIX",
-    "GIT_NAMESPACE",
-)
 _FALLBACK_WHO = ("agentgate", "agentgate@localhost")
-
-
-def git_cli(cwd: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-    """Run git in ``cwd``; a failure becomes a GateError carrying git's own message."""
-    full = {k: v for k, v in os.environ.items() if k not in _REPO_VARS}
-    full.update(env or {})
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, env=full, capture_output=True, check=False)
-    except OSError as e:
-        raise GateError(f"cannot run git ({e}). Is git installed and on PATH?") from None
-    if check and proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip() or proc.stdout.decode(errors="replace").strip()
-        raise GateError(f"git {args[0]} failed in {cwd}: {msg}")
-    return proc.stdout.decode(errors="surrogateescape")
 
 
 # -- worktrees -------------------------------------------------------------------------
@@ -117,15 +93,16 @@ def enable_worktree_config(repo: GitRepo) -> None:
     Under the worktree lock: agents spawned side by side would otherwise race for
     git's lock on the config file (and lose with "could not lock config file").
     """
-    common = repo.common_dir
+    common, env = repo.common_dir, clean_env()
     with worktrees_locked(common):
-        if git_cli(common, "config", "--bool", "--get", "extensions.worktreeConfig", check=False).strip() == "true":
+        if git("config", "--bool", "--get", "extensions.worktreeConfig", cwd=common, env=env,
+               check=False).text.strip() == "true":
             return
-        bare = git_cli(common, "config", "--bool", "--get", "core.bare", check=False).strip()
-        git_cli(common, "config", "extensions.worktreeConfig", "true")
+        bare = git("config", "--bool", "--get", "core.bare", cwd=common, env=env, check=False).text.strip()
+        git("config", "extensions.worktreeConfig", "true", cwd=common, env=env)
         if bare == "true":
-            git_cli(common, "config", "--unset", "core.bare")
-            git_cli(common, "config", "--file", str(common / "config.worktree"), "core.bare", "true")
+            git("config", "--unset", "core.bare", cwd=common, env=env)
+            git("config", "--file", str(common / "config.worktree"), "core.bare", "true", cwd=common, env=env)
 
 
 def add_worktree(repo: GitRepo, path: Path, ref: str, config: dict[str, str] | None = None) -> None:
@@ -135,10 +112,11 @@ def add_worktree(repo: GitRepo, path: Path, ref: str, config: dict[str, str] | N
     worktree's admin dir, which a concurrent add may have half written."""
     prune_worktrees(repo)  # a stale entry for the same path would make git refuse
     short = ref.removeprefix("refs/heads/")
+    env = clean_env()
     with worktrees_locked(repo.common_dir):
-        git_cli(main_root(repo), "worktree", "add", "--quiet", str(path), short)
+        git("worktree", "add", "--quiet", str(path), short, cwd=main_root(repo), env=env)
         for key, value in (config or {}).items():
-            git_cli(path, "config", "--worktree", key, value)
+            git("config", "--worktree", key, value, cwd=path, env=env)
 
 
 def remove_worktree(repo: GitRepo, wt: Worktree) -> None:
@@ -151,12 +129,12 @@ def remove_worktree(repo: GitRepo, wt: Worktree) -> None:
         prune_worktrees(repo)
         return
     with worktrees_locked(repo.common_dir):
-        git_cli(main_root(repo), "worktree", "remove", "--force", str(wt.path))
+        git("worktree", "remove", "--force", str(wt.path), cwd=main_root(repo), env=clean_env())
 
 
 def prune_worktrees(repo: GitRepo) -> None:
     with worktrees_locked(repo.common_dir):
-        git_cli(repo.common_dir, "worktree", "prune")
+        git("worktree", "prune", cwd=repo.common_dir, env=clean_env())
 
 
 # -- uncommitted work ------------------------------------------------------------------
@@ -174,29 +152,31 @@ class Snapshot:
 
 def work_trees(path: Path) -> tuple[Oid, Oid]:
     """(index tree, working tree tree) of the worktree at ``path``, objects written."""
+    plain = clean_env()
     try:
-        index_tree = git_cli(path, "write-tree").strip()
+        index_tree = git("write-tree", cwd=path, env=plain).text.strip()
     except GateError:
         raise GateError(
             f"the worktree {path} has unresolved conflicts (a merge or rebase in progress?). "
             "Finish or abort it there first; nothing was changed."
         ) from None
-    scratch = Path(git_cli(path, "rev-parse", "--absolute-git-dir").strip()) / "agentgate-snapshot.index"
-    index_file = Path(git_cli(path, "rev-parse", "--git-path", "index").strip())
+    git_dir = Path(git("rev-parse", "--absolute-git-dir", cwd=path, env=plain).text.strip())
+    scratch = git_dir / "agentgate-snapshot.index"
+    index_file = Path(git("rev-parse", "--git-path", "index", cwd=path, env=plain).text.strip())
     if not index_file.is_absolute():
         index_file = path / index_file
-    env = {"GIT_INDEX_FILE": str(scratch)}
+    env = clean_env({"GIT_INDEX_FILE": str(scratch)})
     try:
         # A copy of the real index keeps its stat data: git add -A then re-reads only
         # what changed, and the worktree's own index is never touched.
         if index_file.exists():
             shutil.copyfile(index_file, scratch)
         else:
-            git_cli(path, "read-tree", index_tree, env=env)
-        git_cli(path, "add", "-A", "--", ":/", env=env)
+            git("read-tree", index_tree, cwd=path, env=env)
+        git("add", "-A", "--", ":/", cwd=path, env=env)
         # A submodule or a nested clone is saved as a bare commit id, not its files,
         # and 'git worktree remove' refuses it anyway: stop before anything is done.
-        stage = git_cli(path, "ls-files", "-z", "--stage", env=env).split("\0")
+        stage = git("ls-files", "-z", "--stage", cwd=path, env=env).text.split("\0")
         links = [e.split("\t", 1)[1] for e in stage if e.startswith("160000 ")]
         if links:
             raise GateError(
@@ -204,14 +184,15 @@ def work_trees(path: Path) -> tuple[Oid, Oid]:
                 "a nested clone), which agentgate cannot save. Move it away, then run the command "
                 "again; nothing was changed."
             )
-        tree = git_cli(path, "write-tree", env=env).strip()
+        tree = git("write-tree", cwd=path, env=env).text.strip()
     finally:
         scratch.unlink(missing_ok=True)
     return Oid(index_tree), Oid(tree)
 
 
 def ignored_paths(path: Path) -> tuple[str, ...]:
-    out = git_cli(path, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+    out = git("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory",
+              cwd=path, env=clean_env()).text
     return tuple(sorted(p for p in out.split("\0") if p))
 
 
@@ -230,11 +211,12 @@ def snapshot(repo: GitRepo, path: Path, tip: str, label: str) -> Snapshot | None
 def apply_snapshot(path: Path, index: str, work: str) -> None:
     """Give a fresh worktree back its saved state: files as in ``work``, the index as
     in ``index``; what only ``work`` holds comes back untracked."""
-    git_cli(path, "read-tree", "--reset", "-u", work)
+    env = clean_env()
+    git("read-tree", "--reset", "-u", work, cwd=path, env=env)
     # '-m' with one tree keeps the stat data of entries that match, so the refresh
     # below re-reads only the changed files, not the whole tree.
-    git_cli(path, "read-tree", "-m", index)
-    git_cli(path, "update-index", "-q", "--refresh", check=False)  # exit 1 lists modified files
+    git("read-tree", "-m", index, cwd=path, env=env)
+    git("update-index", "-q", "--refresh", cwd=path, env=env, check=False)  # exit 1 lists modified files
 
 
 # -- commits --------------------------------------------------------------------------

@@ -7,8 +7,9 @@ the same on every machine.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
+
+from gate.git.run import git
 
 POLICY = """\
 version = 1
@@ -165,7 +166,7 @@ def _env() -> dict[str, str]:
 
 
 def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, env=_env(), check=True, capture_output=True)
+    git(*args, cwd=root, env=_env())
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

@@ -9,10 +9,11 @@ They are early warnings, not enforcement (DESIGN §2): ``--no-verify`` skips
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from gate.git.run import GitUnavailable, git
 
 if TYPE_CHECKING:
     from gate.git.repo import GitRepo
@@ -24,12 +25,13 @@ _TRAILER = re.compile(r"^Agent:\s*\S", re.MULTILINE | re.IGNORECASE)
 
 
 def _git_config(key: str) -> str | None:
+    # The environment git gave the hook, as it is: it names the repository.
     try:
-        proc = subprocess.run(["git", "config", "--get", key], capture_output=True, check=False)
-    except OSError:
+        ran = git("config", "--get", key, check=False)
+    except GitUnavailable:
         return None
-    value = proc.stdout.decode("utf-8", "surrogateescape").strip()
-    return value or None if proc.returncode == 0 else None
+    value = ran.text.strip()
+    return value or None if ran.code == 0 else None
 
 
 # -- commit-msg ------------------------------------------------------------------------
@@ -51,8 +53,7 @@ def commit_msg(args: Sequence[str], env: Mapping[str, str]) -> int:
     body = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     if not body or _TRAILER.search("\n".join(body)):
         return 0  # an empty message aborts the commit; keep it empty. Never a second trailer.
-    subprocess.run(["git", "interpret-trailers", "--in-place", "--trailer", f"Agent: {agent}", str(path)],
-                   capture_output=True, check=False)
+    git("interpret-trailers", "--in-place", "--trailer", f"Agent: {agent}", str(path), check=False)
     return 0
 
 

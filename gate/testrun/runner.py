@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
+from gate.git.run import clean_env
 from gate.testrun import cache, procs, worktree
 from gate.testrun.junit import JUnitReport, JUnitUnreadable, read_report
 from gate.testrun.result import TestJob, TestOutcome
@@ -130,7 +131,7 @@ def _run_job(job: TestJob, cancel: threading.Event, say: Progress) -> TestOutcom
 
 
 def _execute(job: TestJob, checkout: worktree.Checkout, cancel: threading.Event) -> TestOutcome:
-    env = worktree.clean_env()
+    env = clean_env()
     env["AGENTGATE_JUNIT"] = str(checkout.junit)
     started = time.monotonic()
     try:

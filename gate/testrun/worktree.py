@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,22 +26,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.git.run import GitUnavailable, Ran, clean_env, git
 from gate.git.wtlock import worktrees_locked
 
 PREFIX = "agentgate-"
 _SCRATCH_NAME = re.compile(r"agentgate-[0-9a-f]{12}")
 _TMP_LOCK_AGE = 3600.0  # seconds before an unrenamed lock file is certainly abandoned
-
-# Variables a hook or an outer git command sets that would point our git calls and
-# the test command at another repository, index or object store
-# (`git rev-parse --local-env-vars`).
-GIT_LOCAL_VARS = (
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
-    "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE",
-    "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX",
-    "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE", "GIT_COMMON_DIR", "GIT_QUARANTINE_PATH",
-)  # fmt: skip
-
 
 class WorktreeError(Exception):
     """The temporary worktree could not be created."""
@@ -57,27 +46,14 @@ class Checkout:
     log: Path
 
 
-def clean_env() -> dict[str, str]:
-    """The environment without git's repository-local variables."""
-    # GIT_CONFIG_KEY_n/VALUE_n go with GIT_CONFIG_COUNT; GIT_CONFIG_GLOBAL and
-    # GIT_CONFIG_NOSYSTEM are the user's, not the repository's, and stay.
-    paired = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")
-    return {k: v for k, v in os.environ.items() if k not in GIT_LOCAL_VARS and not k.startswith(paired)}
-
-
-def _git(git_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _git(git_dir: Path, cwd: Path, *args: str) -> Ran:
+    # No repository-local variable from a hook or an outer git: the repository is
+    # the one --git-dir names.
     try:
-        return subprocess.run(
-            ["git", f"--git-dir={git_dir}", *args],
-            cwd=cwd if cwd.is_dir() else git_dir,
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
-        )
-    except OSError as exc:
-        raise WorktreeError(f"tests need the git command line, which could not run: {exc}") from exc
+        return git(f"--git-dir={git_dir}", *args, cwd=cwd if cwd.is_dir() else git_dir, env=clean_env(),
+                   check=False)
+    except GitUnavailable as exc:
+        raise WorktreeError(f"tests need the git command line, which could not run: {exc.reason}") from exc
 
 
 def _lock_dir(git_dir: Path) -> Path:
@@ -106,8 +82,8 @@ def temporary_worktree(git_dir: Path, repo_dir: Path, commit: str) -> Iterator[C
                 git_dir, repo_dir, "-c", "core.hooksPath=/dev/null",
                 "worktree", "add", "--quiet", "--detach", str(wt), commit,
             )  # fmt: skip
-        if proc.returncode != 0:
-            raise WorktreeError(f"could not check out {commit[:12]} in a temporary worktree: {proc.stderr.strip()}")
+        if proc.code != 0:
+            raise WorktreeError(f"could not check out {commit[:12]} in a temporary worktree: {proc.error}")
         yield Checkout(path=wt, junit=scratch / "junit.xml", log=scratch / "output.log")
     finally:
         remove_scratch(git_dir, repo_dir, scratch)
@@ -147,7 +123,7 @@ def remove_scratch(git_dir: Path, repo_dir: Path, scratch: Path) -> None:
         if wt.is_dir():
             # Twice --force: removes a dirty worktree, and a locked one (git locks a
             # worktree while `worktree add` runs; a run killed then leaves it locked).
-            removed = _git(git_dir, repo_dir, "worktree", "remove", "--force", "--force", str(wt)).returncode == 0
+            removed = _git(git_dir, repo_dir, "worktree", "remove", "--force", "--force", str(wt)).code == 0
         if not removed:
             _drop_admin_dirs(git_dir, scratch)
     _rmtree(scratch)
