@@ -20,6 +20,7 @@ from gate.errors import EXIT_ALLOW, GateError, UsageError
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.model import short_name
+from gate.policy import require_policy
 from gate.rules import DEFAULTS
 
 PUSH_HINT = f"git push origin {approvals.APPROVALS_REF}"
@@ -44,8 +45,7 @@ def main(
         raise UsageError(f"unknown rule id(s): {', '.join(unknown)}. See the rules table in the README.")
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    if not ctx.policy.present:
-        raise GateError(f"no .agentgate.toml on {short_name(ctx.target_ref)}: there is nothing to approve.")
+    require_policy(ctx.policy, ctx.target_ref)
     agent = repo.config_get("agentgate.agent")
     if agent:
         raise GateError(f"this worktree belongs to agent '{agent}' (git config agentgate.agent); agents never "

@@ -12,6 +12,7 @@ from gate.errors import GateError, UsageError
 from gate.git.opening import open_repo
 from gate.memo import reports
 from gate.model import BranchResult, Finding, Report, short_name
+from gate.policy import require_policy
 
 
 def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:
@@ -81,11 +82,7 @@ def main(
     started = time.monotonic()
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    if not ctx.policy.present:
-        raise GateError(
-            f"no .agentgate.toml on {short_name(ctx.target_ref)}, so there are no agents to check. "
-            "Start one with 'agentgate init', review it, and commit it to the target branch."
-        )
+    require_policy(ctx.policy, ctx.target_ref)
     chosen = select(ctx, branches, all_branches)
     # --all with no open agent branch is an empty, allowed board (CI fan-out sees "nothing to do").
     rep = make_report(ctx, run(ctx, chosen, tests=tests, rerun=rerun, jobs=jobs), started)

@@ -17,13 +17,13 @@ from collections.abc import Callable
 
 from gate import approvals, context
 from gate.commands import check
-from gate.commands.spawn import require_policy
 from gate.context import BranchInfo, Context
 from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK, GateError, UsageError
 from gate.git import landing, lifecycle
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.model import Finding, Report, short_name
+from gate.policy import require_policy
 from gate.report import text
 
 
@@ -95,7 +95,7 @@ def main(
     started = time.monotonic()
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    require_policy(ctx)
+    require_policy(ctx.policy, ctx.target_ref)
     tref, told = ctx.target_ref, ctx.target_oid
     tname = short_name(tref)
     ref, head = repo.resolve_branch(branch)

@@ -23,7 +23,8 @@ from gate.errors import GateError, UsageError
 from gate.git import merge, pairs
 from gate.git.opening import open_repo
 from gate.memo import reports
-from gate.model import BranchResult, Finding, Report, short_name
+from gate.model import BranchResult, Finding, Report
+from gate.policy import require_policy
 from gate.testrun import TestOutcome
 from gate.testrun.cache import cached_outcomes
 
@@ -140,11 +141,7 @@ def build(fmt: str, target: str | None, repo_path: str | None) -> Context:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}.")
     ctx = context.build(open_repo(repo_path), target)
-    if not ctx.policy.present:
-        raise GateError(
-            f"no .agentgate.toml on {short_name(ctx.target_ref)}, so there are no agents. "
-            "Start one with 'agentgate init', review it, and commit it to the target branch."
-        )
+    require_policy(ctx.policy, ctx.target_ref)
     return ctx
 
 
