@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
 from gate import approvals, context, engine
-from gate.commands.check import select
 from gate.errors import EXIT_ALLOW, GateError, UsageError
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
@@ -56,7 +55,7 @@ def main(
         raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
                         f"{short_name(ctx.target_ref)}: {listed}). Ask an approver to review and approve, "
                         "or set AGENTGATE_USER to your approver login.")
-    [info] = select(ctx, [branch], False)
+    [info] = context.select(ctx, [branch], False)
     result = engine.evaluate(ctx, info)
     asks = [f for f in result.findings if f.action == "ask" and not f.approved and (not rules or f.rule in rules)]
     if not asks:

@@ -8,36 +8,10 @@ from typing import Any
 
 from gate import context, engine, memo, report, verdict
 from gate.context import BranchInfo, Context
-from gate.errors import GateError, UsageError
 from gate.git.opening import open_repo
 from gate.memo import reports
-from gate.model import BranchResult, Finding, Report, short_name
+from gate.model import BranchResult, Finding, Report
 from gate.policy import require_policy
-
-
-def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:
-    """The branches to check: the ones named, every open agent branch, or HEAD."""
-    if all_branches:
-        return list(ctx.agent_branches)
-    if not names:
-        head = ctx.repo.head_ref()
-        if head is None:
-            raise UsageError("HEAD is detached: name the branch to check (agentgate check BRANCH) or use --all.")
-        if ctx.repo.ref_oid(head) is None:
-            raise GateError(f"{short_name(head)} has no commits yet: commit something first.")
-        names = [head]
-    out = []
-    for name in names:
-        try:
-            ref, oid = ctx.repo.resolve_branch(name)
-        except GateError as e:
-            raise UsageError(str(e)) from None  # a name on the command line: exit 2
-        if short_name(ref) == short_name(ctx.target_ref):
-            # main, or origin/main when the target is main. A branch that merely sits
-            # at the target's commit (an agent's fresh branch) is checked: it changes nothing.
-            raise UsageError(f"{short_name(ref)} is the target branch; check an agent branch against it.")
-        out.append(ctx.branch(ref, oid))
-    return out
 
 
 def run(ctx: Context, branches: Sequence[BranchInfo], tests: bool = False, rerun: bool = False,
@@ -83,7 +57,7 @@ def main(
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
     require_policy(ctx.policy, ctx.target_ref)
-    chosen = select(ctx, branches, all_branches)
+    chosen = context.select(ctx, branches, all_branches)
     # --all with no open agent branch is an empty, allowed board (CI fan-out sees "nothing to do").
     rep = make_report(ctx, run(ctx, chosen, tests=tests, rerun=rerun, jobs=jobs), started)
     report.emit(rep, fmt, output)
