@@ -15,8 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from gate import approvals, context
-from gate.commands import check
+from gate import approvals, context, gating
 from gate.context import BranchInfo, Context
 from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK, GateError, UsageError
 from gate.git import landing, lifecycle
@@ -118,8 +117,8 @@ def main(
     tests = not no_tests and ctx.policy.tests is not None
     if not no_tests and not tests:
         print("note: the policy has no [tests] command, so no tests ran. Add one under [tests] in .agentgate.toml.")
-    results = check.run(ctx, [b], tests=tests)
-    rep = check.make_report(ctx, results, started)
+    results = gating.run(ctx, [b], tests=tests)
+    rep = gating.make_report(ctx, results, started)
     sys.stdout.write(text.render(rep))
     if rep.verdict == "block":
         print(f"not merged: the gate blocks {b.short}; {tname} was not changed.")
