@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -267,3 +268,29 @@ def build(repo: GitRepo, target: str | None = None, use_cache: bool = True) -> C
     ref, oid, pol = resolve_target(repo, target)
     return Context(repo=repo, target_ref=ref, target_oid=oid, policy=pol,
                    approved=approvals.load(repo), use_cache=use_cache)
+
+
+def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:
+    """The branches a command names (check, approve), resolved against the context:
+    the ones named, every open agent branch, or HEAD. A bad name is a usage error."""
+    if all_branches:
+        return list(ctx.agent_branches)
+    if not names:
+        head = ctx.repo.head_ref()
+        if head is None:
+            raise UsageError("HEAD is detached: name the branch to check (agentgate check BRANCH) or use --all.")
+        if ctx.repo.ref_oid(head) is None:
+            raise GateError(f"{short_name(head)} has no commits yet: commit something first.")
+        names = [head]
+    out = []
+    for name in names:
+        try:
+            ref, oid = ctx.repo.resolve_branch(name)
+        except GateError as e:
+            raise UsageError(str(e)) from None  # a name on the command line: exit 2
+        if short_name(ref) == short_name(ctx.target_ref):
+            # main, or origin/main when the target is main. A branch that merely sits
+            # at the target's commit (an agent's fresh branch) is checked: it changes nothing.
+            raise UsageError(f"{short_name(ref)} is the target branch; check an agent branch against it.")
+        out.append(ctx.branch(ref, oid))
+    return out

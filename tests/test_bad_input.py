@@ -74,7 +74,7 @@ def test_a_repository_without_a_policy_says_how_to_start(tmp_path: Path) -> None
     repo.commit("initial", {"a.txt": "a\n"})
     on_branch(repo, "agent/alice/x", files={"b.txt": "b\n"})
     assert agentgate(repo.path, "check", "agent/alice/x") == (4, "", (
-        "agentgate: no .agentgate.toml on main, so there are no agents to check. Start one with "
+        "agentgate: no .agentgate.toml on main, so there are no agents. Start one with "
         "'agentgate init', review it, and commit it to the target branch.\n"))
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import pytest
 from click.testing import CliRunner
 
-from gate import testgate
+from gate import gating, testgate
 from gate.cli import cli
 from gate.commands import plan, status
 from gate.report import board
@@ -106,7 +106,7 @@ def _moved_on(path: Path, merge: bool) -> tuple[Repo, str, str]:
     r = make_repo(path, POLICY + f'\n[tests]\ncommand = "python -m pytest -q"\nmerge = {str(merge).lower()}\n')
     tip = branch(r, "agent/carol/docs", {"docs/c.md": "more\n"})
     r.commit("main moves on", {"src/api/d.py": "d = 3\n"})
-    ctx = status.build("json", None, str(r.path))
+    ctx = gating.open_board(None, str(r.path))
     (b,) = ctx.agent_branches
     candidate, _ = testgate.candidate(ctx, b, True)
     assert candidate not in (None, tip, r.rev("main"))
@@ -259,7 +259,7 @@ def test_board_is_a_rich_table_at_a_terminal(tmp_path: Path, monkeypatch: pytest
     r = four_agents(tmp_path / "r")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "xterm")
-    rep = status.collect(status.build("text", None, str(r.path)))
+    rep = gating.collect(gating.open_board(None, str(r.path)))
     out = _Terminal()
     board.emit(rep, "text", None, out)
     lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()).splitlines()]

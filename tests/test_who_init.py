@@ -76,7 +76,7 @@ def test_who_without_a_policy_says_how_to_start(tmp_path: Path) -> None:
     repo = Repo.init(tmp_path / "r")
     repo.commit("initial", {"a.txt": "a\n"})
     assert agentgate(repo.path, "who", "a.txt") == (4, "", (
-        "agentgate: no .agentgate.toml on main, so nothing is owned yet. Start one with 'agentgate init', "
+        "agentgate: no .agentgate.toml on main, so there are no agents. Start one with 'agentgate init', "
         "review it, and commit it to the target branch.\n"))
 
 

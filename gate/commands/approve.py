@@ -8,22 +8,18 @@ from an approver and only as a fast-forward.
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
+import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 
 from gate import approvals, context, engine
-from gate.commands.check import select
 from gate.errors import EXIT_ALLOW, GateError, UsageError
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.model import short_name
+from gate.policy import require_policy
+from gate.report import approvals as approvals_report
 from gate.rules import DEFAULTS
-
-PUSH_HINT = f"git push origin {approvals.APPROVALS_REF}"
-FETCH_HINT = f"git fetch origin {approvals.APPROVALS_REF}:{approvals.APPROVALS_REF}"
 
 
 def approver_identity(repo: GitRepo, env: Mapping[str, str]) -> str | None:
@@ -44,8 +40,7 @@ def main(
         raise UsageError(f"unknown rule id(s): {', '.join(unknown)}. See the rules table in the README.")
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    if not ctx.policy.present:
-        raise GateError(f"no .agentgate.toml on {short_name(ctx.target_ref)}: there is nothing to approve.")
+    require_policy(ctx.policy, ctx.target_ref)
     agent = repo.config_get("agentgate.agent")
     if agent:
         raise GateError(f"this worktree belongs to agent '{agent}' (git config agentgate.agent); agents never "
@@ -56,7 +51,7 @@ def main(
         raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
                         f"{short_name(ctx.target_ref)}: {listed}). Ask an approver to review and approve, "
                         "or set AGENTGATE_USER to your approver login.")
-    [info] = select(ctx, [branch], False)
+    [info] = context.select(ctx, [branch], False)
     result = engine.evaluate(ctx, info)
     asks = [f for f in result.findings if f.action == "ask" and not f.approved and (not rules or f.rule in rules)]
     if not asks:
@@ -64,31 +59,16 @@ def main(
         print(f"{info.short}: no unapproved ask findings{what}: nothing to approve.")
         return EXIT_ALLOW
     _, written = approvals.record(repo, asks, who, info.short)
-    for a in written:
-        print(f"approved {a.rule} {a.path or '-'} on {info.short} ({a.fingerprint[:12]})")
     skipped = len(asks) - len(written)
-    if skipped:
-        print(f"{skipped} already approved by an earlier record")
-    print(f"recorded on {approvals.APPROVALS_REF} as {who}; share it with the server: {PUSH_HINT}")
-    print(f"(if that push is refused as not a fast-forward: git fetch origin +{approvals.APPROVALS_REF}:"
-          f"{approvals.APPROVALS_REF}, then approve again)")
-    if result.verdict == "block":
-        print(f"note: {info.short} still has blocking findings; see 'agentgate check {shlex.quote(info.short)}'")
+    sys.stdout.write(approvals_report.recorded(written, skipped, info.short, who, approvals.APPROVALS_REF,
+                                               blocked=result.verdict == "block"))
     return EXIT_ALLOW
 
 
 def list_main(fmt: str = "text", repo_path: str | None = None) -> int:
     """``agentgate approvals``: every recorded approval, oldest first."""
-    if fmt not in ("text", "json"):
+    if fmt not in approvals_report.FORMATS:
         raise UsageError(f"unknown format {fmt!r} for approvals: use text or json")
     repo = open_repo(repo_path)
-    records = approvals.list_all(repo)
-    if fmt == "json":
-        print(json.dumps({"version": 1, "approvals": [asdict(a) for a in records]}, indent=2))
-        return EXIT_ALLOW
-    if not records:
-        print(f"no approvals recorded on {approvals.APPROVALS_REF}. Fetch the server's: {FETCH_HINT}")
-        return EXIT_ALLOW
-    for a in records:
-        print(f"{a.fingerprint[:12]}  {a.rule}  {a.path or '-'}  {a.branch}  {a.who}  {a.when}")
+    sys.stdout.write(approvals_report.listing(approvals.list_all(repo), fmt, approvals.APPROVALS_REF))
     return EXIT_ALLOW

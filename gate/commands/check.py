@@ -4,67 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
 
-from gate import context, engine, memo, report, verdict
-from gate.context import BranchInfo, Context
-from gate.errors import GateError, UsageError
+from gate import context, gating, memo, report, verdict
 from gate.git.opening import open_repo
 from gate.memo import reports
-from gate.model import BranchResult, Finding, Report, short_name
-
-
-def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:
-    """The branches to check: the ones named, every open agent branch, or HEAD."""
-    if all_branches:
-        return list(ctx.agent_branches)
-    if not names:
-        head = ctx.repo.head_ref()
-        if head is None:
-            raise UsageError("HEAD is detached: name the branch to check (agentgate check BRANCH) or use --all.")
-        if ctx.repo.ref_oid(head) is None:
-            raise GateError(f"{short_name(head)} has no commits yet: commit something first.")
-        names = [head]
-    out = []
-    for name in names:
-        try:
-            ref, oid = ctx.repo.resolve_branch(name)
-        except GateError as e:
-            raise UsageError(str(e)) from None  # a name on the command line: exit 2
-        if short_name(ref) == short_name(ctx.target_ref):
-            # main, or origin/main when the target is main. A branch that merely sits
-            # at the target's commit (an agent's fresh branch) is checked: it changes nothing.
-            raise UsageError(f"{short_name(ref)} is the target branch; check an agent branch against it.")
-        out.append(ctx.branch(ref, oid))
-    return out
-
-
-def run(ctx: Context, branches: Sequence[BranchInfo], tests: bool = False, rerun: bool = False,
-        jobs: int | None = None) -> list[BranchResult]:
-    """Gate each branch; with ``tests``, also run the test command on its merge result."""
-    tested: dict[str, tuple[list[Finding], dict[str, Any]]] = {}
-    if tests:
-        from gate import testgate
-
-        tested = testgate.run(ctx, branches, rerun=rerun, jobs=jobs)
-    results = []
-    for b in branches:
-        extra, facts = tested.get(b.head, ([], None))
-        res = engine.evaluate(ctx, b, extra)
-        if facts is not None:
-            res.facts["tests"] = facts
-        results.append(res)
-    return results
-
-
-def make_report(ctx: Context, results: Sequence[BranchResult], started: float) -> Report:
-    return Report(
-        verdict=verdict.combine(r.verdict for r in results),
-        target_ref=ctx.target_ref,
-        target_oid=ctx.target_oid,
-        branches=tuple(results),
-        elapsed_ms=int((time.monotonic() - started) * 1000),
-    )
+from gate.policy import require_policy
 
 
 def main(
@@ -81,14 +25,10 @@ def main(
     started = time.monotonic()
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    if not ctx.policy.present:
-        raise GateError(
-            f"no .agentgate.toml on {short_name(ctx.target_ref)}, so there are no agents to check. "
-            "Start one with 'agentgate init', review it, and commit it to the target branch."
-        )
-    chosen = select(ctx, branches, all_branches)
+    require_policy(ctx.policy, ctx.target_ref)
+    chosen = context.select(ctx, branches, all_branches)
     # --all with no open agent branch is an empty, allowed board (CI fan-out sees "nothing to do").
-    rep = make_report(ctx, run(ctx, chosen, tests=tests, rerun=rerun, jobs=jobs), started)
+    rep = gating.make_report(ctx, gating.run(ctx, chosen, tests=tests, rerun=rerun, jobs=jobs), started)
     report.emit(rep, fmt, output)
     probe = memo.armed("check")
     if probe is not None and not tests:  # test runs print progress, and --rerun asks for a fresh run

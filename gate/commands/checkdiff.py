@@ -21,6 +21,7 @@ from gate.git.objects import expand_blob
 from gate.git.opening import open_repo
 from gate.model import BranchResult, Finding, Oid, RefName, Report, short_name
 from gate.patch import parse as diffcheck
+from gate.policy import require_policy
 
 # Rules that need commits: a merge (overlap.conflict, target.*), the two sides'
 # trees (symbol.*), or a checkout to run the tests in (tests.*).
@@ -87,11 +88,7 @@ def main(
     data = read_diff(diff)
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    if not ctx.policy.present:
-        raise GateError(
-            f"no .agentgate.toml on {short_name(ctx.target_ref)}, so there are no agents to check a diff for. "
-            "Start one with 'agentgate init', review it, and commit it to the target branch."
-        )
+    require_policy(ctx.policy, ctx.target_ref)
     if agent not in ctx.policy.agents:
         known = ", ".join(sorted(ctx.policy.agents)) or "none"
         raise GateError(

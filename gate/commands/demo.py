@@ -6,11 +6,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from gate import context, testgate
-from gate.commands import check, status
+from gate import context, gating, testgate
 from gate.errors import GateError
 from gate.git import sample as demo_repo
 from gate.git.opening import open_repo
+from gate.report import board
 from gate.report import demo as demo_report
 
 
@@ -27,12 +27,16 @@ def main(directory: str | None = None) -> int:
     repo = open_repo(root)
     ctx = context.build(repo)
     print("Gating every agent branch, tests included (each on its merge with main) …", flush=True)
-    results = check.run(ctx, list(ctx.agent_branches), tests=True)
-    report = check.make_report(ctx, results, started)
+    results = gating.run(ctx, list(ctx.agent_branches), tests=True)
+    report = gating.make_report(ctx, results, started)
     # The same tests on each branch tip alone: what an agent reporting "green" saw.
     alone = testgate.run(ctx, list(ctx.agent_branches), merge=False)
     tips = {head: not found for head, (found, _) in alone.items()}
     print("The board (agentgate status):\n", flush=True)
-    status.main(repo_path=str(root))
+    # What 'agentgate status' prints there: a board of its own, from a fresh context.
+    shown = gating.open_board(None, str(root))
+    with board.Progress(len(shown.agent_branches), "status") as progress:
+        rows = gating.collect(shown, progress.tick)
+    board.emit(rows, "text", None)
     print(demo_report.render(report, str(root), tips), end="")
     return 0

@@ -12,8 +12,7 @@ The trash records themselves (their format, listing, lookup and purge) are in
 from __future__ import annotations
 
 import re
-import shlex
-from collections.abc import Sequence
+import sys
 from datetime import UTC, datetime, timedelta
 
 from gate import context
@@ -25,6 +24,7 @@ from gate.git.repo import GitRepo
 from gate.git.run import clean_env, git
 from gate.git.trash import TRASH, Entry, entries, find, free_name, parse, purge, record_message
 from gate.model import RefName, short_name
+from gate.report import lifecycle as lifecycle_report
 
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -110,18 +110,13 @@ def main(name: str, all_branches: bool = False, repo_path: str | None = None) ->
     now = datetime.now(UTC).replace(microsecond=0)
     for ref in refs:
         entry, snap = discard_one(repo, ref, now)
-        where = f"; removed the worktree {entry.worktree}" if entry.worktree else ""
-        print(f"discarded {short_name(ref)} (was at {entry.tip[:7]}){where}")
+        saved = None
         if snap is not None:
             staged = sum(lifecycle.diff_count(repo, entry.tip, snap.index))
             untracked, unstaged = lifecycle.diff_count(repo, snap.index, snap.work)
-            print(f"  saved uncommitted work: {staged} staged, {unstaged} unstaged, {untracked} untracked file(s)")
-            if snap.ignored:
-                shown = ", ".join(snap.ignored[:5]) + (", …" if len(snap.ignored) > 5 else "")
-                print(f"  not saved (ignored by .gitignore): {shown}")
-        elif entry.worktree is not None:
-            print("  no uncommitted work")
-        print(f"restore it with: agentgate restore {shlex.quote(entry.name)}")
+            saved = (staged, unstaged, untracked)
+        # Each branch as it goes: when a later one fails, the earlier ones were discarded.
+        sys.stdout.write(lifecycle_report.discarded(short_name(ref), entry, saved, snap.ignored if snap else ()))
     return 0
 
 
@@ -154,11 +149,7 @@ def restore(name: str | None = None, repo_path: str | None = None) -> int:
             write.delete_ref(repo, e.branch, e.tip)
             raise
     write.delete_ref(repo, e.ref, e.oid)
-    print(f"restored {short} at {e.tip[:7]}" + (f" in the worktree {wt}" if wt else ""))
-    if e.index and e.work:
-        print("  with its uncommitted work: staged, unstaged and untracked files as they were")
-    if wt is not None:
-        print(f"continue with: cd {shlex.quote(str(wt))}")
+    sys.stdout.write(lifecycle_report.restored(e))
     return 0
 
 
@@ -181,30 +172,7 @@ def trash(
     now = now or datetime.now(UTC)
     if purge_old:
         age = older_than or "30d"
-        gone = purge(repo, parse_age(age), now)
-        for e in gone:
-            print(f"purged {e.name}")
-        print(f"purged {len(gone)} trash entr{'y' if len(gone) == 1 else 'ies'} older than {age}")
+        sys.stdout.write(lifecycle_report.purged(purge(repo, parse_age(age), now), age))
         return 0
-    _list(entries(repo))
+    sys.stdout.write(lifecycle_report.trash(entries(repo)))
     return 0
-
-
-def _list(items: Sequence[Entry]) -> None:
-    if not items:
-        print("the trash is empty")
-        return
-    rows = [
-        (
-            e.name,
-            short_name(e.branch),
-            e.when.strftime("%Y-%m-%d %H:%M:%SZ"),
-            "uncommitted work saved" if e.work else ("no uncommitted work" if e.worktree else "branch only"),
-        )
-        for e in items
-    ]
-    widths = [max(len(r[i]) for r in rows + [("NAME", "BRANCH", "DISCARDED", "")]) for i in range(3)]
-    print(f"{'NAME':<{widths[0]}}  {'BRANCH':<{widths[1]}}  {'DISCARDED':<{widths[2]}}  SAVED")
-    for r in rows:
-        print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")
-    print(f"restore one with: agentgate restore NAME (default: the most recent, {items[0].name})")

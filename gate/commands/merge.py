@@ -10,20 +10,19 @@ The merged commit is the one the gate judged, even if the branch moves meanwhile
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 import time
 from collections.abc import Callable
 
-from gate import approvals, context
-from gate.commands import check
-from gate.commands.spawn import require_policy
+from gate import approvals, context, gating
 from gate.context import BranchInfo, Context
 from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK, GateError, UsageError
 from gate.git import landing, lifecycle
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
-from gate.model import Finding, Report, short_name
+from gate.model import Report, short_name
+from gate.policy import require_policy
+from gate.report import lifecycle as lifecycle_report
 from gate.report import text
 
 
@@ -76,14 +75,6 @@ def _ask_yes(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _needs_approval(b: BranchInfo, asks: list[Finding]) -> int:
-    name = shlex.quote(b.short)
-    print(f"not merged: {len(asks)} finding(s) on {b.short} need a human approval. After review, an approver runs:")
-    print(f"  agentgate approve {name}")
-    print(f"  agentgate merge {name}")
-    return EXIT_ASK
-
-
 def main(
     branch: str,
     no_tests: bool = False,
@@ -95,7 +86,7 @@ def main(
     started = time.monotonic()
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    require_policy(ctx)
+    require_policy(ctx.policy, ctx.target_ref)
     tref, told = ctx.target_ref, ctx.target_oid
     tname = short_name(tref)
     ref, head = repo.resolve_branch(branch)
@@ -118,8 +109,8 @@ def main(
     tests = not no_tests and ctx.policy.tests is not None
     if not no_tests and not tests:
         print("note: the policy has no [tests] command, so no tests ran. Add one under [tests] in .agentgate.toml.")
-    results = check.run(ctx, [b], tests=tests)
-    rep = check.make_report(ctx, results, started)
+    results = gating.run(ctx, [b], tests=tests)
+    rep = gating.make_report(ctx, results, started)
     sys.stdout.write(text.render(rep))
     if rep.verdict == "block":
         print(f"not merged: the gate blocks {b.short}; {tname} was not changed.")
@@ -127,7 +118,8 @@ def main(
     if rep.verdict == "ask":
         asks = [f for r in results for f in r.findings if f.action == "ask" and not f.approved]
         if not yes and confirm is None and not sys.stdin.isatty():
-            return _needs_approval(b, asks)
+            sys.stdout.write(lifecycle_report.needs_approval(b.short, len(asks)))
+            return EXIT_ASK
         who = _who(repo)
         _may_approve(ctx, who)
         question = f"Approve these {len(asks)} finding(s) as {who} and merge {b.short} into {tname}? [y/N] "
@@ -150,7 +142,5 @@ def _merge(repo: GitRepo, ctx: Context, b: BranchInfo, rep: Report) -> int:
         return EXIT_BLOCK
     merge = lifecycle.commit(repo, tree, [told, b.head], merge_message(b, rep))
     where = landing.land(repo, tref, told, merge, f"agentgate merge {b.short}")
-    print(f"merged {b.short} into {tname}: {merge[:7]} {subject(b)}")
-    print(f"  {tname}: {told[:7]} -> {merge[:7]}" + (f"; updated the worktree {where}" if where else ""))
-    print(f"undo it with: agentgate revert {shlex.quote(b.short)}")
+    sys.stdout.write(lifecycle_report.merged(b.short, tname, told, merge, subject(b), where))
     return EXIT_ALLOW

@@ -1,7 +1,7 @@
 """``agentgate plan``: an order to merge the open agent branches in, leaving the
 fewest conflicts, and after each step the branches that will need a rebase.
 
-Greedy on the pairwise data of the board (``status.collect``): at each step merge
+Greedy on the pairwise data of the board (``gating.collect``): at each step merge
 the branch that conflicts with the fewest branches still waiting (then: overlaps
 with the fewest, then by name), so clean, non-overlapping branches go first; a
 branch that already conflicts with the target goes last, it needs a rebase anyway.
@@ -10,8 +10,7 @@ Merging a branch announces a rebase for every waiting branch it conflicts with.
 
 from __future__ import annotations
 
-from gate import verdict
-from gate.commands import status
+from gate import gating, verdict
 from gate.errors import UsageError
 from gate.model import Report, short_name
 from gate.report.board import PlanStep as Step
@@ -31,7 +30,7 @@ def order(report: Report) -> list[Step]:
             if other not in conflicts:
                 continue
             # Symmetric by construction; union both views all the same.
-            target = conflicts if ov["relation"] == status.RELATIONS[0] else overlaps
+            target = conflicts if ov["relation"] == gating.RELATIONS[0] else overlaps
             target[b.ref].add(other)
             target[other].add(b.ref)
     stale = {b.ref for b in report.branches if b.ref and b.facts.get("conflicts", {}).get("target")}
@@ -53,8 +52,8 @@ def main(fmt: str = "text", target: str | None = None, output: str | None = None
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}.")
-    ctx = status.build("json", target, repo_path)
+    ctx = gating.open_board(target, repo_path)
     with board.Progress(len(ctx.agent_branches), "plan") as progress:
-        rep = status.collect(ctx, progress.tick)
+        rep = gating.collect(ctx, progress.tick)
     board.emit_plan(order(rep), rep, fmt, output)
     return verdict.exit_code(rep.verdict)

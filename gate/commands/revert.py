@@ -16,12 +16,12 @@ import shlex
 from dataclasses import dataclass, field
 
 from gate import context
-from gate.commands.spawn import require_policy
 from gate.context import Context
 from gate.errors import EXIT_ALLOW, GateError
 from gate.git import landing, lifecycle
 from gate.git.opening import open_repo
 from gate.model import Oid, short_name
+from gate.policy import require_policy
 
 _MERGE = re.compile(
     r"^Merge (?:remote-tracking branch |branch )?'?(?P<b>[^'\s]+)'?(?: into \S+)?"
@@ -128,7 +128,7 @@ def revert_message(merge: str, first_parent: str, message: str) -> str:
 def main(name: str, target: str | None = None, repo_path: str | None = None) -> int:
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    require_policy(ctx)
+    require_policy(ctx.policy, ctx.target_ref)
     tref, told, tname = ctx.target_ref, ctx.target_oid, short_name(ctx.target_ref)
     if not tref.startswith("refs/heads/"):
         raise GateError(f"the target {tname} is a remote-tracking branch here; revert on a local branch.")

@@ -21,18 +21,10 @@ from gate.git import lifecycle, write
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.model import short_name
-from gate.policy import POLICY_FILE, Agent
+from gate.policy import POLICY_FILE, Agent, require_policy
 
 _TASK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _GLOB = set("*?[]")
-
-
-def require_policy(ctx: Context) -> None:
-    if not ctx.policy.present:
-        raise GateError(
-            f"no {POLICY_FILE} on {short_name(ctx.target_ref)}, so there are no agents. "
-            "Start one with 'agentgate init', review it, and commit it to the target branch."
-        )
 
 
 def unknown_agent(ctx: Context, name: str) -> GateError:
@@ -100,7 +92,7 @@ def main(
 ) -> int:
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
-    require_policy(ctx)
+    require_policy(ctx.policy, ctx.target_ref)
     agent = ctx.policy.agents.get(agent_name)
     if agent is None:
         raise unknown_agent(ctx, agent_name)

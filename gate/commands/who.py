@@ -6,9 +6,8 @@ import os
 from collections.abc import Sequence
 
 from gate import context
-from gate.errors import GateError
 from gate.git.opening import open_repo
-from gate.model import short_name
+from gate.policy import require_policy
 from gate.report.text import printable
 
 
@@ -17,11 +16,7 @@ def main(paths: Sequence[str], target: str | None = None, repo_path: str | None 
     directory, as in git, and shown relative to the repository's root."""
     repo = open_repo(repo_path)
     ref, _, pol = context.resolve_target(repo, target)
-    if not pol.present:
-        raise GateError(
-            f"no .agentgate.toml on {short_name(ref)}, so nothing is owned yet. Start one with "
-            "'agentgate init', review it, and commit it to the target branch."
-        )
+    require_policy(pol, ref)
     root = repo.workdir
     for raw in paths:
         path = _relative(raw, root)

@@ -4,6 +4,16 @@
 
 from __future__ import annotations
 
-from gate.policy.values import DEFAULT_PATHS, POLICY_FILE, Agent, Policy, TestsConfig, empty_policy, load
+from gate.policy.values import (
+           DEFAULT_PATHS,
+           POLICY_FILE,
+           Agent,
+           Policy,
+           TestsConfig,
+           empty_policy,
+           load,
+           require_policy,
+)
 
-__all__ = ["DEFAULT_PATHS", "POLICY_FILE", "Agent", "Policy", "TestsConfig", "empty_policy", "load"]
+__all__ = ["DEFAULT_PATHS", "POLICY_FILE", "Agent", "Policy", "TestsConfig", "empty_policy", "load",
+           "require_policy"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from gate.model import Action
+from gate.errors import GateError
+from gate.model import Action, short_name
 from gate.policy.patterns import PatternSet, first_match
 from gate.rules import DEFAULTS
 
@@ -122,6 +123,17 @@ def _first_match(patterns: tuple[str, ...], path: str) -> str | None:
 def empty_policy() -> Policy:
     """What a repository without a policy has: no agents."""
     return Policy(present=False)
+
+
+def require_policy(policy: Policy, target_ref: str) -> None:
+    """Refuse (GateError, exit 4) when the target has no policy: without one there
+    are no agents, so no command that judges, owns or spawns has anything to do.
+    Every command asks here, so the refusal reads the same everywhere."""
+    if not policy.present:
+        raise GateError(
+            f"no {POLICY_FILE} on {short_name(target_ref)}, so there are no agents. "
+            "Start one with 'agentgate init', review it, and commit it to the target branch."
+        )
 
 
 def load(text: str, source: str = POLICY_FILE, data: dict[str, Any] | None = None) -> Policy:
