@@ -271,9 +271,14 @@ class GitRepo:
     def entry_at(self, commit: str, path: str) -> tuple[Oid, int] | None:
         """(object id, canonical mode) of ``path`` in ``commit``'s tree as git checks
         it out (``gate.git.rawtree``: the last of duplicate entries), or None."""
+        return self.trees.lookup(str(self._commit(commit).tree_id), os.fsencode(path))
+
+    @property
+    def trees(self) -> Trees:
+        """Raw tree reads (``gate.git.rawtree``), for sibling modules inside ``gate.git``."""
         if self._trees is None:
             self._trees = Trees(self._r)
-        return self._trees.lookup(str(self._commit(commit).tree_id), os.fsencode(path))
+        return self._trees
 
     def tree_names(self, commit: str) -> list[str]:
         """Names of the entries at the top of ``commit``'s tree."""
