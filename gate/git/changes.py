@@ -88,9 +88,12 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
         elif status == MODIFIED and not same_kind:
             status = TYPECHANGE
         hunks: tuple[Hunk, ...]
-        if MODE_GITLINK in (old_mode, new_mode) and status != TYPECHANGE:
-            # No content to diff (libgit2 reads a 160755 entry as a blob and fails).
-            d, binary, hunks = delta, False, ()
+        if status != TYPECHANGE and _odd_gitlink(delta):
+            # libgit2 reads a 160755 entry as a blob and fails; git shows a gitlink
+            # as one "Subproject commit ID" line per side.
+            d, binary = delta, False
+            hunks = (Hunk(int(old_oid is not None), int(old_oid is not None),
+                          int(new_oid is not None), int(new_oid is not None)),)
         elif status == TYPECHANGE:
             d = delta
             hunks, binary = _typechange_hunks(r, d)
@@ -126,6 +129,12 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
         )
     _refuse_duplicates(files, head)
     return ChangeSet(base=Oid(str(base)), head=Oid(str(head)), files=_pair_link_renames(files))
+
+
+def _odd_gitlink(delta: pygit2.DiffDelta) -> bool:
+    """A side git reads as a gitlink (16xxxx…) that is not written as 160000."""
+    return any(f.mode not in (0, MODE_GITLINK) and canonical_mode(f.mode) == MODE_GITLINK
+               for f in (delta.old_file, delta.new_file))
 
 
 def _refuse_duplicates(files: list[FileChange], head: str) -> None:
