@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from gate import approvals
-from gate.errors import GateError, UsageError
+from gate.errors import GateError, UnreadableError, UsageError
 from gate.git.changes import changeset
 from gate.git.repo import GitRepo
 from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName, short_name
@@ -234,8 +234,12 @@ def resolve_target(repo: GitRepo, target: str | None) -> tuple[RefName, Oid, Pol
         else:
             try:
                 ref, oid = repo.resolve_branch("main")
+            except UnreadableError:
+                raise
             except GateError:
                 ref, oid = repo.resolve_branch("master")
+    except UnreadableError:
+        raise  # a target that cannot be read is never "no target": DESIGN §2
     except GateError:
         if target:
             raise UsageError(

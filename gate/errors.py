@@ -27,3 +27,9 @@ class PolicyError(GateError):
     def __init__(self, message: str, on_error: str | None = None) -> None:
         super().__init__(message)
         self.on_error = on_error
+
+
+class UnreadableError(GateError):
+    """An object exists but cannot be read (libgit2 cannot parse it): a refusal,
+    never "absent" (DESIGN §2). Callers that turn a missing branch into a default
+    must let this one through."""

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from gate.errors import GateError
+from gate.git import receivefsck
 from gate.git.run import GitUnavailable, git
 
 HOOK_ID = "1e146348d0e0efdbb557b7f4c968cd10"
@@ -101,7 +102,10 @@ def install(repo: Path, server: bool | None = None, hooks_path_ok: bool = False)
                 "hook cannot be kept as legacy. Move one of them aside, then run this again."
             )
     where.path.mkdir(parents=True, exist_ok=True)
-    return [_install_one(where.path, name) for name in names]
+    lines = [_install_one(where.path, name) for name in names]
+    if names == SERVER_HOOKS:
+        lines.append(receivefsck.turn_on(repo))
+    return lines
 
 
 def _install_one(directory: Path, name: str) -> str:
@@ -143,6 +147,9 @@ def uninstall(repo: Path) -> list[str]:
             lines.append(f"{dest}: removed; the previous hook is back")
         else:
             lines.append(f"{dest}: removed")
+    restored = receivefsck.restore(repo)
+    if restored is not None:
+        lines.append(restored)
     if not lines:
         lines.append(f"{where.path}: no agentgate hooks to remove")
     return lines

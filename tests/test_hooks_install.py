@@ -122,7 +122,9 @@ def test_pre_commit_manifest_runs_agentgate_at_pre_push() -> None:
 def test_install_into_a_bare_repository_installs_the_server_set(tmp_path: Path) -> None:
     bare = Repo.init(tmp_path / "server.git", bare=True)
     hooks = bare.path / "hooks"
-    assert hookinstall.install(bare.path) == [f"{hooks}/pre-receive: installed", f"{hooks}/update: installed"]
+    assert hookinstall.install(bare.path) == [f"{hooks}/pre-receive: installed", f"{hooks}/update: installed",
+                                              f"{bare.path}: receive.fsckObjects = true (git refuses objects its "
+                                              "fsck refuses)"]
     assert not (hooks / "pre-push").exists()
 
 
@@ -152,6 +154,7 @@ def test_reinstall_is_idempotent(tmp_path: Path) -> None:
     assert hookinstall.install(bare.path) == [
         f"{hooks}/pre-receive: already installed",
         f"{hooks}/update: already installed",
+        f"{bare.path}: receive.fsckObjects = true (git refuses objects its fsck refuses)",
     ]
     assert _listing(hooks) == before
 
@@ -252,7 +255,9 @@ def test_server_flag_installs_the_server_set_into_a_working_repository(repo: Rep
     out = io.StringIO()
     assert hooks_cmd.install(repo.path, server=True, out=out) == 0
     hooks = repo.path / ".git" / "hooks"
-    assert out.getvalue().splitlines() == [f"{hooks}/pre-receive: installed", f"{hooks}/update: installed"]
+    assert out.getvalue().splitlines() == [f"{hooks}/pre-receive: installed", f"{hooks}/update: installed",
+                                           f"{repo.path}: receive.fsckObjects = true (git refuses objects its fsck "
+                                           "refuses)"]
 
 
 # -- the shims at work ----------------------------------------------------------------

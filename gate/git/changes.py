@@ -8,12 +8,14 @@ not the repository) and kept as JSON under ``<common git dir>/agentgate/cache``.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 import pygit2
 from pygit2.enums import DeltaStatus, DiffFind, DiffOption
 
 from gate.atomic import read_json, store
+from gate.errors import GateError
+from gate.git.modes import canonical_mode
 from gate.git.repo import GitRepo
 from gate.model import (
     ADDED,
@@ -29,7 +31,9 @@ from gate.model import (
     Oid,
 )
 
-CACHE_VERSION = 4  # 4: renames git would not make (size test) are a delete and an add
+# 4: renames git would not make (size test) are a delete and an add
+# 5: modes as git canonicalises them; a raw mode change git does not see is no change
+CACHE_VERSION = 5
 
 _STATUS = {
     DeltaStatus.ADDED: ADDED,
@@ -68,23 +72,45 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
     # git diff -M: renames at 50% similarity, exact renames first.
     diff.find_similar(flags=DiffFind.FIND_RENAMES, rename_threshold=50)
     files = []
-    for patch in diff:
-        if patch is None:
-            continue
-        d = patch.delta
-        status = _STATUS.get(d.status)
+    for i, delta in enumerate(diff.deltas):
+        status = _STATUS.get(delta.status)
         if status is None:
             continue
-        old_oid, new_oid = _oid(d.old_file), _oid(d.new_file)
-        if status == RENAMED and old_oid != new_oid and _too_different(r, d, old_oid, new_oid):
-            files.extend(_unpaired(r, d, old_oid, new_oid))
+        # Modes as git reads them (gate.git.modes): libgit2 diffs raw modes, so
+        # 120755 -> 120000 is a type change to it and nothing to git.
+        old_mode, new_mode = canonical_mode(delta.old_file.mode), canonical_mode(delta.new_file.mode)
+        old_oid, new_oid = _oid(delta.old_file), _oid(delta.new_file)
+        if status in (MODIFIED, TYPECHANGE) and old_mode == new_mode and old_oid == new_oid:
             continue
-        binary = bool(d.is_binary)
-        hunks = () if binary else tuple(
-            Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks
-        )
-        if status == TYPECHANGE:
+        same_kind = (old_mode ^ new_mode) & 0o170000 == 0
+        if status == TYPECHANGE and same_kind:
+            status = MODIFIED
+        elif status == MODIFIED and not same_kind:
+            status = TYPECHANGE
+        hunks: tuple[Hunk, ...]
+        if status != TYPECHANGE and _odd_gitlink(delta):
+            # libgit2 reads a 160755 entry as a blob and fails; git shows a gitlink
+            # as one "Subproject commit ID" line per side.
+            d, binary = delta, False
+            hunks = (Hunk(int(old_oid is not None), int(old_oid is not None),
+                          int(new_oid is not None), int(new_oid is not None)),)
+        elif status == TYPECHANGE:
+            d = delta
             hunks, binary = _typechange_hunks(r, d)
+        elif delta.status == DeltaStatus.TYPECHANGE:  # a type change only in raw modes
+            d = delta
+            hunks, binary = _blob_hunks(r, old_oid, new_oid)
+        elif (patch := diff[i]) is None:
+            d, binary, hunks = delta, bool(delta.is_binary), ()
+        else:
+            d = patch.delta
+            if status == RENAMED and old_oid != new_oid and _too_different(r, d, old_oid, new_oid):
+                files.extend(_unpaired(r, d, old_oid, new_oid))
+                continue
+            binary = bool(d.is_binary)
+            hunks = () if binary else tuple(
+                Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks
+            )
         files.append(
             FileChange(
                 status=status,
@@ -92,8 +118,8 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
                 new_path=None if status == DELETED else _path(d.new_file),
                 old_oid=old_oid if status != ADDED else None,
                 new_oid=new_oid if status != DELETED else None,
-                old_mode=int(d.old_file.mode),
-                new_mode=int(d.new_file.mode),
+                old_mode=old_mode,
+                new_mode=new_mode,
                 binary=binary,
                 old_size=_size(r, old_oid, d.old_file),
                 new_size=_size(r, new_oid, d.new_file),
@@ -101,7 +127,39 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
                 similarity=_similarity(d, old_oid, new_oid) if status == RENAMED else 0,
             )
         )
+    _refuse_duplicates(files, head)
     return ChangeSet(base=Oid(str(base)), head=Oid(str(head)), files=_pair_link_renames(files))
+
+
+def _odd_gitlink(delta: pygit2.DiffDelta) -> bool:
+    """A side git reads as a gitlink (16xxxx…) that is not written as 160000."""
+    return any(f.mode not in (0, MODE_GITLINK) and canonical_mode(f.mode) == MODE_GITLINK
+               for f in (delta.old_file, delta.new_file))
+
+
+def _refuse_duplicates(files: list[FileChange], head: str) -> None:
+    """A tree with two entries of one name (git's fsck: duplicateEntries) diffs as
+    two changes of one path; git checks out only the last, and which one a
+    path-keyed reader sees is chance. Refuse to judge it rather than guess."""
+    seen: set[tuple[str, str]] = set()
+    for fc in files:
+        for side, p in (("new", fc.new_path), ("old", fc.old_path)):
+            if p is None:
+                continue
+            if (side, p) in seen:
+                raise GateError(
+                    f"{p}: the tree holds duplicate entries of this path (git's fsck: duplicateEntries; "
+                    f"a checkout writes only the last), near commit {head[:9]}. agentgate does not judge "
+                    "a tree git refuses: rewrite the commit without the duplicate.")
+            seen.add((side, p))
+
+
+def _blob_hunks(r: pygit2.Repository, old: Oid | None, new: Oid | None) -> tuple[tuple[Hunk, ...], bool]:
+    blobs = [None if x is None else cast(pygit2.Blob, r[x]) for x in (old, new)]
+    patch = pygit2.Patch.create_from(blobs[0], blobs[1], flag=DiffOption.INDENT_HEURISTIC, context_lines=0)
+    if patch.delta.is_binary:
+        return (), True
+    return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks), False
 
 
 def _too_different(r: pygit2.Repository, d: pygit2.DiffDelta, old: Oid | None, new: Oid | None) -> bool:
@@ -126,8 +184,9 @@ def _unpaired(r: pygit2.Repository, d: pygit2.DiffDelta, old: Oid | None, new: O
         hunks = () if binary else tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
         out.append(FileChange(
             status=DELETED if gone else ADDED, old_path=_path(f) if gone else None, new_path=None if gone else _path(f),
-            old_oid=oid if gone else None, new_oid=None if gone else oid, old_mode=int(f.mode) if gone else 0,
-            new_mode=0 if gone else int(f.mode), binary=binary, old_size=_size(r, oid, f) if gone else 0,
+            old_oid=oid if gone else None, new_oid=None if gone else oid,
+            old_mode=canonical_mode(f.mode) if gone else 0,
+            new_mode=0 if gone else canonical_mode(f.mode), binary=binary, old_size=_size(r, oid, f) if gone else 0,
             new_size=0 if gone else _size(r, oid, f), hunks=hunks))
     return out
 
@@ -154,7 +213,7 @@ def _typechange_hunks(r: pygit2.Repository, d: pygit2.DiffDelta) -> tuple[tuple[
     hunks: list[Hunk] = []
     binary = False
     for f, old in ((d.old_file, True), (d.new_file, False)):
-        if f.mode == MODE_GITLINK:
+        if canonical_mode(f.mode) == MODE_GITLINK:
             continue
         blob = r[f.id]
         assert isinstance(blob, pygit2.Blob)
@@ -199,7 +258,7 @@ def _size(r: pygit2.Repository, oid: Oid | None, f: pygit2.DiffFile) -> int:
         return 0
     if f.size:
         return int(f.size)
-    if f.mode == 0o160000:
+    if canonical_mode(f.mode) == MODE_GITLINK:
         return 0
     try:
         blob = r[oid]

@@ -17,8 +17,10 @@ from collections.abc import Iterable
 
 import pygit2
 
+from gate.git.modes import canonical_mode
 from gate.git.repo import GitRepo
 from gate.git.run import GitUnavailable, git
+from gate.model import MODE_EXEC, MODE_FILE, MODE_TREE
 
 # Variables that would change what a pathspec means (``*.py`` taken literally).
 _PATHSPEC_VARS = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
@@ -107,22 +109,24 @@ def _walk(repo: GitRepo, commit: str, words: list[str], ends: list[str]) -> dict
                              sorted(words, key=lambda w: (-len(w), w)))
     pattern = re.compile(rb"(?<![A-Za-z0-9_])(?:" + alternatives + rb")(?![A-Za-z0-9_])")
     r = repo.raw
-    tree = r[commit].peel(pygit2.Commit).tree
     out: dict[str, frozenset[str]] = {}
-    stack: list[tuple[bytes, pygit2.Tree]] = [(b"", tree)]
+    # Raw entries with git's canonical modes: libgit2 reads a 120755 link as a file
+    # and a 160755 gitlink as a blob it then cannot find.
+    stack: list[tuple[bytes, str]] = [(b"", repo.tree_id(commit))]
     suffixes = tuple(e.encode() for e in ends)
     while stack:
-        prefix, t = stack.pop()
-        for entry in t:
-            name = prefix + (entry.raw_name or b"")
-            if entry.filemode == pygit2.enums.FileMode.TREE:
-                stack.append((name + b"/", r[entry.id].peel(pygit2.Tree)))
+        prefix, tid = stack.pop()
+        for raw_mode, raw_name, oid in repo.trees.read(tid):
+            mode = canonical_mode(raw_mode)
+            name = prefix + raw_name
+            if mode == MODE_TREE:
+                stack.append((name + b"/", oid))
                 continue
-            if entry.filemode not in (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE):
+            if mode not in (MODE_FILE, MODE_EXEC):
                 continue
             if not name.endswith(suffixes):
                 continue
-            data = r[entry.id].peel(pygit2.Blob).data
+            data = r[oid].peel(pygit2.Blob).data
             if b"\0" in data[:8000]:
                 continue  # binary, as grep -I
             hits = {m.decode("utf-8", "surrogateescape") for m in pattern.findall(data)}

@@ -129,13 +129,12 @@ def _partial(repo: GitRepo, base: str, tip: str, other: ChangeSet) -> ChangeSet 
     file/directory clash: only a full diff with rename detection answers those as
     git does)."""
     r = repo.raw
-    old_tree = cast(pygit2.Commit, r[base]).tree
-    new_tree = cast(pygit2.Commit, r[tip]).tree
     files = []
     for p in sorted({p for fc in other.files for p in fc.paths}):
-        old, new = _lookup(old_tree, p), _lookup(new_tree, p)
+        # Modes as git reads them, the last of duplicate entries (gate.git.rawtree).
+        old, new = repo.entry_at(base, p), repo.entry_at(tip, p)
         if old == new:
-            if old is None and _blocked(new_tree, p):
+            if old is None and _blocked(repo, tip, p):
                 return None  # a file of tip sits where p needs a directory
             continue
         if new is None or old is None or new[1] == MODE_TREE or old[1] == MODE_TREE:
@@ -148,18 +147,10 @@ def _partial(repo: GitRepo, base: str, tip: str, other: ChangeSet) -> ChangeSet 
     return ChangeSet(Oid(base), Oid(tip), tuple(files))
 
 
-def _lookup(tree: pygit2.Tree, path: str) -> Side | None:
-    try:
-        entry = tree[path]
-    except KeyError:
-        return None
-    return Oid(str(entry.id)), int(entry.filemode)
-
-
-def _blocked(tree: pygit2.Tree, path: str) -> bool:
+def _blocked(repo: GitRepo, commit: str, path: str) -> bool:
     parts = path.split("/")
     for i in range(1, len(parts)):
-        hit = _lookup(tree, "/".join(parts[:i]))
+        hit = repo.entry_at(commit, "/".join(parts[:i]))
         if hit is not None and hit[1] != MODE_TREE:
             return True
     return False

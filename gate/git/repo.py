@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pygit2
 
-from gate.errors import GateError
-from gate.model import Oid, RefName, is_zero
+from gate.errors import GateError, UnreadableError
+from gate.git.rawtree import Trees
+from gate.model import MODE_GITLINK, MODE_TREE, Oid, RefName, is_zero
 
 __all__ = ["GitRepo", "is_zero"]
 
@@ -25,6 +26,7 @@ class GitRepo:
         self._r = repo
         self._common: Path | None = None
         self._cache_root: str | None = None
+        self._trees: Trees | None = None
 
     @property
     def raw(self) -> pygit2.Repository:
@@ -101,13 +103,15 @@ class GitRepo:
                 return None
 
     def ref_oid(self, name: str) -> Oid | None:
-        """The commit a full ref name points at (tags peeled), or None."""
+        """The commit a full ref name points at (tags peeled), or None when there is
+        no such ref or it names no commit. ``UnreadableError`` when an object on the
+        way exists but cannot be read."""
         try:
-            ref = self._r.lookup_reference(name)
-            obj = ref.peel(pygit2.Commit)
-        except (KeyError, pygit2.GitError, ValueError, pygit2.InvalidSpecError):
+            ref = self._r.lookup_reference(name).resolve()
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
             return None
-        return Oid(str(obj.id))
+        target = ref.target
+        return self.peel_commit(str(target)) if isinstance(target, pygit2.Oid) else None
 
     def resolve_branch(self, name: str) -> tuple[RefName, Oid]:
         """A branch given as a short or full name, local first, then remote-tracking.
@@ -142,12 +146,39 @@ class GitRepo:
         return Oid(str(commit.id))
 
     def peel_commit(self, oid: str) -> Oid | None:
-        """Peel any object id (annotated tag…) to a commit id; None if not a commit."""
+        """Peel any object id (annotated tag…) to a commit id and check that the
+        commit can be read. None when the object is missing here or peels to no
+        commit (a tag of a blob); ``UnreadableError`` when an object on the way
+        exists but libgit2 cannot parse it."""
+        found = self.commit_id(oid)
+        if found is not None:
+            self._parsed(found, "commit")
+        return found
+
+    def commit_id(self, oid: str) -> Oid | None:
+        """The commit ``oid`` names, tags peeled, without parsing the commit itself
+        (``ref.force-push`` must be decided even for a commit that cannot be read).
+        None when missing or not a commit; tags that cannot be read raise."""
+        for _ in range(64):
+            try:
+                kind = self._r.odb.read_header(oid)[0]
+            except (KeyError, ValueError, pygit2.GitError):
+                return None
+            if kind == pygit2.enums.ObjectType.COMMIT:
+                return Oid(str(oid))
+            if kind != pygit2.enums.ObjectType.TAG:
+                return None
+            tag = self._parsed(oid, "tag")
+            oid = str(tag.target)  # type: ignore[attr-defined]
+        raise UnreadableError(f"tag {oid} starts a chain of tags too long to follow; push refused.")
+
+    def _parsed(self, oid: str, what: str) -> pygit2.Object:
         try:
-            obj = self._r[oid]
-            return Oid(str(obj.peel(pygit2.Commit).id))
-        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
-            return None
+            return self._r[oid]
+        except KeyError:
+            raise UnreadableError(f"{what} {oid} is missing from this repository.") from None
+        except (ValueError, pygit2.GitError) as e:
+            raise UnreadableError(f"{what} {oid} cannot be read ({e}); push refused.") from None
 
     def iter_refs(self, prefix: str) -> Iterator[tuple[RefName, Oid]]:
         """(name, commit id) for every ref under ``prefix``; symbolic refs and
@@ -173,13 +204,37 @@ class GitRepo:
         return int(ahead), int(behind)
 
     def descends(self, commit: str, ancestor: str) -> bool:
-        """True when ``commit`` equals or descends from ``ancestor``."""
-        if commit == ancestor:
-            return True
-        return bool(self._r.descendant_of(commit, ancestor))
+        """True when ``commit`` equals or descends from ``ancestor``. A commit
+        libgit2 cannot parse is followed through the parent lines of its raw bytes,
+        so a force-push is told apart from a fast-forward even then."""
+        todo, seen = [commit], set()
+        while todo:
+            c = todo.pop()
+            if c == ancestor:
+                return True
+            if c in seen:
+                continue
+            seen.add(c)
+            try:
+                if self._r.descendant_of(c, ancestor):
+                    return True
+                continue  # libgit2 walked the whole ancestry: not there
+            except (ValueError, pygit2.GitError):
+                todo.extend(self._raw_parents(c))
+        return False
+
+    def _raw_parents(self, oid: str) -> list[str]:
+        try:
+            kind, data = self._r.odb.read(oid)
+        except (KeyError, ValueError, pygit2.GitError):
+            return []
+        if kind != pygit2.enums.ObjectType.COMMIT:
+            return []
+        head = bytes(data).partition(b"\n\n")[0].split(b"\n")
+        return [ln[7:].decode("ascii", "replace").lower() for ln in head if ln.startswith(b"parent ")]
 
     def _commit(self, oid: str) -> pygit2.Commit:
-        commit = self._r[oid].peel(pygit2.Commit)
+        commit = self._parsed(oid, "commit").peel(pygit2.Commit)
         assert isinstance(commit, pygit2.Commit)
         return commit
 
@@ -193,7 +248,7 @@ class GitRepo:
         return [Oid(str(p)) for p in self._commit(oid).parent_ids]
 
     def tree_id(self, oid: str) -> Oid:
-        return Oid(str(self._r[oid].peel(pygit2.Commit).tree_id))
+        return Oid(str(self._commit(oid).tree_id))
 
     def new_commits(self, tip: str, hide: list[str]) -> list[Oid]:
         """Commits reachable from ``tip`` but from none of ``hide``, newest first."""
@@ -214,19 +269,23 @@ class GitRepo:
         return bytes(blob.data)
 
     def entry_at(self, commit: str, path: str) -> tuple[Oid, int] | None:
-        """(blob id, mode) of ``path`` in ``commit``'s tree, or None."""
-        try:
-            entry = self._r[commit].peel(pygit2.Commit).tree[path]
-        except (KeyError, ValueError):
-            return None
-        return Oid(str(entry.id)), int(entry.filemode)
+        """(object id, canonical mode) of ``path`` in ``commit``'s tree as git checks
+        it out (``gate.git.rawtree``: the last of duplicate entries), or None."""
+        return self.trees.lookup(str(self._commit(commit).tree_id), os.fsencode(path))
+
+    @property
+    def trees(self) -> Trees:
+        """Raw tree reads (``gate.git.rawtree``), for sibling modules inside ``gate.git``."""
+        if self._trees is None:
+            self._trees = Trees(self._r)
+        return self._trees
 
     def tree_names(self, commit: str) -> list[str]:
         """Names of the entries at the top of ``commit``'s tree."""
-        return [str(e.name) for e in self._r[commit].peel(pygit2.Commit).tree]
+        return [str(e.name) for e in self._commit(commit).tree]
 
     def file_at(self, commit: str, path: str) -> bytes | None:
         hit = self.entry_at(commit, path)
-        if hit is None or hit[1] in (0o040000, 0o160000):
+        if hit is None or hit[1] in (MODE_TREE, MODE_GITLINK):
             return None
         return self.read_blob(hit[0])

@@ -29,7 +29,7 @@ import pygit2
 from gate.git.changes import changeset
 from gate.git.merge import merge_base
 from gate.git.repo import GitRepo
-from gate.model import MODE_GITLINK, MODE_LINK, ChangeSet, FileChange, Hunk, Oid
+from gate.model import MODE_GITLINK, MODE_LINK, MODE_TREE, ChangeSet, FileChange, Hunk, Oid
 
 Side = tuple[str, int]  # (blob id, mode)
 
@@ -43,7 +43,6 @@ def merge_resolution(repo: GitRepo, merge: Oid) -> ChangeSet | None:
     ours, theirs = parents
     base, unique = merge_base(repo, ours, theirs)
     r = repo.raw
-    trees = {str(c): cast(pygit2.Commit, r[c]).tree for c in {ours, theirs, *([base] if base else [])}}
     brought = changeset(repo, ours, merge)
     written: set[bytes] | None = None
 
@@ -65,21 +64,21 @@ def merge_resolution(repo: GitRepo, merge: Oid) -> ChangeSet | None:
     files = []
     for fc in brought.files:
         paths = fc.paths  # a rename follows the file from its place in ``ours``
-        sides = [x for c in (ours, theirs) for p in paths if (x := _entry(trees[c], p)) is not None]
+        sides = [x for c in (ours, theirs) for p in paths if (x := _entry(repo, c, p)) is not None]
         # git's answer is plain where at most one side changed the file (not across a
         # rename, nor over criss-cross history): elsewhere only new lines count.
         plain = base is not None and unique and fc.old_path == fc.new_path
-        expected = _trivial(trees, base, ours, theirs, fc.path) if plain and base is not None else None
+        expected = _trivial(repo, base, ours, theirs, fc.path) if plain and base is not None else None
         found = _extra(r, fc, sides, expected, elsewhere)
         if found is not None:
             files.append(found)
     return ChangeSet(Oid(ours), merge, tuple(files))
 
 
-def _trivial(trees: dict[str, pygit2.Tree], base: str, ours: str, theirs: str, path: str) -> list[Side] | None:
+def _trivial(repo: GitRepo, base: str, ours: str, theirs: str, path: str) -> list[Side] | None:
     """What git's merge leaves at ``path`` when the file is there on all three sides
     and at most one side changed it; None otherwise (then only new lines count)."""
-    o, a, b = (_entry(trees[c], path) for c in (base, ours, theirs))
+    o, a, b = (_entry(repo, c, path) for c in (base, ours, theirs))
     if o is None or a is None or b is None:
         return None  # added, deleted or renamed on a side: rename detection decides, not the path
     if a == b or o == b:
@@ -89,12 +88,13 @@ def _trivial(trees: dict[str, pygit2.Tree], base: str, ours: str, theirs: str, p
     return None
 
 
-def _entry(tree: pygit2.Tree, path: str) -> Side | None:
+def _entry(repo: GitRepo, commit: str, path: str) -> Side | None:
+    """(blob id, canonical mode) of ``path`` as git checks it out; None for a folder."""
     try:
-        e = tree[path]
-    except (KeyError, UnicodeError, ValueError):
+        hit = repo.entry_at(commit, path)
+    except UnicodeError:
         return None
-    return (str(e.id), int(e.filemode)) if e.filemode != 0o040000 else None
+    return None if hit is None or hit[1] == MODE_TREE else (str(hit[0]), hit[1])
 
 
 def _lines(r: pygit2.Repository, oid: str) -> list[bytes]:

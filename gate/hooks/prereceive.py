@@ -4,10 +4,14 @@ Reads the pushed objects through the quarantine (``open_repo(from_env=True)``),
 judges every ref update (``gate.hooks.judge``), prints ``remote:`` lines and
 returns 0 to accept or 1 to refuse the whole push. It writes no ref and no note.
 
+First, what git's fsck refuses in the objects the push adds is refused
+(``gate.hooks.fsckpush``), whatever the policy says.
+
 Fail closed (DESIGN §2, §8): when agentgate cannot run — a broken policy, an
-internal error — the push is refused with the reason, unless the policy says
-``on_error = "allow"``. A broken policy never locks the repository: an approver's
-push that makes the target's policy valid again is accepted.
+object it cannot read, an internal error — the push is refused with the reason.
+Only a policy that fails validation but still says ``on_error = "allow"`` lets
+pushes through unchecked. A broken policy never locks the repository: an
+approver's push that makes the target's policy valid again is accepted.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from dataclasses import dataclass
 
 from gate import context, memo
 from gate.context import Context
-from gate.errors import GateError, PolicyError
+from gate.errors import GateError, PolicyError, UnreadableError
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
-from gate.hooks import judge
+from gate.hooks import fsckpush, judge
 from gate.hooks.input import identity, make_pusher, parse_receive
 from gate.model import Oid, RefName, RefUpdate, short_name
 from gate.policy import POLICY_FILE
@@ -61,20 +65,25 @@ def update(args: Sequence[str], env: Mapping[str, str]) -> int:
 def receive(stdin_text: str, env: Mapping[str, str],
             probe: memo.Probe | None = None) -> tuple[int, list[str]]:
     """(exit code, lines for the pusher) for one push. Only a completed judgement
-    is kept under ``probe``; a push that could not be checked is checked again."""
-    on_error = "block"
+    is kept under ``probe``; a push that could not be checked is checked again.
+
+    ``on_error = "allow"`` is honoured only for a policy that fails validation
+    (``_broken``): objects git's fsck refuses, objects that cannot be read and a
+    crash of the analysis refuse the push whatever the policy says (DESIGN §2)."""
     try:
         updates = parse_receive(stdin_text)
         if not updates:
             return 0, []
         repo = open_repo(None, from_env=True)
+        refused = fsckpush.problems(repo, updates)
+        if refused:
+            return 1, fsckpush.lines(repo, updates, refused, identity(env))
         loaded = _load(repo)
         if loaded is None:
-            return 0, []  # no policy on the target: nothing to enforce
+            return 0, []  # no target yet, or no policy on it: nothing to enforce
         if isinstance(loaded, Broken):
             return _broken(repo, loaded, updates, env)
         ctx = loaded
-        on_error = ctx.policy.on_error
         pusher = make_pusher(ctx.policy, identity(env))
         outcomes = judge.judge_updates(ctx, updates, pusher)
         lines = remote.outcome_lines(outcomes, short_name(ctx.target_ref))
@@ -87,15 +96,12 @@ def receive(stdin_text: str, env: Mapping[str, str],
 
             traceback.print_exc()
         reason = str(e) if isinstance(e, GateError) else f"internal error: {type(e).__name__}: {e}"
-        return _cannot_run(reason, on_error)
+        return _cannot_run(reason)
 
 
-def _cannot_run(reason: str, on_error: str) -> tuple[int, list[str]]:
-    if on_error == "allow":
-        return 0, [f"warning: cannot check this push: {reason}",
-                   'warning: accepted unchecked (on_error = "allow")']
+def _cannot_run(reason: str) -> tuple[int, list[str]]:
     return 1, [f"cannot check this push: {reason}",
-               'push refused (agentgate fails closed; a policy may say on_error = "allow")']
+               'push refused (agentgate fails closed; on_error = "allow" covers only a policy that fails validation)']
 
 
 def _load(repo: GitRepo) -> Context | Broken | None:
@@ -109,6 +115,8 @@ def _load(repo: GitRepo) -> Context | Broken | None:
         if found is None:
             return None
         return Broken(e, *found)
+    except UnreadableError:
+        raise  # a target that cannot be read is never "no policy"
     except GateError:
         if _target(repo) is None:
             return None  # the target does not exist yet: no policy is in force

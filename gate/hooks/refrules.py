@@ -19,7 +19,8 @@ def fast_forward(ctx: Context, upd: RefUpdate) -> bool | None:
     not a commit (or unknown here), so nothing can be said."""
     if upd.old is None or upd.new is None:
         return None
-    old, new = ctx.repo.peel_commit(upd.old), ctx.repo.peel_commit(upd.new)
+    # commit_id: a new tip libgit2 cannot parse is still told apart from a fast-forward.
+    old, new = ctx.repo.commit_id(upd.old), ctx.repo.commit_id(upd.new)
     if old is None or new is None:
         return None
     return ctx.repo.descends(new, old)

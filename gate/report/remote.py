@@ -37,6 +37,11 @@ def finding_line(label: str, f: Finding) -> str:
     return f"{printable(label)}: {LABEL[kind(f)]} {f.rule} {loc + '  ' if loc else ' '}{message}"
 
 
+def object_lines(refused: Sequence[tuple[str, object]]) -> list[str]:
+    """One line per object git's fsck (or libgit2) refuses: ``REF: refused: WHERE: ID: WHY``."""
+    return [f"{printable(label)}: refused: {printable(str(problem))}" for label, problem in refused]
+
+
 def verdict_line(o: Outcome, target: str) -> str:
     label = printable(o.label)
     if o.refused:
