@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from gate import approvals
+from gate import approvals, verdict
 from gate.errors import GateError, UsageError
 from gate.git.changes import changeset
 from gate.git.repo import GitRepo
@@ -91,8 +91,7 @@ class Context:
         overrides the policy's (a symlink out of the repository always blocks)
         unless the policy turned the rule off.
         """
-        if action is None or self.policy.action(rule) == "off":
-            action = self.policy.action(rule)
+        action = verdict.action(self.policy.action(rule), action)
         if action == "off":
             return None
         if change is not None:

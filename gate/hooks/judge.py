@@ -13,7 +13,6 @@ An approver's own push approves its own ``ask`` findings (nothing is recorded).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from gate import engine, verdict
@@ -24,14 +23,6 @@ from gate.hooks import refrules, target
 from gate.model import BranchResult, Finding, Oid, Outcome, Part, Pusher, RefName, RefUpdate, short_name
 from gate.policy import POLICY_FILE
 from gate.policy.tree import load_policy_at
-
-
-def finish(res: BranchResult, pusher: Pusher) -> BranchResult:
-    """Apply the pusher's own consent (an approver's push approves its asks) and decide."""
-    findings = res.findings
-    if pusher.approver:
-        findings = tuple(dataclasses.replace(f, approved=True) if f.action == "ask" else f for f in findings)
-    return dataclasses.replace(res, findings=findings, verdict=verdict.decide(findings))
 
 
 def judge_updates(
@@ -67,14 +58,14 @@ def judge_one(ctx: Context, upd: RefUpdate, pusher: Pusher, tref: str, pending: 
             for piece in target.pieces(ctx, old, new, others):
                 res = target.judge(ctx, piece, pusher)
                 if res is not None:
-                    parts.append(Part(f"{label} <- {piece.label}", finish(res, pusher), piece.more))
+                    parts.append(Part(f"{label} <- {piece.label}", res, piece.more))
     elif upd.ref.startswith("refs/heads/") and new is not None and not findings:
         info = ctx.branch(RefName(upd.ref), new)
         if info.agent is not None or info.unknown_agent is not None:
             kind = "agent"
             ctx.refusing_only = True  # only block refuses a push to an agent branch
             try:
-                parts.append(Part(label, finish(engine.evaluate(ctx, info), pusher), label))
+                parts.append(Part(label, verdict.pushed(engine.evaluate(ctx, info), pusher.approver), label))
             finally:
                 ctx.refusing_only = False
     if findings or not parts:
@@ -86,13 +77,12 @@ def _ref_part(upd: RefUpdate, label: str, findings: list[Finding], pusher: Pushe
     ordered = tuple(sorted(findings, key=verdict.sort_key))
     res = BranchResult(ref=upd.ref, agent=pusher.agent, head=new, base=None,
                        verdict=verdict.decide(ordered), findings=ordered)
-    return Part(label, finish(res, pusher))
+    return Part(label, verdict.pushed(res, pusher.approver))
 
 
 def _outcome(upd: RefUpdate, label: str, kind: str, parts: list[Part]) -> Outcome:
     v = verdict.combine(p.result.verdict for p in parts)
-    refused = v == "block" or (kind == "target" and v == "ask")
-    return Outcome(upd, label, kind, tuple(parts), v, refused)
+    return Outcome(upd, label, kind, tuple(parts), v, verdict.refuses(kind, v))
 
 
 def _pushed_policy(ctx: Context, upd: RefUpdate, new: Oid) -> list[Finding]:

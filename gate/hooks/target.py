@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from gate import engine
+from gate import engine, verdict
 from gate.checks import content, scope
 from gate.context import BranchInfo, Context
 from gate.git.resolution import merge_resolution
@@ -33,10 +33,6 @@ from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName, s
 
 _MERGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
 _PULL = re.compile(r"^Merge pull request #\d+ from [^/\s]+/(\S+)")
-# Findings an approver's own unattributed commits do not get: the policy may change
-# only through approvers (DESIGN §5 gate.policy), and approvers are the humans
-# 'unattributed = "block"' leaves a way in for.
-APPROVER_EXEMPT = frozenset({"gate.policy", "ref.unattributed"})
 RESOLUTION_CHECKS = (scope.check, content.check)
 
 
@@ -186,7 +182,7 @@ def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
         # Judge the run against its own parent: the target as it was when it landed.
         c = dataclasses.replace(ctx, target_oid=piece.base, _bases={}, _changes={})
     if info.agent is not None or info.unknown_agent is not None:
-        return engine.evaluate(c, info, only=only)
+        return verdict.pushed(engine.evaluate(c, info, only=only), pusher.approver)
     mode = ctx.policy.unattributed
     if mode == "allow":
         return None
@@ -200,7 +196,4 @@ def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
                         key=(info.head,))
         if f is not None:
             extra.append(f)
-    res = engine.evaluate(c, info, extra, only=only)
-    if pusher.approver:
-        res = dataclasses.replace(res, findings=tuple(f for f in res.findings if f.rule not in APPROVER_EXEMPT))
-    return res
+    return verdict.pushed(engine.evaluate(c, info, extra, only=only), pusher.approver, unattributed=True)
