@@ -119,8 +119,9 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def branch_changes(ctx: Context, cs: ChangeSet) -> Changes:
-    """The symbols ``cs`` changes, removes or renames (additions have no users yet)."""
+def branch_changes(ctx: Context, cs: ChangeSet, notes: list[str]) -> Changes:
+    """The symbols ``cs`` changes, removes or renames (additions have no users yet);
+    what could not be analysed goes to ``notes``."""
     def compute() -> dict[str, Any]:
         notes: list[str] = []
         rows = [row for fc in cs.files for row in file_changes(ctx, fc, notes)]
@@ -132,7 +133,7 @@ def branch_changes(ctx: Context, cs: ChangeSet) -> Changes:
             raise ValueError("bad cache entry")
         return Changes(rows, data["key"])
 
-    return cached(ctx, ("branch", cs.head[:2], f"{cs.head}-{cs.base}-{V}.json"), compute, decode)
+    return cached(ctx, ("branch", cs.head[:2], f"{cs.head}-{cs.base}-{V}.json"), compute, decode, notes)
 
 
 def file_changes(ctx: Context, fc: FileChange, notes: list[str]) -> list[list[Any]]:

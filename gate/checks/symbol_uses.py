@@ -71,7 +71,7 @@ class RefCache:
 # -- users on the target ------------------------------------------------------------------
 
 
-def target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes) -> list[Use]:
+def target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes, notes: list[str]) -> list[Use]:
     """Uses of ``changes`` in files of the target that another agent than ``agent`` owns.
 
     A file the branch changes is read as the branch has it: a call the branch
@@ -79,13 +79,13 @@ def target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes) -> li
     """
     if not changes:
         return []
-    found = candidates(ctx, changes)
+    found = candidates(ctx, changes, notes)
     # The branch's versions of candidate files are part of the answer; nothing else
     # of the branch is (ownership is not looked up here: pathspec costs ~0.5 ms a path).
     overlay = sorted((p, fc.new_oid or "") for fc in cs.files for p in fc.paths if p in found)
     key = f"{ctx.target_oid}-{digest(agent, changes.key, overlay)}-{V}"
     return cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
-                  lambda: _compute_target_uses(ctx, agent, cs, changes, found), _uses)
+                  lambda: _compute_target_uses(ctx, agent, cs, changes, found), _uses, notes)
 
 
 def _owner(ctx: Context, path: str) -> str | None:
@@ -96,7 +96,7 @@ def _owner(ctx: Context, path: str) -> str | None:
     return _OWNERS[key]
 
 
-def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
+def candidates(ctx: Context, changes: Changes, notes: list[str]) -> dict[str, list[str]]:
     """Files of the target that name any changed symbol (path -> the words).
 
     One JSON file per target commit maps each word searched so far to its files;
@@ -116,7 +116,7 @@ def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
         searched = (ctx.repo.git_dir, ctx.target_oid)
         if searched in _SEARCHED:
             for b in ctx.agent_branches:
-                missing |= {w for w in branch_changes(ctx, ctx.changes(b.head)).words if w not in index}
+                missing |= {w for w in branch_changes(ctx, ctx.changes(b.head), notes).words if w not in index}
         _SEARCHED.add(searched)
         found: dict[str, list[str]] = {w: [] for w in missing}
         for path, words in sorted(words_in_tree(ctx.repo, ctx.target_oid, missing, LANGUAGES).items()):
@@ -189,12 +189,13 @@ def _file_uses(ctx: Context, refs: RefCache, path: str, fc: FileChange | None, o
 # -- users among added lines -------------------------------------------------------------
 
 
-def added_uses(ctx: Context, cs: ChangeSet, changes: Changes) -> list[Use]:
+def added_uses(ctx: Context, cs: ChangeSet, changes: Changes, notes: list[str]) -> list[Use]:
     """Uses of ``changes`` on lines that ``cs`` adds or changes."""
     if not changes:
         return []
     key = f"{cs.head}-{cs.base}-{changes.key}-{V}"
-    return cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses)
+    return cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
+                  notes)
 
 
 def _compute_added_uses(ctx: Context, cs: ChangeSet, changes: Changes) -> dict[str, Any]:

@@ -51,18 +51,13 @@ def _repo(ctx: Context) -> str:
     return key
 
 
-def note(ctx: Context, text: str) -> None:
-    if text not in ctx.notes:
-        ctx.notes.append(text)
-
-
 def cached(ctx: Context, parts: tuple[str, ...], compute: Callable[[], dict[str, Any]],
-           decode: Callable[[dict[str, Any]], T], notes: list[str] | None = None) -> T:
+           decode: Callable[[dict[str, Any]], T], notes: list[str]) -> T:
     """``decode(compute())``, from memory or the cache when present.
 
     ``compute`` returns a JSON-able dict with a ``notes`` list (parse errors and
-    the like); the notes go to ``ctx.notes`` on every read, cached or not, and to
-    ``notes`` (an enclosing computation's, to be cached with it).
+    the like); the notes go to ``notes`` on every read, cached or not, each once:
+    the caller's (the check's, or an enclosing computation's, cached with it).
     """
     key = (_repo(ctx), *parts)
     hit = _MEMO.get(key)
@@ -77,10 +72,7 @@ def cached(ctx: Context, parts: tuple[str, ...], compute: Callable[[], dict[str,
                 store(path, data)
         assert data is not None
         hit = _MEMO[key] = (value, list(data.get("notes", ())))
-    for text in hit[1]:
-        note(ctx, text)
-        if notes is not None and text not in notes:
-            notes.append(text)
+    notes.extend(text for text in hit[1] if text not in notes)
     answer: T = hit[0]
     return answer
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gate import context, engine, memo, report, verdict
 from gate.context import BranchInfo, Context
 from gate.errors import GateError, UsageError
 from gate.git.opening import open_repo
 from gate.memo import reports
-from gate.model import BranchResult, Finding, Report, short_name
+from gate.model import BranchResult, Report, short_name
+
+if TYPE_CHECKING:
+    from gate.testrun.merged import Ran
 
 
 def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:
@@ -42,17 +45,17 @@ def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[Branc
 def run(ctx: Context, branches: Sequence[BranchInfo], tests: bool = False, rerun: bool = False,
         jobs: int | None = None) -> list[BranchResult]:
     """Gate each branch; with ``tests``, also run the test command on its merge result."""
-    tested: dict[str, tuple[list[Finding], dict[str, Any]]] = {}
+    ran: dict[str, Ran] = {}
     if tests:
-        from gate import testgate
+        from gate.testrun import merged
 
-        tested = testgate.run(ctx, branches, rerun=rerun, jobs=jobs)
+        ran = merged.run(ctx, branches, rerun=rerun, jobs=jobs)
     results = []
     for b in branches:
-        extra, facts = tested.get(b.head, ([], None))
-        res = engine.evaluate(ctx, b, extra)
-        if facts is not None:
-            res.facts["tests"] = facts
+        done = ran.get(b.head)
+        res = engine.evaluate(ctx, b, tested=done.tested if done is not None else None)
+        if done is not None:
+            res.facts["tests"] = done.facts
         results.append(res)
     return results
 

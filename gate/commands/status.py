@@ -5,7 +5,7 @@ and the agents x agents matrix; exit code = the verdict of the whole board.
 Pairwise results come from the cached pair analysis (``gate.git.merge``,
 ``gate.git.pairs``), so the board for n branches costs n^2/2 cache reads when warm.
 The TESTS column is the cached result of ``check --tests`` for the branch's merge
-candidate (``gate.testgate.candidate``), never a result for the tip alone unless
+candidate (``gate.testrun.merged.candidate``), never a result for the tip alone unless
 the policy tests tips (``[tests] merge = false``).
 """
 
@@ -16,15 +16,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gate import context, engine, memo, testgate, verdict
-from gate.checks import overlap
+from gate import context, engine, memo, verdict
+from gate.checks import Tested, overlap
 from gate.context import BranchInfo, Context
 from gate.errors import GateError, UsageError
 from gate.git import merge, pairs
 from gate.git.opening import open_repo
 from gate.memo import reports
 from gate.model import BranchResult, Finding, Report, short_name
-from gate.testrun import TestOutcome
+from gate.testrun import TestOutcome, merged
 from gate.testrun.cache import cached_outcomes
 
 FORMATS = ("text", "json")
@@ -60,8 +60,7 @@ def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> Br
         # A cached failing result of the merge candidate counts in the verdict, as in
         # check --tests: a board saying "failed" and "allow" side by side misleads.
         cfg = ctx.policy.tests
-        extra = testgate.findings(ctx, b, tested, cfg.merge if cfg else True) if tested else []
-        res = engine.evaluate(ctx, b, extra)
+        res = engine.evaluate(ctx, b, tested=Tested(tested, cfg.merge if cfg else True) if tested else None)
         cs = ctx.changes(b.head)
         ovs = overlap.overlaps(ctx, b, cs)
         to_target = merge.analyze(ctx.repo, b.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,))
@@ -132,7 +131,7 @@ def last_outcome(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome
     if not outcomes:
         return None  # nothing was ever tested: no merge to compute
     cfg = ctx.policy.tests
-    commit, _ = testgate.candidate(ctx, b, cfg.merge if cfg is not None else True)
+    commit, _ = merged.candidate(ctx, b, cfg.merge if cfg is not None else True)
     return outcomes.get(commit) if commit is not None else None
 
 

@@ -132,10 +132,9 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
     git gives the merged branch's name only in ``GIT_REFLOG_ACTION`` ("merge
     agent/alice/x").
     """
-    from gate import context
+    from gate import context, verdict
     from gate.errors import GateError, PolicyError
     from gate.git.opening import open_repo
-    from gate import verdict
     from gate.hooks import target
     from gate.hooks.input import make_pusher
     from gate.model import Outcome, Part, RefUpdate, short_name
