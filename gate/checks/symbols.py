@@ -10,10 +10,10 @@ whose call no longer fits asks; any other use warns. One finding per symbol and
 other side (an agent, or an open branch), fingerprinted by both so an approval
 binds to that pair and to the content of the file holding the change.
 
-The analysis (``symbol_changes``: what a change set changes; ``symbol_uses``: who
-uses it; ``symbols_cache``: parse results and answers cached by ids) is imported
-only when the branch changes a file of an analysed language: a push of docs pays
-nothing.
+The analysis lives in ``gate.symbols`` (``changed``: what a change set changes;
+``uses``: who uses it; ``cache``: parse results and answers, cached there by ids)
+and is imported only when the branch changes a file of an analysed language: a
+push of docs pays nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from gate.context import BranchInfo, Context
 from gate.model import FileChange, Finding
 
 if TYPE_CHECKING:
-    from gate.checks.symbol_changes import Changed, Use
+    from gate.symbols.changed import Changed, Use
 
 # The suffixes of gate.symbols.model.LANGUAGES, spelled here so that a branch
 # without source files never imports the analysis (a test keeps the two equal).
@@ -44,8 +44,8 @@ def check(ctx: Context, subject: Subject) -> Found:
         # ask, so on a cold cache the analysis (seconds on a large change) would cost
         # the push without changing its answer. check, status and CI still run it.
         return Found(notes=(f"symbol analysis skipped at push: see 'agentgate check {branch.short}'",))
-    from gate.checks import symbol_changes as sc
-    from gate.checks import symbol_uses as su
+    from gate.symbols import changed as sc
+    from gate.symbols import uses as su
 
     me = branch.agent
     out: list[Finding | None] = []
