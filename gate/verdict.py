@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Set
 
 from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK
-from gate.model import Action, BranchResult, Finding, Verdict
+from gate.model import Action, Finding, Verdict
 
 # What stops a merge first; an approved ask no longer does, so it comes after the
 # asks still waiting and before the warnings.
@@ -44,17 +44,6 @@ def apply_approvals(findings: Iterable[Finding], approved: Set[str], *, consent:
             f = dataclasses.replace(f, approved=True)
         out.append(f)
     return ordered(out)
-
-
-def pushed(res: BranchResult, approver: bool, unattributed: bool = False) -> BranchResult:
-    """``res`` as judged for a push by ``approver``, decided again: an approver's push
-    approves its own asks, and its own unattributed work (``unattributed``) does not
-    get the ``APPROVER_EXEMPT`` findings."""
-    if not approver:
-        return res
-    findings = apply_approvals(res.findings, frozenset(), consent=True,
-                               exempt=APPROVER_EXEMPT if unattributed else frozenset())
-    return dataclasses.replace(res, findings=findings, verdict=decide(findings))
 
 
 def kind(f: Finding) -> str:
