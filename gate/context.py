@@ -6,6 +6,7 @@ change sets (cached by commit ids) -> checks -> findings.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import re
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from gate import approvals
+from gate import approvals, verdict
 from gate.errors import GateError, UnreadableError, UsageError
 from gate.git.changes import changeset
 from gate.git.repo import GitRepo
@@ -58,16 +59,14 @@ class Context:
     policy: Policy
     approved: frozenset[str] = frozenset()
     use_cache: bool = True
-    notes: list[str] = field(default_factory=list)
-    # Set by pre-receive for a push to an agent branch, which only ``block``
-    # refuses: checks whose findings cannot block may skip costly work.
-    refusing_only: bool = False
     _bases: dict[str, Oid | None] = field(default_factory=dict)
     _changes: dict[str, ChangeSet] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)  # head -> branch, for messages
-    # Per-run results of checks that several callers ask for (the board asks for each
-    # pair's overlaps twice: the rules, then the OVERLAPS column), keyed by the checks.
-    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
+
+    def at(self, target_oid: Oid) -> Context:
+        """This context with the target at ``target_oid`` (the target as it was when
+        some work landed on it): merge-bases and change sets are asked again."""
+        return dataclasses.replace(self, target_oid=target_oid, _bases={}, _changes={})
 
     # -- findings ----------------------------------------------------------------------
 
@@ -92,8 +91,7 @@ class Context:
         overrides the policy's (a symlink out of the repository always blocks)
         unless the policy turned the rule off.
         """
-        if action is None or self.policy.action(rule) == "off":
-            action = self.policy.action(rule)
+        action = verdict.action(self.policy.action(rule), action)
         if action == "off":
             return None
         if change is not None:

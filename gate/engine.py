@@ -1,47 +1,52 @@
-"""Run the checks for one branch and fold their findings into a result."""
+"""The one engine: runs the rule families on a branch, a patch or a pushed ref and
+folds their findings into a result that ``gate.verdict`` decides.
+
+The families and what each runs on are ``gate.rules.FAMILIES``; their modules are
+imported on first use, so a hook judging a ref update loads no branch checks.
+Options of a run (tests already run, "refusing only", the pusher) are arguments.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
-from gate import verdict
-from gate.checks import content, overlap, scope, symbols, target
+from gate import rules, verdict
+from gate.checks import Found, Kind, NewText, PushedRef, Subject, Tested
 from gate.context import BranchInfo, Context
-from gate.model import BranchResult, ChangeSet, Finding
+from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName
 
-Check = Callable[[Context, BranchInfo, ChangeSet], list[Finding]]
-
-# Checks that need an agent (DESIGN §5: unattributed work gets gates, no scope).
-AGENT_CHECKS: list[Check] = [scope.check, overlap.check, symbols.check]
-# Checks for every branch.
-GATE_CHECKS: list[Check] = [content.check, target.check]
+Check = Callable[[Context, Subject], Found]
+PushCheck = Callable[[Context, PushedRef], Found]
+# Hints name the branch to approve on; a patch has none yet (DESIGN §6: ref null).
+PATCH_REF = RefName("BRANCH")
 
 
-def register(check: Check, agent_only: bool) -> None:
-    """Cross-branch checks (overlaps, symbols…) add themselves here."""
-    (AGENT_CHECKS if agent_only else GATE_CHECKS).append(check)
+def _checks(kind: str, agent: bool) -> list[Any]:
+    return [importlib.import_module(f"gate.checks.{f.module}") for f in rules.FAMILIES
+            if kind in f.runs_on and (agent or not f.agents_only)]
 
 
-def evaluate(ctx: Context, branch: BranchInfo, extra: Sequence[Finding] = (),
-             only: Sequence[Check] | None = None) -> BranchResult:
-    """The result for ``branch``; ``only`` narrows the checks (of those that apply)."""
-    cs = ctx.changes(branch.head)
-    checks = list(GATE_CHECKS)
-    if branch.agent is not None or branch.unknown_agent is not None:
-        checks = AGENT_CHECKS + checks
-    if only is not None:
-        checks = [c for c in checks if c in only]
-    findings: list[Finding] = list(extra)
-    # Notes (a file skipped because it does not parse…) are collected per branch:
-    # another branch that meets the same file gets the same note.
-    outer, ctx.notes = ctx.notes, []
-    try:
-        for check in checks:
-            findings.extend(check(ctx, branch, cs))
-    finally:
-        notes, ctx.notes = ctx.notes, outer
-        outer.extend(n for n in notes if n not in outer)
-    final = verdict.apply_approvals(_dedupe(findings), ctx.approved)
+def evaluate(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, refusing_only: bool = False,
+             pusher: Pusher | None = None, unattributed: str | None = None,
+             merge: ChangeSet | None = None) -> BranchResult:
+    """The result for ``branch`` against its merge-base with the target.
+
+    ``tested``: its test outcome (``gate.testrun.merged``); ``refusing_only``: only
+    ``block`` matters (a push to an agent branch); ``pusher``: judged for a push by
+    them; ``unattributed``: what the work is when it reaches the target belonging to
+    no agent; ``merge``: judge these changes of a merge commit of its own instead (the
+    context's target is then its first parent).
+    """
+    kind: Kind = "branch" if merge is None else "merge"
+    cs = ctx.changes(branch.head) if merge is None else merge
+    subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed)
+    findings, notes = _run(ctx, subject)
+    approver = pusher is not None and pusher.approver
+    own = branch.agent is None and branch.unknown_agent is None
+    final = verdict.apply_approvals(findings, ctx.approved, consent=approver,
+                                    exempt=verdict.APPROVER_EXEMPT if approver and own else frozenset())
     ahead, behind = ctx.repo.ahead_behind(branch.head, ctx.target_oid)
     facts: dict[str, object] = {"ahead": ahead, "behind": behind, "files_changed": len(cs.files)}
     if notes:
@@ -50,12 +55,41 @@ def evaluate(ctx: Context, branch: BranchInfo, extra: Sequence[Finding] = (),
                         base=cs.base, verdict=verdict.decide(final), findings=final, facts=facts)
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
+def evaluate_patch(ctx: Context, agent: str, cs: ChangeSet, text: NewText,
+                   compare_with: Iterable[BranchInfo]) -> BranchResult:
+    """The result for ``agent``'s patch (change set ``cs``, new side ``text``), as for
+    a branch with no commits, compared with the open branches ``compare_with``."""
+    me = BranchInfo(PATCH_REF, Oid(""), agent)
+    findings, _ = _run(ctx, Subject("patch", me, cs, text=text, compare_with=tuple(compare_with)))
+    final = verdict.apply_approvals(findings, ctx.approved)
+    return BranchResult(ref=None, agent=agent, head=None, base=None, verdict=verdict.decide(final),
+                        findings=final, facts={"files_changed": len(cs.files)})
+
+
+def evaluate_push(ctx: Context, pushed: PushedRef) -> BranchResult:
+    """The rules for one pushed ref update (not the work it brings), decided for the pusher."""
+    findings: list[Finding] = []
+    for fam in rules.FAMILIES:
+        if "push" in fam.runs_on:
+            check = cast(PushCheck, importlib.import_module(f"gate.checks.{fam.module}").check_push)
+            findings.extend(check(ctx, pushed).findings)
+    final = verdict.apply_approvals(findings, frozenset(), consent=pushed.pusher.approver)
+    return BranchResult(ref=pushed.update.ref, agent=pushed.pusher.agent, head=pushed.new, base=None,
+                        verdict=verdict.decide(final), findings=final)
+
+
+def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str]]:
+    """Every family's findings for ``subject`` (each once), and their notes (a file
+    skipped because it does not parse…), each once."""
+    b = subject.branch
+    findings: list[Finding] = []
     seen: set[str] = set()
-    out = []
-    for f in findings:
-        if f.fingerprint in seen:
-            continue
-        seen.add(f.fingerprint)
-        out.append(f)
-    return out
+    notes: list[str] = []
+    for module in _checks(subject.kind, b.agent is not None or b.unknown_agent is not None):
+        found = cast(Check, module.check)(ctx, subject)
+        for f in found.findings:
+            if f.fingerprint not in seen:
+                seen.add(f.fingerprint)
+                findings.append(f)
+        notes.extend(n for n in found.notes if n not in notes)
+    return findings, notes

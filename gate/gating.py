@@ -6,7 +6,7 @@ Computed here, rendered by ``gate.report`` (``report.board`` for the board). The
 board's pairwise results come from the cached pair analysis (``gate.git.merge``,
 ``gate.git.pairs``), so the board for n branches costs n^2/2 cache reads when warm.
 The TESTS column is the cached result of ``check --tests`` for the branch's merge
-candidate (``gate.testgate.candidate``), never a result for the tip alone unless
+candidate (``gate.testrun.merged.candidate``), never a result for the tip alone unless
 the policy tests tips (``[tests] merge = false``).
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gate import context, engine, verdict
-from gate.checks import overlap
+from gate.checks import Tested, overlap
 from gate.context import BranchInfo, Context
 from gate.errors import GateError
 from gate.git import merge, pairs
@@ -28,6 +28,7 @@ from gate.policy import require_policy
 
 if TYPE_CHECKING:
     from gate.testrun import TestOutcome
+    from gate.testrun.merged import Ran
 
 # The test runner is imported where it is used: 'check' without --tests never loads it.
 
@@ -41,17 +42,17 @@ Tick = Callable[[str], None]
 def run(ctx: Context, branches: Sequence[BranchInfo], tests: bool = False, rerun: bool = False,
         jobs: int | None = None) -> list[BranchResult]:
     """Gate each branch; with ``tests``, also run the test command on its merge result."""
-    tested: dict[str, tuple[list[Finding], dict[str, Any]]] = {}
+    ran: dict[str, Ran] = {}
     if tests:
-        from gate import testgate
+        from gate.testrun import merged
 
-        tested = testgate.run(ctx, branches, rerun=rerun, jobs=jobs)
+        ran = merged.run(ctx, branches, rerun=rerun, jobs=jobs)
     results = []
     for b in branches:
-        extra, facts = tested.get(b.head, ([], None))
-        res = engine.evaluate(ctx, b, extra)
-        if facts is not None:
-            res.facts["tests"] = facts
+        done = ran.get(b.head)
+        res = engine.evaluate(ctx, b, tested=done.tested if done is not None else None)
+        if done is not None:
+            res.facts["tests"] = done.facts
         results.append(res)
     return results
 
@@ -89,15 +90,12 @@ def collect(ctx: Context, tick: Tick | None = None) -> Report:
 
 
 def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> BranchResult:
-    from gate import testgate
-
     try:
         tested = last_outcome(ctx, b, outcomes)
         # A cached failing result of the merge candidate counts in the verdict, as in
         # check --tests: a board saying "failed" and "allow" side by side misleads.
         cfg = ctx.policy.tests
-        extra = testgate.findings(ctx, b, tested, cfg.merge if cfg else True) if tested else []
-        res = engine.evaluate(ctx, b, extra)
+        res = engine.evaluate(ctx, b, tested=Tested(tested, cfg.merge if cfg else True) if tested else None)
         cs = ctx.changes(b.head)
         ovs = overlap.overlaps(ctx, b, cs)
         to_target = merge.analyze(ctx.repo, b.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,))
@@ -167,10 +165,10 @@ def last_outcome(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome
     """
     if not outcomes:
         return None  # nothing was ever tested: no merge to compute
-    from gate import testgate
+    from gate.testrun import merged
 
     cfg = ctx.policy.tests
-    commit, _ = testgate.candidate(ctx, b, cfg.merge if cfg is not None else True)
+    commit, _ = merged.candidate(ctx, b, cfg.merge if cfg is not None else True)
     return outcomes.get(commit) if commit is not None else None
 
 

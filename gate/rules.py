@@ -216,6 +216,35 @@ DEFAULTS: dict[str, Action] = {r.id: r.default for r in RULES}
 SUMMARY: dict[str, str] = {r.id: r.summary for r in RULES}
 HELP: dict[str, str] = {r.id: r.help for r in RULES}
 
+
+
+@dataclass(frozen=True)
+class Family:
+    """A rule family: its module ``gate.checks.<module>``, what it runs on (a
+    ``gate.checks.Kind``, for which the module has ``check(ctx, subject)``; "push":
+    a pushed ref update, ``check_push(ctx, pushed)``), and whether only on an agent's
+    work (DESIGN §5: ``unattributed = "gates"`` applies no scope, overlap or symbol rule).
+
+    A new family is its module plus a row here: the engine reads this table.
+    """
+
+    module: str
+    runs_on: frozenset[str]
+    agents_only: bool = False
+
+
+_ALL = frozenset({"branch", "merge", "patch"})
+FAMILIES: tuple[Family, ...] = (
+    Family("tests", frozenset({"branch"})),
+    Family("refs", frozenset({"branch", "merge", "push"})),
+    Family("scope", _ALL, agents_only=True),
+    # A merge commit's own changes: overlaps and symbols belong to the branches it merges.
+    Family("overlap", frozenset({"branch", "patch"}), agents_only=True),
+    Family("symbols", frozenset({"branch"}), agents_only=True),
+    Family("content", _ALL),
+    Family("target", frozenset({"branch"})),
+)
+
 # Rules a branch check runs: ``ref.*`` rules judge a push (pre-receive), not a branch.
 CHECK_RULES: tuple[str, ...] = tuple(r.id for r in RULES if r.family != "ref")
 

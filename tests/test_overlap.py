@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from gate.checks import overlap
 from gate.commands import check
-from gate.git import merge
+from gate.git import merge, overlaps
 from tests.gitutil import Repo, git
 
 POLICY = """\
@@ -248,12 +247,12 @@ def test_overlaps_of_a_pair_are_cached_by_the_four_ids_and_a_damaged_entry_is_re
     assert found(second) == found(first)
     # The cache is what the second run read: an entry saying "nothing" hides that pair...
     for e in entries:
-        e.write_text(json.dumps({"v": overlap.CACHE_VERSION, "overlaps": []}))
+        e.write_text(json.dumps({"v": overlaps.CACHE_VERSION, "overlaps": []}))
     _, emptied = run_check(r, "agent/alice/x", capsys)
     assert found(emptied) == []
     # ...and a damaged one is recomputed, whole.
     for e in entries:
-        e.write_text(json.dumps({"v": overlap.CACHE_VERSION, "overlaps": [["nope"]]}))
+        e.write_text(json.dumps({"v": overlaps.CACHE_VERSION, "overlaps": [["nope"]]}))
     merge.forget()
     _, third = run_check(r, "agent/alice/x", capsys)
     assert found(third) == found(first)

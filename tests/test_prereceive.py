@@ -561,7 +561,6 @@ def test_symbol_analysis_is_skipped_on_an_agent_push_where_it_cannot_refuse(tmp_
     info = ctx.branch(ctx.repo.resolve_branch("agent/alice/x")[0], ctx.repo.resolve_commit("agent/alice/x"))
     assert "symbol.signature" in {f.rule for f in engine.evaluate(ctx, info).findings}
     ctx = context.build(open_repo(r.path))
-    ctx.refusing_only = True
-    rules = {f.rule for f in engine.evaluate(ctx, info).findings}
-    assert not rules & {"symbol.shared", "symbol.signature"}
-    assert ctx.notes == ["symbol analysis skipped at push: see 'agentgate check agent/alice/x'"]
+    res = engine.evaluate(ctx, info, refusing_only=True)
+    assert not {f.rule for f in res.findings} & {"symbol.shared", "symbol.signature"}
+    assert res.facts["notes"] == ["symbol analysis skipped at push: see 'agentgate check agent/alice/x'"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gate import verdict
 from gate.model import BranchResult, Finding, RefName, Report
 from gate.report import text
 from tests.test_report_samples import TARGET, allow_report, assert_golden, diff_report, one_branch, sample_report
@@ -59,7 +60,7 @@ def test_order_puts_what_stops_the_merge_first() -> None:
         Finding("k", "ask", "m", path="b"),
         Finding("b", "block", "m", path="z"),
     ]
-    assert [text.kind(f) for f in text.ordered(fs)] == ["block", "ask", "approved", "warn"]
+    assert [verdict.kind(f) for f in verdict.ordered(fs)] == ["block", "ask", "approved", "warn"]
 
 
 def test_branch_names_in_commands_are_shell_quoted() -> None:

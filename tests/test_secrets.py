@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.checks import secrets
-from gate.checks.secrets import scan
+from gate.scan import secrets
+from gate.scan.secrets import scan
 from tests.gitutil import agentgate, on_branch, seeded_repo
 
 GH = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"

@@ -12,11 +12,12 @@ from typing import Any, Literal
 import pytest
 from click.testing import CliRunner
 
-from gate import gating, testgate
+from gate import gating
 from gate.cli import cli
 from gate.commands import plan, status
 from gate.report import board
 from gate.testrun import cache as tests_cache
+from gate.testrun import merged
 from gate.testrun.result import TestOutcome
 from tests.gitutil import Repo, git
 from tests.test_overlap import POLICY, UTIL, branch, make_repo, text
@@ -108,7 +109,7 @@ def _moved_on(path: Path, merge: bool) -> tuple[Repo, str, str]:
     r.commit("main moves on", {"src/api/d.py": "d = 3\n"})
     ctx = gating.open_board(None, str(r.path))
     (b,) = ctx.agent_branches
-    candidate, _ = testgate.candidate(ctx, b, True)
+    candidate, _ = merged.candidate(ctx, b, True)
     assert candidate not in (None, tip, r.rev("main"))
     return r, tip, str(candidate)
 

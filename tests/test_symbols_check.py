@@ -13,12 +13,13 @@ import pytest
 
 import gate
 from gate import context, engine
-from gate.checks import symbol_uses, symbols
+from gate.checks import symbols
 from gate.commands import check
 from gate.git.grep import _git_grep, _walk, words_in_tree
 from gate.git.opening import open_repo
 from gate.git.sample import build as build_demo
 from gate.model import LANGUAGES
+from gate.symbols import uses as symbol_uses
 from tests.gitutil import Repo, git
 
 POLICY = """\
@@ -315,10 +316,11 @@ def test_files_that_do_not_parse_are_skipped_with_a_note(tmp_path: Path) -> None
                   for f in strict.findings if f.rule.startswith("symbol.")]) == [
         ("symbol.signature", CONFIG, 1, [("bob", APP, 5)])]
     assert ("src/ui/broken.py (target): syntax error at line 3: '(' was never closed; "
-            "its symbols are not analysed") in ctx.notes
+            "its symbols are not analysed") in strict.facts["notes"]
     midedit = engine.evaluate(ctx, ctx.branch(*ctx.repo.resolve_branch("agent/alice/midedit")))
     assert [f.rule for f in midedit.findings if f.rule.startswith("symbol.")] == []
-    assert f"{CONFIG} (branch): syntax error at line 1: '(' was never closed; its symbols are not analysed" in ctx.notes
+    assert (f"{CONFIG} (branch): syntax error at line 1: '(' was never closed; its symbols are not analysed"
+            in midedit.facts["notes"])
     # Each branch's result carries the notes of its own analysis, the shared ones included.
     broken = "src/ui/broken.py (target): syntax error at line 3: '(' was never closed; its symbols are not analysed"
     assert broken in strict.facts["notes"]

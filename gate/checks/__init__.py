@@ -1,0 +1,89 @@
+"""Rule families, one module each; what they share is the interface below.
+
+A family module has ``check(ctx, subject) -> Found``: a pure function of the
+context and one subject (a branch's change set, a patch, a merge commit's own
+changes); a family that judges pushed refs has ``check_push(ctx, pushed)`` too.
+It never prints, writes or changes the context: values that cost something to
+compute come from the layer that computes and caches them (``gate.git``,
+``gate.symbols``, ``gate.scan``). ``gate.rules.FAMILIES`` lists the families and
+what each runs on; ``gate.engine`` runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from gate.model import ChangeSet, FileChange, Finding, Oid, Pusher, RefUpdate
+
+if TYPE_CHECKING:
+    from gate.context import BranchInfo
+    from gate.testrun.result import TestOutcome
+
+# branch: a branch (or the work a push brings in) against its merge-base with the
+# target; merge: what a merge commit adds of its own; patch: a diff with no commits.
+Kind = Literal["branch", "merge", "patch"]
+
+
+class NewText(Protocol):
+    """Where the gates read a file's new side: blobs of a commit, or a diff's text."""
+
+    def added_lines(self, fc: FileChange) -> Iterable[tuple[int, str]]:
+        """(line number, text) of each added or changed line on the new side."""
+        ...
+
+    def link_target(self, fc: FileChange) -> str | None:
+        """What a symlink's new side points to; None when it cannot be read."""
+        ...
+
+
+@dataclass(frozen=True)
+class Tested:
+    """The test outcome ``gate.testrun`` produced for a branch before the checks ran."""
+
+    outcome: TestOutcome
+    merge: bool  # run on the merge result (else the branch tip)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What one run of the checks judges, with the options of that run."""
+
+    kind: Kind
+    branch: BranchInfo
+    changes: ChangeSet
+    # A patch's new side (None: read the blobs) and the branches it is compared with.
+    text: NewText | None = None
+    compare_with: tuple[BranchInfo, ...] = ()
+    # A push to an agent branch is refused only by block: checks whose findings
+    # cannot block may skip costly work (and say so in a note).
+    refusing_only: bool = False
+    tested: Tested | None = None
+    # Work reaching the target that belongs to no agent: what it is, for
+    # ``ref.unattributed`` ("3 commit(s)", "the work merged at 1234abcd").
+    unattributed: str | None = None
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    """A pushed ref update (``check_push``): who pushes, and the new tip peeled to a
+    commit (None for a deletion or a tag of a non-commit)."""
+
+    update: RefUpdate
+    pusher: Pusher
+    new: Oid | None
+    target: bool  # the update moves the target branch
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a check returns: findings, and notes on what it could not analyse."""
+
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding | None], notes: Iterable[str] = ()) -> Found:
+        """``findings`` without the Nones (rules the policy turned off)."""
+        return cls(tuple(f for f in findings if f is not None), tuple(notes))

@@ -6,10 +6,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
 
-from gate.atomic import read_json, store
-from gate.checks import secrets
+from gate.checks import Found, NewText, Subject
 from gate.context import BranchInfo, Context
 from gate.git.repo import GitRepo
 from gate.model import (
@@ -20,29 +18,18 @@ from gate.model import (
     MODE_LINK,
     RENAMED,
     TYPECHANGE,
-    ChangeSet,
     FileChange,
     Finding,
 )
 from gate.policy import POLICY_FILE
+from gate.scan import secrets
+from gate.scan.cache import secret_hits
 
 _PATH_GATES = (
     ("migrations", "gate.migration", "a migration", "migrations change data; a human must approve"),
     ("ci", "gate.ci", "CI configuration", "CI config decides what runs with the project's secrets"),
     ("lockfiles", "gate.lockfile", "a lockfile", "check that the dependency change was intended"),
 )
-
-
-class NewText(Protocol):
-    """Where the gates read a file's new side: blobs of a commit, or a diff's text."""
-
-    def added_lines(self, fc: FileChange) -> Iterable[tuple[int, str]]:
-        """(line number, text) of each added or changed line on the new side."""
-        ...
-
-    def link_target(self, fc: FileChange) -> str | None:
-        """What a symlink's new side points to; None when it cannot be read."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -63,48 +50,27 @@ class BlobText:
         return None if fc.new_oid is None else self.repo.read_blob(fc.new_oid).decode("utf-8", "surrogateescape")
 
 
-class Scanned:
-    """The secret scan of one change set's added lines, cached by its two commit ids
-    (and the patterns' fingerprint): a warm run reads one file instead of every blob."""
-
-    def __init__(self, ctx: Context, cs: ChangeSet) -> None:
-        self.path = ctx.repo.cache_dir("secrets", cs.head[:2], f"{cs.base}-{cs.head}.json")
-        data = read_json(self.path)
-        ok = isinstance(data, dict) and data.get("v") == secrets.FINGERPRINT and isinstance(data.get("files"), dict)
-        self.files: dict[str, list[list[Any]]] = data["files"] if ok else {}
-        self.dirty = False
-
-    def hits(self, fc: FileChange, text: NewText) -> list[tuple[int, str]]:
-        found = self.files.get(fc.path)
-        if isinstance(found, list):
-            try:
-                return [(int(n), str(kind)) for n, kind in found]
-            except (TypeError, ValueError):
-                pass  # torn: scanned again
-        hits = list(secrets.scan(text.added_lines(fc)))
-        self.files[fc.path] = [[n, kind] for n, kind in hits]
-        self.dirty = True
-        return hits
-
-    def save(self) -> None:
-        if self.dirty:
-            store(self.path, {"v": secrets.FINGERPRINT, "files": self.files})
-
-
-def check(ctx: Context, branch: BranchInfo, cs: ChangeSet, text: NewText | None = None) -> list[Finding]:
-    """The content gates for ``cs``; ``text`` reads new content (default: the blobs)."""
-    src = text if text is not None else BlobText(ctx.repo)
-    scanned = Scanned(ctx, cs) if text is None and ctx.use_cache else None
+def check(ctx: Context, subject: Subject) -> Found:
+    """The content gates for the subject's change set; a patch's new side is its text."""
+    branch, cs = subject.branch, subject.changes
+    src = subject.text if subject.text is not None else BlobText(ctx.repo)
+    pol = ctx.policy
+    scanned = [fc for fc in cs.files if fc.new_path is not None and not fc.binary
+               and fc.new_mode not in (MODE_LINK, MODE_GITLINK) and fc.new_size <= pol.max_file_bytes]
+    if subject.text is None:
+        # A branch's scan is kept by its commit ids (``gate.scan.cache``); a patch has none.
+        hits = secret_hits(ctx.repo, cs, scanned, src.added_lines, use_cache=ctx.use_cache)
+    else:
+        hits = {fc.path: list(secrets.scan(src.added_lines(fc))) for fc in scanned}
+    eligible = {id(fc) for fc in scanned}
     out: list[Finding | None] = []
     for fc in cs.files:
-        out.extend(_file(ctx, branch, fc, src, scanned))
-    if scanned is not None:
-        scanned.save()
-    return [f for f in out if f]
+        out.extend(_file(ctx, branch, fc, src, hits.get(fc.path, ()) if id(fc) in eligible else ()))
+    return Found.of(out)
 
 
 def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText,
-          scanned: Scanned | None = None) -> list[Finding | None]:
+          hits: Iterable[tuple[int, str]]) -> list[Finding | None]:
     pol = ctx.policy
     path = fc.path
     out: list[Finding | None] = []
@@ -141,9 +107,7 @@ def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText,
     if fc.new_mode == MODE_LINK and fc.new_path is not None \
             and (fc.old_mode != MODE_LINK or fc.old_oid != fc.new_oid or fc.hunks):
         out.append(_symlink(ctx, branch, fc, text))
-    if fc.new_path is not None and not fc.binary and fc.new_mode not in (MODE_LINK, MODE_GITLINK) \
-            and fc.new_size <= pol.max_file_bytes:
-        out.extend(_secrets(ctx, fc, text, scanned))
+    out.extend(_secrets(ctx, fc, hits))
     return out
 
 
@@ -173,8 +137,7 @@ def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) ->
                        hint=f"approve with 'agentgate approve {branch.short}' if intended")
 
 
-def _secrets(ctx: Context, fc: FileChange, text: NewText, scanned: Scanned | None) -> list[Finding | None]:
-    hits = scanned.hits(fc, text) if scanned is not None else secrets.scan(text.added_lines(fc))
+def _secrets(ctx: Context, fc: FileChange, hits: Iterable[tuple[int, str]]) -> list[Finding | None]:
     return [
         ctx.finding("gate.secret", f"{kind} added at {fc.path}:{n}", path=fc.path, line=n, end_line=n,
                     change=fc, key=(n, kind),

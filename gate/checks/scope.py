@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from gate.context import BranchInfo, Context
-from gate.model import RENAMED, ChangeSet, Finding
+from gate.checks import Found, Subject
+from gate.context import Context
+from gate.model import RENAMED, Finding
 
 
-def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
+def check(ctx: Context, subject: Subject) -> Found:
+    branch, cs = subject.branch, subject.changes
     out: list[Finding | None] = []
     if branch.unknown_agent is not None:
         out.append(ctx.finding(
@@ -19,7 +21,7 @@ def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
             key=(branch.short,),
         ))
     if branch.agent is None:
-        return [f for f in out if f]
+        return Found.of(out)
     pol = ctx.policy
     for fc in cs.files:
         shared_done = False
@@ -51,4 +53,4 @@ def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
                 hint = f"add a pattern for it to agents.{branch.agent}.owns or [shared] paths on the target"
             out.append(ctx.finding("scope.outside", msg, path=path, change=fc, other=other,
                                    hint=hint, key=(path,)))
-    return [f for f in out if f]
+    return Found.of(out)

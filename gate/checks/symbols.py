@@ -10,10 +10,10 @@ whose call no longer fits asks; any other use warns. One finding per symbol and
 other side (an agent, or an open branch), fingerprinted by both so an approval
 binds to that pair and to the content of the file holding the change.
 
-The analysis (``symbol_changes``: what a change set changes; ``symbol_uses``: who
-uses it; ``symbols_cache``: parse results and answers cached by ids) is imported
-only when the branch changes a file of an analysed language: a push of docs pays
-nothing.
+The analysis lives in ``gate.symbols`` (``changed``: what a change set changes;
+``uses``: who uses it; ``cache``: parse results and answers, cached there by ids)
+and is imported only when the branch changes a file of an analysed language: a
+push of docs pays nothing.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from gate.checks import Found, Subject
 from gate.context import BranchInfo, Context
-from gate.model import LANGUAGES, ChangeSet, FileChange, Finding
+from gate.model import LANGUAGES, FileChange, Finding
 
 if TYPE_CHECKING:
-    from gate.checks.symbol_changes import Changed, Use
+    from gate.symbols.changed import Changed, Use
 
 # From gate.model, not gate.symbols: a branch without source files never imports
 # the analysis.
@@ -34,26 +35,27 @@ RULES = ("symbol.shared", "symbol.signature")
 SHOWN = 5  # call sites spelled out in a message; ``other["users"]`` has them all
 
 
-def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
+def check(ctx: Context, subject: Subject) -> Found:
+    branch, cs = subject.branch, subject.changes
     if branch.agent is None or not any(p.lower().endswith(SUFFIXES) for fc in cs.files for p in fc.paths):
-        return []
-    if ctx.refusing_only and "block" not in (ctx.policy.action(r) for r in RULES):
+        return Found()
+    if subject.refusing_only and "block" not in (ctx.policy.action(r) for r in RULES):
         # A push to an agent branch is refused only by block; these rules warn or
         # ask, so on a cold cache the analysis (seconds on a large change) would cost
         # the push without changing its answer. check, status and CI still run it.
-        ctx.notes.append(f"symbol analysis skipped at push: see 'agentgate check {branch.short}'")
-        return []
-    from gate.checks import symbol_changes as sc
-    from gate.checks import symbol_uses as su
+        return Found(notes=(f"symbol analysis skipped at push: see 'agentgate check {branch.short}'",))
+    from gate.symbols import changed as sc
+    from gate.symbols import uses as su
 
     me = branch.agent
     out: list[Finding | None] = []
-    changes = sc.branch_changes(ctx, cs)
+    notes: list[str] = []
+    changes = sc.branch_changes(ctx, cs, notes)
     others = ctx.others(branch)
     files = cs.by_path()
     if changes:
         sides: dict[tuple[int, str], list[Use]] = {}
-        for u in su.target_uses(ctx, me, cs, changes):
+        for u in su.target_uses(ctx, me, cs, changes, notes):
             sides.setdefault((u.index, u.agent), []).append(u)
         for (i, agent), uses in sorted(sides.items()):
             out.append(_forward(ctx, files, changes.items[i], agent, None, uses))
@@ -62,7 +64,7 @@ def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
             if not changes.families & sc.added_families(ocs):
                 continue  # o adds no line in a language that can call these symbols
             by_symbol: dict[int, list[Use]] = {}
-            for u in su.added_uses(ctx, ocs, changes):
+            for u in su.added_uses(ctx, ocs, changes, notes):
                 by_symbol.setdefault(u.index, []).append(u)
             for i, uses in sorted(by_symbol.items()):
                 out.append(_forward(ctx, files, changes.items[i], o.agent or o.short, o, uses))
@@ -71,13 +73,13 @@ def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
         ocs = ctx.changes(o.head)
         if not mine & sc.changed_families(ocs):
             continue  # no file this branch adds to can call into what o changes
-        theirs = sc.branch_changes(ctx, ocs)
+        theirs = sc.branch_changes(ctx, ocs, notes)
         by_symbol = {}
-        for u in su.added_uses(ctx, cs, theirs):
+        for u in su.added_uses(ctx, cs, theirs, notes):
             by_symbol.setdefault(u.index, []).append(u)
         for i, uses in sorted(by_symbol.items()):
             out.append(_reverse(ctx, files, me, theirs.items[i], o, uses))
-    return [f for f in out if f is not None]
+    return Found.of(out, notes)
 
 
 def _rule(c: Changed, uses: Sequence[Use]) -> str:

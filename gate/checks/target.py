@@ -9,6 +9,7 @@ file by file where both change a file, cached by the two commit ids.
 
 from __future__ import annotations
 
+from gate.checks import Found, Subject
 from gate.context import BranchInfo, Context
 from gate.git import merge
 from gate.git.changes import changeset
@@ -16,7 +17,8 @@ from gate.git.pairs import CONFLICT, PairResult
 from gate.model import ChangeSet, FileChange, Finding
 
 
-def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
+def check(ctx: Context, subject: Subject) -> Found:
+    branch, cs = subject.branch, subject.changes
     pair = merge.analyze(ctx.repo, branch.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,))
     by_path = cs.by_path()
     name = target_name(ctx)
@@ -57,7 +59,7 @@ def check(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Finding]:
             path=fc.path, hint=hint, other={"branch": ctx.target_ref, "head": ctx.target_oid},
             change=fc, key=("changed",),
         ))
-    return [f for f in out if f]
+    return Found.of(out)
 
 
 def _changed_by_target(ctx: Context, branch: BranchInfo, cs: ChangeSet, pair: PairResult) -> list[FileChange]:

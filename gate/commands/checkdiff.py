@@ -13,13 +13,12 @@ from __future__ import annotations
 import sys
 import time
 
-from gate import context, report, verdict
-from gate.checks import content, overlap, scope
-from gate.context import BranchInfo, Context
+from gate import context, engine, report, verdict
+from gate.context import Context
 from gate.errors import GateError, UsageError
 from gate.git.objects import expand_blob
 from gate.git.opening import open_repo
-from gate.model import BranchResult, Finding, Oid, RefName, Report, short_name
+from gate.model import BranchResult, Report, short_name
 from gate.patch import parse as diffcheck
 from gate.policy import require_policy
 
@@ -35,8 +34,6 @@ SKIPPED_RULES = (
     "tests.failed",
     "tests.timeout",
 )
-# Hints name the branch to approve on; a patch has none yet (DESIGN §6: ref null).
-PATCH_REF = RefName("BRANCH")
 
 
 def read_diff(path: str) -> bytes:
@@ -54,26 +51,17 @@ def read_diff(path: str) -> bytes:
 def evaluate(ctx: Context, agent: str, patch: diffcheck.Patch) -> BranchResult:
     """The gate's result for ``agent``'s patch, as for a branch with no commits."""
     cs = patch.changeset()
-    me = BranchInfo(PATCH_REF, Oid(""), agent)
     # The other agents' branches: a patch of this agent's is the next state of its
     # own work, and comparing it with itself (gh pr diff of an open branch) is noise.
     others = [b for b in ctx.agent_branches if b.agent != agent]
-    findings: list[Finding] = []
-    findings += scope.check(ctx, me, cs)
-    findings += content.check(ctx, me, cs, text=patch)
-    findings += overlap.check_changeset(ctx, cs, others)
-    final = verdict.apply_approvals(_dedupe(findings), ctx.approved)
-    facts = {
-        "files_changed": len(cs.files),
-        "diff": {
-            "files": len(cs.files),
-            "compared_with": [b.ref for b in others],
-            "skipped_rules": list(SKIPPED_RULES),
-            "why_skipped": "a diff has no commits: nothing to merge, no trees to analyse, nothing to test",
-        },
+    res = engine.evaluate_patch(ctx, agent, cs, patch, others)
+    res.facts["diff"] = {
+        "files": len(cs.files),
+        "compared_with": [b.ref for b in others],
+        "skipped_rules": list(SKIPPED_RULES),
+        "why_skipped": "a diff has no commits: nothing to merge, no trees to analyse, nothing to test",
     }
-    return BranchResult(ref=None, agent=agent, head=None, base=None, verdict=verdict.decide(final),
-                        findings=final, facts=facts)
+    return res
 
 
 def main(
@@ -106,13 +94,3 @@ def main(
     )
     report.emit(rep, fmt, output)
     return verdict.exit_code(rep.verdict)
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[str] = set()
-    out = []
-    for f in findings:
-        if f.fingerprint not in seen:
-            seen.add(f.fingerprint)
-            out.append(f)
-    return out

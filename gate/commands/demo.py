@@ -6,12 +6,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from gate import context, gating, testgate
+from gate import context, gating
+from gate.checks import tests
 from gate.errors import GateError
 from gate.git import sample as demo_repo
 from gate.git.opening import open_repo
 from gate.report import board
 from gate.report import demo as demo_report
+from gate.testrun import merged
 
 
 def main(directory: str | None = None) -> int:
@@ -30,8 +32,11 @@ def main(directory: str | None = None) -> int:
     results = gating.run(ctx, list(ctx.agent_branches), tests=True)
     report = gating.make_report(ctx, results, started)
     # The same tests on each branch tip alone: what an agent reporting "green" saw.
-    alone = testgate.run(ctx, list(ctx.agent_branches), merge=False)
-    tips = {head: not found for head, (found, _) in alone.items()}
+    alone = merged.run(ctx, list(ctx.agent_branches), merge=False)
+    tips: dict[str, bool] = {}
+    for b in ctx.agent_branches:
+        ran = alone[b.head]
+        tips[b.head] = not (ran.tested is not None and tests.findings(ctx, b, ran.tested))
     print("The board (agentgate status):\n", flush=True)
     # What 'agentgate status' prints there: a board of its own, from a fresh context.
     shown = gating.open_board(None, str(root))

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gate import context
+from gate.checks import refs
 from gate.errors import GateError
 from gate.git import fsck
 from gate.git.repo import GitRepo
-from gate.hooks import refrules
 from gate.hooks.input import make_pusher
 from gate.model import RefUpdate, short_name
 from gate.report import remote
@@ -41,7 +41,7 @@ def lines(repo: GitRepo, updates: Sequence[RefUpdate], refused: Sequence[tuple[s
         for u in updates:
             label = short_name(u.ref)
             if label in labels:
-                out.extend(remote.finding_line(label, f) for f in refrules.check(ctx, u, pusher))
+                out.extend(remote.finding_line(label, f) for f in refs.rules(ctx, u, pusher))
     out.append("push refused: git's fsck refuses these objects or agentgate cannot read them "
                "(a checkout would not write them as they are); rewrite the commits and push again")
     return out

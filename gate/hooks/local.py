@@ -133,10 +133,10 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
     git gives the merged branch's name only in ``GIT_REFLOG_ACTION`` ("merge
     agent/alice/x").
     """
-    from gate import context
+    from gate import context, verdict
     from gate.errors import GateError, PolicyError
     from gate.git.opening import open_repo
-    from gate.hooks import judge, target
+    from gate.hooks import target
     from gate.hooks.input import make_pusher
     from gate.model import Outcome, Part, RefUpdate, short_name
     from gate.report import remote
@@ -160,10 +160,10 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
             continue
         if res is None:
             continue
-        part = Part(piece.label, judge.finish(res, pusher), piece.more)
+        part = Part(piece.label, res, piece.more)
         v = part.result.verdict
         upd = RefUpdate(ctx.target_ref, ctx.target_oid, head)
-        outcomes.append(Outcome(upd, piece.label, "target", (part,), v, v != "allow"))
+        outcomes.append(Outcome(upd, piece.label, "target", (part,), v, verdict.refuses("target", v)))
     lines = remote.outcome_lines(outcomes, short_name(ctx.target_ref), action="merge")
     if _noteworthy(outcomes):
         lines.append(ADVISORY)

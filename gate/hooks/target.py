@@ -20,24 +20,17 @@ of the branch it merges.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gate import engine
-from gate.checks import content, scope
 from gate.context import BranchInfo, Context
 from gate.git.resolution import merge_resolution
-from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName, short_name
+from gate.model import BranchResult, ChangeSet, Oid, Pusher, RefName, short_name
 
 _MERGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
 _PULL = re.compile(r"^Merge pull request #\d+ from [^/\s]+/(\S+)")
-# Findings an approver's own unattributed commits do not get: the policy may change
-# only through approvers (DESIGN §5 gate.policy), and approvers are the humans
-# 'unattributed = "block"' leaves a way in for.
-APPROVER_EXEMPT = frozenset({"gate.policy", "ref.unattributed"})
-RESOLUTION_CHECKS = (scope.check, content.check)
 
 
 @dataclass(frozen=True)
@@ -172,35 +165,21 @@ def _run_piece(ctx: Context, run: list[Oid], key: str | None, base: Oid | None) 
 
 
 def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
-    """The result for one piece; None when ``unattributed = "allow"`` skips it."""
+    """The result for one piece, decided for ``pusher``; None when ``unattributed =
+    "allow"`` skips it."""
     info = piece.info
     c = ctx
-    only = None
+    merge = None
     if piece.changes is not None and piece.base is not None:
-        # A merge's own changes: what they add is judged by the content and scope
-        # rules; overlaps and symbols belong to the branches it merges.
-        c = dataclasses.replace(ctx, target_oid=piece.base, _bases={info.head: piece.base},
-                                _changes={info.head: piece.changes})
-        only = RESOLUTION_CHECKS
+        # A merge's own changes: what they add is judged against its first parent by
+        # the rules that run on a merge (gate.rules.FAMILIES).
+        c, merge = ctx.at(piece.base), piece.changes
     elif piece.base is not None and piece.base != ctx.target_oid:
         # Judge the run against its own parent: the target as it was when it landed.
-        c = dataclasses.replace(ctx, target_oid=piece.base, _bases={}, _changes={})
-    if info.agent is not None or info.unknown_agent is not None:
-        return engine.evaluate(c, info, only=only)
-    mode = ctx.policy.unattributed
-    if mode == "allow":
-        return None
-    extra: list[Finding] = []
-    if mode == "block":
-        what = f"{piece.commits} commit(s)" if piece.commits else f"the work merged at {info.head[:9]}"
-        f = ctx.finding("ref.unattributed",
-                        f"{what} reaching {short_name(ctx.target_ref)} belong to no agent "
-                        '(unattributed = "block")',
-                        hint="bring work in through an agent branch, or let an approver push it",
-                        key=(info.head,))
-        if f is not None:
-            extra.append(f)
-    res = engine.evaluate(c, info, extra, only=only)
-    if pusher.approver:
-        res = dataclasses.replace(res, findings=tuple(f for f in res.findings if f.rule not in APPROVER_EXEMPT))
-    return res
+        c = ctx.at(piece.base)
+    unattributed = None
+    if info.agent is None and info.unknown_agent is None:
+        if ctx.policy.unattributed == "allow":
+            return None
+        unattributed = f"{piece.commits} commit(s)" if piece.commits else f"the work merged at {info.head[:9]}"
+    return engine.evaluate(c, info, pusher=pusher, unattributed=unattributed, merge=merge)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+from gate import verdict
 from gate.model import Finding, Report
 from gate.report import markdown, text
 
@@ -43,7 +44,7 @@ def annotation(f: Finding, branch: str | None) -> str:
 
     ``branch`` prefixes the message when several branches share the step.
     """
-    k = text.kind(f)
+    k = verdict.kind(f)
     props: list[tuple[str, str]] = []
     if f.path is not None:
         props.append(("file", text.printable(f.path)))
@@ -68,8 +69,8 @@ def render(report: Report) -> str:
     multi = len(report.branches) > 1
     ranked: list[tuple[int, int, int, Finding, str | None]] = []
     for bi, b in enumerate(report.branches):
-        for fi, f in enumerate(text.ordered(b.findings)):
-            ranked.append((text.RANK[text.kind(f)], bi, fi, f, text.short_ref(b.ref) if multi else None))
+        for fi, f in enumerate(verdict.ordered(b.findings)):
+            ranked.append((verdict.rank(f), bi, fi, f, text.short_ref(b.ref) if multi else None))
     ranked.sort(key=lambda r: r[:3])
 
     body = text.render(report)
@@ -87,7 +88,7 @@ def render(report: Report) -> str:
     shown = dict.fromkeys(KIND.values(), 0)
     left = 0
     for _, _, _, f, branch in ranked:
-        k = KIND[text.kind(f)]
+        k = KIND[verdict.kind(f)]
         if shown[k] >= LIMIT:
             left += 1
             continue

@@ -15,14 +15,14 @@ from collections.abc import Iterable, Sequence
 
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from gate import rules
+from gate import rules, verdict
 from gate.model import BranchResult, Finding, Report
 from gate.report import text
 
 
 def _line(f: Finding) -> str:
     loc = text.location(f)
-    head = f"[{text.LABEL[text.kind(f)]}] " + (f"{loc}: " if loc else "")
+    head = f"[{text.LABEL[verdict.kind(f)]}] " + (f"{loc}: " if loc else "")
     head += "\n    ".join(text.printable_lines(f.message))
     if f.hint:
         head += "\n    → " + "\n      ".join(text.printable_lines(f.hint))
@@ -61,7 +61,7 @@ def _suite(b: BranchResult, ran: Sequence[str]) -> TestSuite:
     name = text.printable(text.short_ref(b.ref)) if b.ref is not None else f"diff ({text.printable(b.agent or '?')})"
     suite = TestSuite(name)
     by_rule: dict[str, list[Finding]] = {}
-    for f in text.ordered(b.findings):
+    for f in verdict.ordered(b.findings):
         by_rule.setdefault(f.rule, []).append(f)
     ids = list(ran) + sorted(r for r in by_rule if r not in ran)
     # The JUnit schema puts <properties> before the test cases.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gate import verdict
 from gate.model import BranchResult, Finding, Report
 from gate.report import text
 
@@ -48,7 +49,7 @@ def _cell(s: str) -> str:
 
 
 def _row(f: Finding) -> str:
-    k = text.kind(f)
+    k = verdict.kind(f)
     loc = code(text.location(f)) if f.path is not None else "—"
     msg = _cell(f.message)
     if f.hint:
@@ -60,7 +61,7 @@ def _branch(b: BranchResult, max_rows: int) -> list[str]:
     name = code(text.short_ref(b.ref)) if b.ref is not None else "the patch"
     agent = escape(b.agent) if b.agent else "no agent"
     lines = [f"### {ICON[b.verdict]} {name} · {agent} · {b.verdict}", ""]
-    findings = text.ordered(b.findings)
+    findings = verdict.ordered(b.findings)
     if not findings:
         return [*lines, "No findings.", ""]
     shown = findings[:max_rows]

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
 from gate.model import Finding, Outcome
-from gate.report.text import LABEL, kind, location, ordered, printable
+from gate.report.text import LABEL, location, printable
+from gate.verdict import kind, ordered
 
 PREFIX = "agentgate: "
 _KIND_ORDER = {"ref": 0, "agent": 1, "target": 2}

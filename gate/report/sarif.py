@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import gate
-from gate import rules
+from gate import rules, verdict
 from gate.model import Finding, Report
 from gate.report import text
 
@@ -84,7 +84,7 @@ def _result(f: Finding, index: int, branch: str | None, agent: str | None, pathl
     out: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index,
-        "level": LEVEL[text.kind(f)],
+        "level": LEVEL[verdict.kind(f)],
         "message": {"text": message},
     }
     locations = _location(f, pathless)
@@ -107,7 +107,7 @@ def to_dict(report: Report, pathless: str | None = POLICY_FILE) -> dict[str, Any
     index = {r: i for i, r in enumerate(order)}
     results = []
     for b in report.branches:
-        for f in text.ordered(b.findings):
+        for f in verdict.ordered(b.findings):
             results.append(_result(f, index[f.rule], b.ref, b.agent, pathless))
     driver: dict[str, Any] = {
         "name": "agentgate",

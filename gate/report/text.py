@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gate.model import BranchResult, Finding, Report
+from gate.verdict import kind, ordered
 
-# Ranks for showing findings: what stops a merge first; an approved ask no longer does.
-RANK = {"block": 0, "ask": 1, "approved": 2, "warn": 3, "off": 4}
 LABEL = {"block": "BLOCK", "ask": "ASK", "approved": "APPROVED", "warn": "WARN", "off": "OFF"}
 
 # Characters that must not reach a terminal, a log or a file raw: C0/C1 controls (a
@@ -58,21 +56,9 @@ def short_ref(ref: str | None) -> str:
     return ref
 
 
-def kind(f: Finding) -> str:
-    """``block``, ``ask``, ``approved`` (an ask with an approval) or ``warn``."""
-    if f.action == "ask" and f.approved:
-        return "approved"
-    return f.action
-
-
 def gates(f: Finding) -> bool:
     """Whether the finding stops the merge: a block, or an ask nobody approved."""
     return f.action == "block" or (f.action == "ask" and not f.approved)
-
-
-def ordered(findings: Iterable[Finding]) -> list[Finding]:
-    """What stops the merge first, then by path, rule and line (stable)."""
-    return sorted(findings, key=lambda f: (RANK[kind(f)], f.path or "", f.rule, f.line or 0))
 
 
 def location(f: Finding) -> str:

@@ -12,6 +12,11 @@ Python is read with ``ast``; JavaScript, TypeScript/TSX, Go, Rust and Java with
 tree-sitter, imported only when such a file is parsed. What a language module
 provides and which one reads each language is ``language.py``; the values are
 in ``values.py``.
+
+Applied to branches (blobs read through ``gate.git``, answers cached by ids):
+``changed`` (which symbols a change set changes), ``uses`` (who uses them) and
+``cache`` (parse results and those answers, in memory and on disk). None of the
+three is imported by this package: a branch without source files never loads them.
 """
 
 from __future__ import annotations

@@ -1,11 +1,43 @@
-"""Ref rules: ``ref.force-push``, ``ref.delete``, ``ref.namespace``, and the
-integrity of ``refs/agentgate/approvals`` (approvers only, fast-forward only)."""
+"""Ref rules: ``ref.force-push``, ``ref.delete``, ``ref.namespace``, the integrity
+of ``refs/agentgate/approvals`` (approvers only, fast-forward only), a target move
+that leaves an invalid policy (``gate.policy``), and ``ref.unattributed``: work
+that belongs to no agent reaching the target under ``unattributed = "block"``.
+"""
 
 from __future__ import annotations
 
 from gate.approvals import APPROVALS_REF
+from gate.checks import Found, PushedRef, Subject
 from gate.context import Context, fingerprint
-from gate.model import Finding, Pusher, RefUpdate, short_name
+from gate.errors import PolicyError
+from gate.model import Finding, Oid, Pusher, RefUpdate, short_name
+from gate.policy import POLICY_FILE
+from gate.policy.tree import load_policy_at
+
+
+def check(ctx: Context, subject: Subject) -> Found:
+    """``ref.unattributed`` for work a push brings to the target that belongs to no agent."""
+    info = subject.branch
+    if subject.unattributed is None or info.agent is not None or info.unknown_agent is not None \
+            or ctx.policy.unattributed != "block":
+        return Found()
+    return Found.of([ctx.finding(
+        "ref.unattributed",
+        f"{subject.unattributed} reaching {short_name(ctx.target_ref)} belong to no agent "
+        '(unattributed = "block")',
+        hint="bring work in through an agent branch, or let an approver push it",
+        key=(info.head,))])
+
+
+def check_push(ctx: Context, pushed: PushedRef) -> Found:
+    """The rules for one pushed ref update."""
+    upd, pusher = pushed.update, pushed.pusher
+    if upd.ref == APPROVALS_REF:
+        return Found(tuple(approvals(ctx, upd, pusher)))
+    found = rules(ctx, upd, pusher)
+    if pushed.target and pushed.new is not None:
+        found += pushed_policy(ctx, upd, pushed.new)
+    return Found(tuple(found))
 
 
 def protected(ctx: Context, ref: str) -> bool:
@@ -26,7 +58,7 @@ def fast_forward(ctx: Context, upd: RefUpdate) -> bool | None:
     return ctx.repo.descends(new, old)
 
 
-def check(ctx: Context, upd: RefUpdate, pusher: Pusher) -> list[Finding]:
+def rules(ctx: Context, upd: RefUpdate, pusher: Pusher) -> list[Finding]:
     """The ref rules for one update of any ref but the approvals ref."""
     out: list[Finding | None] = []
     name = short_name(upd.ref)
@@ -76,3 +108,19 @@ def approvals(ctx: Context, upd: RefUpdate, pusher: Pusher) -> list[Finding]:
 
 def _block(rule: str, message: str, hint: str, key: tuple[object, ...]) -> Finding:
     return Finding(rule=rule, action="block", message=message, hint=hint, fingerprint=fingerprint(rule, None, *key))
+
+
+def pushed_policy(ctx: Context, upd: RefUpdate, new: Oid) -> list[Finding]:
+    """A target move must leave a policy that loads: a broken one would make every
+    later push fail closed. Only read when the file changed."""
+    old = ctx.repo.peel_commit(upd.old) if upd.old is not None else None
+    if old is not None and ctx.repo.entry_at(old, POLICY_FILE) == ctx.repo.entry_at(new, POLICY_FILE):
+        return []
+    try:
+        load_policy_at(ctx.repo, new)
+    except PolicyError as e:
+        return [Finding(rule="gate.policy", action="block", path=POLICY_FILE,
+                        message=f"the pushed {POLICY_FILE} is invalid: {e}",
+                        hint="fix the policy and push again; 'agentgate check' shows the same error",
+                        fingerprint=fingerprint("gate.policy", POLICY_FILE, new))]
+    return []

@@ -19,15 +19,14 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Any
 
-from gate.checks.symbol_changes import Changes, Use, V, digest
-from gate.checks.symbols_cache import added_lines, cached, memo, parsed, save
-from gate.context import Context
 from gate.model import ChangeSet, FileChange
 from gate.symbols import references
+from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save
+from gate.symbols.changed import Changes, Use, V, digest
 
 USERS_PER_AGENT = 5  # user files named per changed symbol and agent on the target
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
-# (Both shape cached answers: bump symbol_changes.CACHE_VERSION when changing them.)
+# (Both shape cached answers: bump changed.CACHE_VERSION when changing them.)
 # Ownership per target and path for the run (pathspec tries every pattern: ~0.5 ms a path).
 _OWNERS: dict[tuple[int, str, str], str | None] = {}
 # (git dir, target) pairs searched in this run: see ``candidates``.
@@ -38,7 +37,7 @@ class RefCache:
     """Uses of one set of changes per file, ``"<blob>:<path>"`` -> rows of
     (index, line, end_line, call, breaks), kept in one JSON file per set."""
 
-    def __init__(self, ctx: Context, changes: Changes) -> None:
+    def __init__(self, ctx: Source, changes: Changes) -> None:
         self.ctx = ctx
         self.changes = changes
         self.parts = ("refs", changes.key[:2], f"{changes.key}-{V}.json")
@@ -71,7 +70,7 @@ class RefCache:
 # -- users on the target ------------------------------------------------------------------
 
 
-def target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes) -> list[Use]:
+def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes: list[str]) -> list[Use]:
     """Uses of ``changes`` in files of the target that another agent than ``agent`` owns.
 
     A file the branch changes is read as the branch has it: a call the branch
@@ -79,16 +78,16 @@ def target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes) -> li
     """
     if not changes:
         return []
-    found = candidates(ctx, changes)
+    found = candidates(ctx, changes, notes)
     # The branch's versions of candidate files are part of the answer; nothing else
     # of the branch is (ownership is not looked up here: pathspec costs ~0.5 ms a path).
     overlay = sorted((p, fc.new_oid or "") for fc in cs.files for p in fc.paths if p in found)
     key = f"{ctx.target_oid}-{digest(agent, changes.key, overlay)}-{V}"
     return cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
-                  lambda: _compute_target_uses(ctx, agent, cs, changes, found), _uses)
+                  lambda: _compute_target_uses(ctx, agent, cs, changes, found), _uses, notes)
 
 
-def _owner(ctx: Context, path: str) -> str | None:
+def _owner(ctx: Source, path: str) -> str | None:
     key = (id(ctx.policy), ctx.target_oid, path)
     if key not in _OWNERS:
         owner = ctx.policy.owner_of(path)
@@ -96,7 +95,7 @@ def _owner(ctx: Context, path: str) -> str | None:
     return _OWNERS[key]
 
 
-def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
+def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, list[str]]:
     """Files of the target that name any changed symbol (path -> the words).
 
     One JSON file per target commit maps each word searched so far to its files;
@@ -105,9 +104,9 @@ def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
     (``check --all``, ``status``) takes the words of every open branch at once:
     each search reads the whole tree, whatever it looks for.
     """
-    from gate.checks.symbol_changes import branch_changes
     from gate.git.grep import words_in_tree
     from gate.model import LANGUAGES
+    from gate.symbols.changed import branch_changes
 
     parts = ("grep", ctx.target_oid[:2], f"{ctx.target_oid}-{V}.json")
     index: dict[str, list[str]] = memo(ctx, parts, lambda d: dict(d["files"]))
@@ -116,7 +115,7 @@ def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
         searched = (ctx.repo.git_dir, ctx.target_oid)
         if searched in _SEARCHED:
             for b in ctx.agent_branches:
-                missing |= {w for w in branch_changes(ctx, ctx.changes(b.head)).words if w not in index}
+                missing |= {w for w in branch_changes(ctx, ctx.changes(b.head), notes).words if w not in index}
         _SEARCHED.add(searched)
         found: dict[str, list[str]] = {w: [] for w in missing}
         for path, words in sorted(words_in_tree(ctx.repo, ctx.target_oid, missing, LANGUAGES).items()):
@@ -132,7 +131,7 @@ def candidates(ctx: Context, changes: Changes) -> dict[str, list[str]]:
     return out
 
 
-def _compute_target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Changes,
+def _compute_target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes,
                          found: dict[str, list[str]]) -> dict[str, Any]:
     notes: list[str] = []
     by_word: dict[str, list[int]] = {}
@@ -171,7 +170,7 @@ def _compute_target_uses(ctx: Context, agent: str, cs: ChangeSet, changes: Chang
     return {"notes": notes, "uses": [_row(u) for u in uses]}
 
 
-def _file_uses(ctx: Context, refs: RefCache, path: str, fc: FileChange | None, owner: str,
+def _file_uses(ctx: Source, refs: RefCache, path: str, fc: FileChange | None, owner: str,
                notes: list[str]) -> list[Use]:
     if fc is not None:  # the branch changes this file: read its version
         if fc.new_path is None or fc.new_oid is None:
@@ -189,15 +188,16 @@ def _file_uses(ctx: Context, refs: RefCache, path: str, fc: FileChange | None, o
 # -- users among added lines -------------------------------------------------------------
 
 
-def added_uses(ctx: Context, cs: ChangeSet, changes: Changes) -> list[Use]:
+def added_uses(ctx: Source, cs: ChangeSet, changes: Changes, notes: list[str]) -> list[Use]:
     """Uses of ``changes`` on lines that ``cs`` adds or changes."""
     if not changes:
         return []
     key = f"{cs.head}-{cs.base}-{changes.key}-{V}"
-    return cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses)
+    return cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
+                  notes)
 
 
-def _compute_added_uses(ctx: Context, cs: ChangeSet, changes: Changes) -> dict[str, Any]:
+def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[str, Any]:
     notes: list[str] = []
     refs = RefCache(ctx, changes)
     uses: list[Use] = []

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from gate.checks.symbols_cache import cached, parsed
-from gate.context import Context
 from gate.model import LANGUAGES, ChangeSet, FileChange, language_of
 from gate.symbols import Param, Reference, Signature, Target, call_fits, touched
+from gate.symbols.cache import Source, cached, parsed
 from gate.symbols.language import family
 from gate.symbols.values import FORMAT
 
@@ -119,8 +118,9 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def branch_changes(ctx: Context, cs: ChangeSet) -> Changes:
-    """The symbols ``cs`` changes, removes or renames (additions have no users yet)."""
+def branch_changes(ctx: Source, cs: ChangeSet, notes: list[str]) -> Changes:
+    """The symbols ``cs`` changes, removes or renames (additions have no users yet);
+    what could not be analysed goes to ``notes``."""
     def compute() -> dict[str, Any]:
         notes: list[str] = []
         rows = [row for fc in cs.files for row in file_changes(ctx, fc, notes)]
@@ -132,10 +132,10 @@ def branch_changes(ctx: Context, cs: ChangeSet) -> Changes:
             raise ValueError("bad cache entry")
         return Changes(rows, data["key"])
 
-    return cached(ctx, ("branch", cs.head[:2], f"{cs.head}-{cs.base}-{V}.json"), compute, decode)
+    return cached(ctx, ("branch", cs.head[:2], f"{cs.head}-{cs.base}-{V}.json"), compute, decode, notes)
 
 
-def file_changes(ctx: Context, fc: FileChange, notes: list[str]) -> list[list[Any]]:
+def file_changes(ctx: Source, fc: FileChange, notes: list[str]) -> list[list[Any]]:
     """Rows of the symbols one file change touches (see ``_row``)."""
     if fc.binary or fc.old_path is None or fc.old_oid is None or language_of(fc.old_path) is None:
         return []  # an added file defines only new symbols
@@ -145,7 +145,7 @@ def file_changes(ctx: Context, fc: FileChange, notes: list[str]) -> list[list[An
     return rows
 
 
-def _compute_file(ctx: Context, fc: FileChange) -> dict[str, Any]:
+def _compute_file(ctx: Source, fc: FileChange) -> dict[str, Any]:
     notes: list[str] = []
     out: dict[Target, Changed] = {}
     assert fc.old_path is not None and fc.old_oid is not None

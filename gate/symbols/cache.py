@@ -1,8 +1,12 @@
-"""Caches of the shared-symbol check, keyed by immutable ids only.
+"""Caches of the shared-symbol analysis, keyed by immutable ids only.
+
+The analysis of branches computes these values, so it keeps them (checks write
+nothing): ``gate.checks.symbols`` asks ``changed`` and ``uses``, which read and
+write through here.
 
 Parse results are kept per (blob id, path, ``gate.symbols.values.FORMAT``): a path
 is part of the key because it names the module. Derived answers (what a branch
-changes, who uses it) are kept per ids by ``symbol_changes`` and ``symbol_uses``.
+changes, who uses it) are kept per ids by ``changed`` and ``uses``.
 Everything lives under ``<common git dir>/agentgate/symbols`` as JSON written
 atomically, and in memory for the rest of the process: ``check --all`` asks
 about every branch's changes once per other branch.
@@ -13,16 +17,31 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
 from gate.atomic import read_json, store, write_atomic
-from gate.context import Context
 from gate.git.repo import GitRepo
-from gate.model import MODE_EXEC, MODE_FILE, ChangeSet, language_of
+from gate.model import MODE_EXEC, MODE_FILE, ChangeSet, Oid, language_of
 
 if TYPE_CHECKING:
+    from gate.context import BranchInfo
+    from gate.policy import Policy
     from gate.symbols import FileSymbols
+
+
+class Source(Protocol):
+    """What the analysis of branches reads: the run's context (``gate.context.Context``)."""
+
+    repo: GitRepo
+    target_oid: Oid
+    policy: Policy
+    use_cache: bool
+
+    @property
+    def agent_branches(self) -> tuple[BranchInfo, ...]: ...
+
+    def changes(self, head: str) -> ChangeSet: ...
 
 # Bigger files are bundles or generated code: nobody edits calls into them by hand,
 # and parsing one would cost more than the whole check.
@@ -42,7 +61,7 @@ class Added(NamedTuple):
     words: frozenset[str]
 
 
-def _repo(ctx: Context) -> str:
+def _repo(ctx: Source) -> str:
     # Memory entries are keyed by repository too: tests and tools open several.
     # (Asking pygit2 for the path costs ~50 us: thousands of lookups add up.)
     key = _REPOS.get(ctx.repo)
@@ -51,18 +70,13 @@ def _repo(ctx: Context) -> str:
     return key
 
 
-def note(ctx: Context, text: str) -> None:
-    if text not in ctx.notes:
-        ctx.notes.append(text)
-
-
-def cached(ctx: Context, parts: tuple[str, ...], compute: Callable[[], dict[str, Any]],
-           decode: Callable[[dict[str, Any]], T], notes: list[str] | None = None) -> T:
+def cached(ctx: Source, parts: tuple[str, ...], compute: Callable[[], dict[str, Any]],
+           decode: Callable[[dict[str, Any]], T], notes: list[str]) -> T:
     """``decode(compute())``, from memory or the cache when present.
 
     ``compute`` returns a JSON-able dict with a ``notes`` list (parse errors and
-    the like); the notes go to ``ctx.notes`` on every read, cached or not, and to
-    ``notes`` (an enclosing computation's, to be cached with it).
+    the like); the notes go to ``notes`` on every read, cached or not, each once:
+    the caller's (the check's, or an enclosing computation's, cached with it).
     """
     key = (_repo(ctx), *parts)
     hit = _MEMO.get(key)
@@ -77,15 +91,12 @@ def cached(ctx: Context, parts: tuple[str, ...], compute: Callable[[], dict[str,
                 store(path, data)
         assert data is not None
         hit = _MEMO[key] = (value, list(data.get("notes", ())))
-    for text in hit[1]:
-        note(ctx, text)
-        if notes is not None and text not in notes:
-            notes.append(text)
+    notes.extend(text for text in hit[1] if text not in notes)
     answer: T = hit[0]
     return answer
 
 
-def memo(ctx: Context, parts: tuple[str, ...], decode: Callable[[dict[str, Any]], T]) -> T:
+def memo(ctx: Source, parts: tuple[str, ...], decode: Callable[[dict[str, Any]], T]) -> T:
     """A mutable cache entry shared by the whole run: from memory, else from its
     file, else ``decode`` of an empty entry. ``save`` writes it back."""
     key = (_repo(ctx), *parts)
@@ -97,7 +108,7 @@ def memo(ctx: Context, parts: tuple[str, ...], decode: Callable[[dict[str, Any]]
     return answer
 
 
-def save(ctx: Context, parts: tuple[str, ...], data: dict[str, Any]) -> None:
+def save(ctx: Source, parts: tuple[str, ...], data: dict[str, Any]) -> None:
     """Write an entry ``memo`` handed out. Two runs racing each write a whole file;
     the entries only the loser computed are computed again next time."""
     if ctx.use_cache:
@@ -113,7 +124,7 @@ def _decoded(data: Any, decode: Callable[[dict[str, Any]], T]) -> T | None:
         return None  # written by another version: compute again
 
 
-def parsed(ctx: Context, path: str, oid: str, mode: int, notes: list[str], side: str) -> FileSymbols | None:
+def parsed(ctx: Source, path: str, oid: str, mode: int, notes: list[str], side: str) -> FileSymbols | None:
     """The symbols of blob ``oid`` read as ``path``; None when its language is not
     analysed, it is not a regular file, or it does not parse (a note says so)."""
     from gate.symbols import extract
@@ -157,7 +168,7 @@ def parsed(ctx: Context, path: str, oid: str, mode: int, notes: list[str], side:
     return fs
 
 
-def added_lines(ctx: Context, cs: ChangeSet) -> list[Added]:
+def added_lines(ctx: Source, cs: ChangeSet) -> list[Added]:
     """The files of ``cs`` with added lines in an analysed language, with the
     identifiers on those lines: a set to intersect with changed symbols' names
     before any parse. Kept for the run: every other open branch asks."""
