@@ -65,6 +65,7 @@ class Tree:
         self._implied = {p[:i] for p, c in self._changes.items() if c.kind != "gone"
                          for i in range(len(p)) if p[i] == "/"}
         self._dirs: dict[str, dict[bytes, pygit2.Object] | None] = {}
+        self._targets: dict[str, str] = {}
 
     def kind(self, path: str) -> Kind | None:
         """What a checkout has at ``path`` (no links followed): None for nothing."""
@@ -89,7 +90,10 @@ class Tree:
         entry = self._entry(path)
         if entry is None or int(entry.filemode) != MODE_LINK:
             return None
-        return self._repo.read_blob(str(entry.id)).decode("utf-8", "surrogateescape")
+        target = self._targets.get(path)
+        if target is None:
+            target = self._targets[path] = self._repo.read_blob(str(entry.id)).decode("utf-8", "surrogateescape")
+        return target
 
     def _entry(self, path: str) -> pygit2.Object | None:
         parent, _, name = path.rpartition("/")
