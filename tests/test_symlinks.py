@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from gate.checks.symlinks import _UNSURE, _probe
 from gate.git import links
 from gate.git.opening import open_repo
+from gate.policy.patterns import compile_pattern
 from tests.gitutil import Repo, check_json, findings, seeded_repo
 
 ASK, BLOCK = "ask", "block"
@@ -235,6 +237,47 @@ owns = ["src/billing/"]
         ("gate.symlink", BLOCK, "tests/src", "symlink tests/src -> ../src points to a folder that holds carol's scope "
          "(src/billing/)"),
         ("gate.symlink", ASK, "tests/ui", "symlink tests/ui -> ../src/ui")])
+
+
+@pytest.mark.parametrize(("pattern", "folder", "probe"), [
+    ("src/billing/", "src", "src/billing/x"),
+    ("src/billing/", "src/ui", None),
+    ("src/billing/", "src/billing/old", "src/billing/old/x"),  # inside the pattern's folder
+    ("src/*/old/", "src/ui", "src/ui/old/x"),
+    ("src/*/old/", "lib", None),
+    ("*.sql", "src/ui", "src/ui/x.sql"),
+    ("docs/", "src", "src/docs/x"),  # no inner slash: a docs/ folder at any depth
+    ("**/migrations/**", "src/ui", "src/ui/migrations/x"),
+    ("src/[ab]*/", "src", _UNSURE),  # a name for a character class: taken as "it may"
+    ("src/[ab]*/", "src/ui", None),
+    ("src/[tu]*/old/", "src/ui", "src/ui/old/x"),
+])
+def test_a_probe_is_a_path_below_the_folder_that_the_pattern_matches(pattern: str, folder: str,
+                                                                     probe: str | None) -> None:
+    assert _probe(pattern, folder) == probe
+    if probe not in (None, _UNSURE):
+        assert compile_pattern(pattern).match(probe)
+
+
+def test_a_folder_a_later_pattern_may_reach_below_blocks(tmp_path: Path) -> None:
+    policy = """\
+version = 1
+
+[agents.bob]
+branches = ["agent/bob/*"]
+owns = ["src/ui/**"]
+
+[agents.dba]
+branches = ["agent/dba/*"]
+owns = ["**/migrations/**"]
+"""
+    repo = seeded_repo(tmp_path / "r", policy)
+    _branch_with_links(repo, "agent/bob/x", {"src/ui/v": "v2", "src/ui/cur.py": "v2/app.py"},
+                       files={"src/ui/v2/app.py": "x = 2\n"})
+    assert _check(repo, "agent/bob/x") == (1, [
+        ("gate.symlink", ASK, "src/ui/cur.py", "symlink src/ui/cur.py -> v2/app.py"),
+        ("gate.symlink", BLOCK, "src/ui/v",
+         "symlink src/ui/v -> v2 points to a folder that holds dba's scope (**/migrations/**)")])
 
 
 def test_a_branch_of_no_agent_asks_for_a_link_anywhere_inside_and_blocks_a_loop(tmp_path: Path) -> None:

@@ -112,8 +112,8 @@ def _probe(pattern: str, folder: str) -> str | None:
     parts = [p for p in body.strip("/").split("/") if p]
     if not anchored:
         parts = ["**", *parts]  # an unanchored pattern matches at any depth
-    if any("[" in p or "\\" in p for p in parts):
-        return _UNSURE
+    if "\\" in body:
+        return _UNSURE  # gitignore's escapes are not fnmatch's
     at = folder.split("/")
     for i, part in enumerate(parts):
         if part == "**":
@@ -129,6 +129,8 @@ def _probe(pattern: str, folder: str) -> str | None:
 def _below(folder: str, parts: list[str], pattern: str) -> str:
     """``folder`` followed by ``parts`` with each glob made a name, and by a file when
     the pattern names a directory (or nothing is left to name)."""
+    if any("[" in p for p in parts):
+        return _UNSURE  # a name for a character class: not worth the risk
     names = [p.replace("*", "x").replace("?", "x") for p in parts if p != "**"]
     if not names or pattern.endswith("/") or parts[-1] == "**":
         names.append("x")
