@@ -289,6 +289,23 @@ def test_a_branch_of_no_agent_asks_for_a_link_anywhere_inside_and_blocks_a_loop(
         ("gate.symlink", ASK, "root", "symlink root -> .")])
 
 
+@pytest.mark.xfail(strict=True, reason="links the branch does not change are not judged again, though a new "
+                   "link may send them elsewhere")
+def test_a_new_link_that_sends_an_unchanged_link_into_alices_folder_blocks(tmp_path: Path) -> None:
+    # On main, src/ui/lnk -> d/../billing is bob's src/ui/billing. Turning the folder
+    # src/ui/d into d -> . (itself only bob's own folder) sends lnk to src/billing.
+    repo = seeded_repo(tmp_path / "r")
+    os.symlink("d/../billing", repo.path / "src/ui/lnk")
+    repo.commit("links on main", {"src/ui/d/keep.py": "k = 1\n", "src/ui/billing": "ui's billing\n"})
+    repo.branch("agent/bob/x")
+    repo.delete("src/ui/d/keep.py")
+    os.symlink(".", repo.path / "src/ui/d")
+    repo.commit("d is a link now")
+    repo.checkout("main")
+    code, found = _check(repo, "agent/bob/x")
+    assert code == 1 and any(f[1] == BLOCK for f in found), found
+
+
 # -- agentgate check --diff ---------------------------------------------------------------
 
 
