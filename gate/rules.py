@@ -149,8 +149,10 @@ RULES: tuple[Rule, ...] = (
         "ask",
         "A symlink is added or changed.",
         "Check where the link points; an approver records consent with "
-        "`agentgate approve BRANCH`. A link pointing outside the repository is always "
-        "blocked.",
+        "`agentgate approve BRANCH`. A link is followed as the OS follows it on a "
+        "checkout; one that does not end inside the agent's own scope or the shared "
+        "paths (out of the repository, the root, another agent's files, a loop) is "
+        "always blocked.",
     ),
     Rule(
         "gate.submodule",

@@ -11,7 +11,7 @@ what each runs on; ``gate.engine`` runs them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -19,6 +19,7 @@ from gate.model import ChangeSet, FileChange, Finding, Oid, Pusher, RefUpdate
 
 if TYPE_CHECKING:
     from gate.context import BranchInfo
+    from gate.git.links import Change
     from gate.testrun.result import TestOutcome
 
 # branch: a branch (or the work a push brings in) against its merge-base with the
@@ -35,6 +36,11 @@ class NewText(Protocol):
 
     def link_target(self, fc: FileChange) -> str | None:
         """What a symlink's new side points to; None when it cannot be read."""
+        ...
+
+    def links(self) -> Mapping[str, Change]:
+        """What the new side changes on top of the branch head's tree (or, with no
+        head, the target's) where links resolve: a diff's links, files, deletions."""
         ...
 
 

@@ -3,12 +3,12 @@ large files, secrets, symlinks, submodules and modes."""
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from gate.checks import Found, NewText, Subject
+from gate.checks import Found, NewText, Subject, symlinks
 from gate.context import BranchInfo, Context
+from gate.git import links
 from gate.git.repo import GitRepo
 from gate.model import (
     ADDED,
@@ -48,6 +48,9 @@ class BlobText:
 
     def link_target(self, fc: FileChange) -> str | None:
         return None if fc.new_oid is None else self.repo.read_blob(fc.new_oid).decode("utf-8", "surrogateescape")
+
+    def links(self) -> Mapping[str, links.Change]:
+        return {}  # the head's own tree holds them
 
 
 def check(ctx: Context, subject: Subject) -> Found:
@@ -118,21 +121,13 @@ def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) ->
         return ctx.finding("gate.symlink", f"symlink {fc.new_path} (its target is not shown)",
                            path=fc.new_path, change=fc,
                            hint=f"check where it points; approve with 'agentgate approve {branch.short}' if intended")
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(fc.new_path), target))
-    if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
-        return ctx.finding("gate.symlink", f"symlink {fc.new_path} -> {target} points outside the repository",
-                           path=fc.new_path, change=fc, action="block",
-                           hint="a link out of the repository can expose or overwrite files elsewhere: remove it")
-    # A link to a folder opens every file in it: a path inside the folder stands
-    # for them (a pattern like src/ui/** matches its files, not src/ui itself).
-    owner = ctx.policy.owner_of(resolved)
-    if owner is None or owner[0] == branch.agent:
-        owner = ctx.policy.owner_of(resolved + "/-") or owner
-    if branch.agent and owner and owner[0] != branch.agent:
-        return ctx.finding("gate.symlink",
-                           f"symlink {fc.new_path} -> {target} points into {owner[0]}'s scope ({owner[1]})",
-                           path=fc.new_path, change=fc, action="block", other={"agent": owner[0]},
-                           hint="a link into another agent's files lets this branch edit them: remove it")
+    # Resolved in the tree a checkout writes (a diff: the target's, with the diff's
+    # links on top), following the links on the way as the OS does.
+    tree = symlinks.tree(ctx, branch.head or ctx.target_oid, text)
+    refused = symlinks.refusal(ctx.policy, branch.agent, links.resolve(tree, fc.new_path, target))
+    if refused is not None:
+        return ctx.finding("gate.symlink", f"symlink {fc.new_path} -> {target} {refused.why}", path=fc.new_path,
+                           change=fc, action="block", other=refused.other, hint=refused.hint)
     return ctx.finding("gate.symlink", f"symlink {fc.new_path} -> {target}", path=fc.new_path, change=fc,
                        hint=f"approve with 'agentgate approve {branch.short}' if intended")
 

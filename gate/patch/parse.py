@@ -26,6 +26,7 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchedFile, PatchSet
 
 from gate.errors import GateError
+from gate.git.links import Change
 from gate.model import (
     ADDED,
     DELETED,
@@ -83,6 +84,21 @@ class Patch:
     def link_target(self, fc: FileChange) -> str | None:
         fp = self._by_change.get(fc)
         return fp.link_target if fp is not None else None
+
+    def links(self) -> dict[str, Change]:
+        """What the diff leaves at each path it touches, for resolving links on top of
+        the target's tree: its links, its other files, and the paths it empties."""
+        out: dict[str, Change] = {}
+        for fp in self.files:
+            fc = fp.change
+            if fc.old_path is not None and fc.old_path != fc.new_path:
+                out.setdefault(fc.old_path, Change("gone"))
+        for fp in self.files:
+            fc = fp.change
+            if fc.new_path is not None:
+                link = fc.new_mode == MODE_LINK and fp.link_target is not None
+                out[fc.new_path] = Change("link", fp.link_target or "") if link else Change("file")
+        return out
 
 
 def malformed(detail: str) -> GateError:
