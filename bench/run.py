@@ -8,6 +8,8 @@ It prints medians and min-max over repeated runs of: `agentgate check` of the
 300-file branch (cold and warm cache), the `pre-receive` hook inside a real
 `git push` to a bare copy (hook time and whole push; the bench hook always
 refuses afterwards so the push can be repeated), `agentgate status`, peak memory,
+the hook's time on hostile pushes (``bench.hostile``: each must finish inside
+``[limits] hook_seconds`` or refuse at the deadline; the table says which),
 and the plain git baseline (`git diff --name-status -M` per agent branch plus
 `git merge-tree --write-tree --stdin` for the pushed branch against each other
 one) with the ratio agentgate / baseline. Never part of the test suite's timing.
@@ -27,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import hostile
 from bench.generate import bare_copy, generate, load_manifest
 
 BIG = "agent/agent00/big"
@@ -215,11 +218,15 @@ def main(argv: list[str] | None = None) -> int:
         for files, branches, st, push in plans:
             print(f"bench: {files:,} files, {branches} branches …", file=sys.stderr, flush=True)
             results.append(measure(files, branches, work, 2 if args.quick else args.repeats, st, push))
+        print("bench: hostile pushes …", file=sys.stderr, flush=True)
+        bad = hostile.measure(work, args.quick, _env())
+        results[0]["hostile"] = bad  # kept with the first size: the JSON stays one row per size
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(table(results))
+    print("\n".join(hostile.rows(bad)))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     return 0

@@ -15,6 +15,11 @@ from gate.errors import EXIT_ERROR, GateError
 
 def run(fn: Callable[[], int]) -> None:
     """Call a command function and turn its result or error into the exit status."""
+    raise SystemExit(outcome(fn))
+
+
+def outcome(fn: Callable[[], int]) -> int:
+    """The exit code of a command function; its error told on stderr."""
     try:
         rc = fn()
     except GateError as e:
@@ -39,7 +44,7 @@ def run(fn: Callable[[], int]) -> None:
             file=sys.stderr,
         )
         rc = EXIT_ERROR
-    raise SystemExit(rc)
+    return rc
 
 
 # Commands whose result ``gate.memo`` may keep and replay.

@@ -22,7 +22,7 @@ BAD_POLICIES = [
                  ".agentgate.toml:3: invalid TOML: Illegal character '\\n' (column 15). Fix the syntax and "
                  "commit it to the target branch.", id="malformed-toml"),
     pytest.param(POLICY + "\n[limits]\nmax_files = 3\n",
-                 ".agentgate.toml:21: unknown key 'max_files' in [limits]. Allowed here: max_behind, "
+                 ".agentgate.toml:21: unknown key 'max_files' in [limits]. Allowed here: hook_seconds, max_behind, "
                  "max_file_bytes", id="unknown-key"),
     pytest.param(POLICY + "\n[agents.carol]\nowns = ['docs/']\n",
                  ".agentgate.toml:20: agent 'carol' has no 'branches'. Add branches = [\"agent/carol/*\"] under "

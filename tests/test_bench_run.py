@@ -31,3 +31,9 @@ def test_the_quick_run_measures_everything_and_writes_json(tmp_path: Path,
     assert list((server / "agentgate" / "memo").glob("*.json"))
     table = capsys.readouterr().out
     assert "pre-receive hook, warm" in table and "ratio check warm / baseline" in table
+    # Each hostile push finished inside hook_seconds or was refused at the deadline.
+    assert sorted(result["hostile"]) == ["alternating", "long-line", "many-files"]
+    for r in result["hostile"].values():
+        assert r["outcome"] in ("finished: accepted", "finished: refused", "refused at the deadline")
+        assert (r["rc"] != 0) == (r["outcome"] != "finished: accepted")
+    assert "hostile pushes (hook_seconds = 4" in table

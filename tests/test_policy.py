@@ -42,6 +42,7 @@ migrations = ["db/migrations/"]
 [limits]
 max_file_bytes = 1_000
 max_behind = 7
+hook_seconds = 2.5
 
 [rules]
 "overlap.file" = "block"
@@ -60,7 +61,8 @@ def test_an_empty_policy_has_every_default() -> None:
         "main", ("main",), (), "block", "gates")
     assert pol.agents == {} and pol.shared == ()
     assert pol.paths == DEFAULT_PATHS
-    assert (pol.max_file_bytes, pol.max_behind, pol.tests, pol.present) == (5_000_000, 100, None, True)
+    assert (pol.max_file_bytes, pol.max_behind, pol.hook_seconds, pol.tests, pol.present) == (
+        5_000_000, 100, 4, None, True)
     assert all(pol.action(rule) == action for rule, action in DEFAULTS.items())
 
 
@@ -75,7 +77,7 @@ def test_every_key_of_the_design_is_read() -> None:
     assert pol.shared == ("src/common/", "pyproject.toml")
     # A [paths] key replaces that default; the others keep theirs.
     assert pol.paths == {**DEFAULT_PATHS, "migrations": ("db/migrations/",)}
-    assert (pol.max_file_bytes, pol.max_behind) == (1000, 7)
+    assert (pol.max_file_bytes, pol.max_behind, pol.hook_seconds) == (1000, 7, 2.5)
     assert (pol.action("overlap.file"), pol.action("gate.migration"), pol.action("gate.deletion")) == (
         "block", "warn", "ask")
     assert pol.tests == policy.TestsConfig("make test", 60.0, False)
@@ -191,6 +193,12 @@ ERRORS = [
                  ":2: unattributed = 1 is not allowed. Use \"allow\", \"gates\" or \"block\"", id="bad-unattributed"),
     pytest.param("[limits]\nmax_behind = 5\nmax_file_bytes = -1\n",
                  ":3: 'max_file_bytes' must be a non-negative integer. Write max_file_bytes = 100", id="bad-limit"),
+    pytest.param("[limits]\nhook_seconds = 0\n",
+                 ":2: 'hook_seconds' must be a positive number of seconds. Write hook_seconds = 4",
+                 id="hook-seconds-zero"),
+    pytest.param("[limits]\n\nhook_seconds = \"4\"\n",
+                 ":3: 'hook_seconds' must be a positive number of seconds. Write hook_seconds = 4",
+                 id="hook-seconds-text"),
     pytest.param("version = 2\n", ":1: unsupported policy version. Write version = 1", id="bad-version"),
     pytest.param("gate = 1\n", ":1: 'gate' must be a table. Write it as [gate]", id="gate-not-a-table"),
     pytest.param('[agents.alice]\nbranches = ["a/*"]\nowns = 3\n',

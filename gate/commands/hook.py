@@ -43,26 +43,29 @@ def main(name: str, args: Sequence[str] = (), stdin_text: str | None = None,
     ``stdin_text`` is read from stdin when None, for the hooks that take input.
     """
     env = os.environ if env is None else env
+    from gate.hooks import deadline  # each hook runs in a worker the deadline can stop
+
     if name == "commit-msg":
         from gate.hooks import local
 
-        return local.commit_msg(args, env)
+        return deadline.local(lambda: local.commit_msg(args, env), env, "commit")
     if name == "pre-merge-commit":
         from gate.hooks import local
 
-        return local.pre_merge_commit(env)
+        return deadline.local(lambda: local.pre_merge_commit(env), env, "merge")
     if name == "pre-push":
         from gate.hooks import local
 
-        return local.pre_push(args, _stdin() if stdin_text is None else stdin_text, env)
+        return deadline.local(
+            lambda: local.pre_push(args, _stdin() if stdin_text is None else stdin_text, env), env, "push")
     if name == "pre-receive":
-        return _pre_receive(_stdin() if stdin_text is None else stdin_text, env)
+        return deadline.server(lambda: _pre_receive(_stdin() if stdin_text is None else stdin_text, env), env)
     if name == "update":
         if _prereceive_is_ours():
             return 0  # agentgate's pre-receive has judged the whole push already
         from gate.hooks import prereceive
 
-        return prereceive.update(args, env)
+        return deadline.server(lambda: prereceive.update(args, env), env)
     raise UsageError(f"agentgate has no '{name}' hook. Hooks: {', '.join(HOOKS)}.")
 
 

@@ -114,6 +114,7 @@ lockfiles = ["*.lock", "package-lock.json", "uv.lock", "poetry.lock", "Cargo.loc
 [limits]
 max_file_bytes = 5_000_000
 max_behind = 100
+hook_seconds = 4
 
 [rules]                            # override a rule's action: off | warn | ask | block
 # "overlap.file" = "warn"

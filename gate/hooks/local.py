@@ -73,7 +73,7 @@ def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> in
     from gate import context
     from gate.errors import GateError, PolicyError
     from gate.git.opening import open_repo
-    from gate.hooks import judge
+    from gate.hooks import deadline, judge
     from gate.hooks.input import make_pusher, parse_prepush
     from gate.model import short_name
     from gate.report import remote
@@ -89,6 +89,7 @@ def pre_push(args: Sequence[str], stdin_text: str, env: Mapping[str, str]) -> in
         ctx = context.build(repo)
         if not ctx.policy.present:
             return 0
+        deadline.limit(ctx.policy.hook_seconds)
         pushed_to = args[0] if args else ""
         tracked = f"refs/remotes/{pushed_to}/{short_name(ctx.target_ref)}"
         tref = ctx.target_ref
@@ -136,7 +137,7 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
     from gate import context, verdict
     from gate.errors import GateError, PolicyError
     from gate.git.opening import open_repo
-    from gate.hooks import target
+    from gate.hooks import deadline, target
     from gate.hooks.input import make_pusher
     from gate.model import Outcome, Part, RefUpdate, short_name
     from gate.report import remote
@@ -149,6 +150,7 @@ def pre_merge_commit(env: Mapping[str, str]) -> int:
         return 0
     if not ctx.policy.present or repo.head_ref() != ctx.target_ref:
         return 0  # only merges into the target are gated
+    deadline.limit(ctx.policy.hook_seconds)
     pusher = make_pusher(ctx.policy, _login(env), _git_config("agentgate.agent"))
     outcomes = []
     for head, name in _merged(repo, env.get("GIT_REFLOG_ACTION", "")):

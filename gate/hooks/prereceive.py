@@ -24,7 +24,7 @@ from gate.context import Context
 from gate.errors import GateError, PolicyError, UnreadableError
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
-from gate.hooks import fsckpush, judge
+from gate.hooks import deadline, fsckpush, judge
 from gate.hooks.input import identity, make_pusher, parse_receive
 from gate.model import Oid, RefName, RefUpdate, short_name
 from gate.policy import POLICY_FILE
@@ -84,6 +84,7 @@ def receive(stdin_text: str, env: Mapping[str, str],
         if isinstance(loaded, Broken):
             return _broken(repo, loaded, updates, env)
         ctx = loaded
+        deadline.limit(ctx.policy.hook_seconds)
         pusher = make_pusher(ctx.policy, identity(env))
         outcomes = judge.judge_updates(ctx, updates, pusher)
         lines = remote.outcome_lines(outcomes, short_name(ctx.target_ref))

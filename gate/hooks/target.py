@@ -9,7 +9,7 @@ among them, agent work is recognised three ways:
 2. the other parents of merge commits, named by the merge message
    (``Merge branch 'agent/alice/x'``) or by an ``Agent:`` trailer;
 3. commits on the target's first-parent line itself (rebased or squashed work),
-   grouped in runs by their ``Agent:`` trailer.
+   grouped by their ``Agent:`` trailer (``gate.hooks.runs``).
 
 Whatever belongs to no agent follows ``[gate] unattributed``. A merge commit on
 the first-parent line is judged for what it adds of its own beyond its parents
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from gate import engine
 from gate.context import BranchInfo, Context
 from gate.git.resolution import merge_resolution
+from gate.hooks import runs
 from gate.model import BranchResult, ChangeSet, Oid, Pusher, RefName, short_name
 
 _MERGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
@@ -137,31 +138,18 @@ def _resolutions(ctx: Context, chain: list[tuple[Oid, list[Oid]]], heads: Mappin
 
 
 def _runs(ctx: Context, chain: list[tuple[Oid, list[Oid]]], covered: set[Oid]) -> Iterable[Piece]:
-    """Runs of commits on the target's first-parent line, grouped by ``Agent:`` trailer."""
-    run: list[Oid] = []
-    run_key: str | None = None
-    run_base: Oid | None = None
-    for c, parents in chain:
-        if c in covered or len(parents) != 1:
-            if run:
-                yield _run_piece(ctx, run, run_key, run_base)
-            run = []
-            continue
-        key = ctx.trailer_agent(c)
-        if run and key != run_key:
-            yield _run_piece(ctx, run, run_key, run_base)
-            run = []
-        if not run:
-            run_key, run_base = key, parents[0]
-        run.append(c)
-    if run:
-        yield _run_piece(ctx, run, run_key, run_base)
-
-
-def _run_piece(ctx: Context, run: list[Oid], key: str | None, base: Oid | None) -> Piece:
-    head = run[-1]
-    label = f"{run[0][:9]}..{head[:9]}" if len(run) > 1 else head[:9]
-    return Piece(label, _attributed(ctx, head, key), base=base, commits=len(run))
+    """Runs of commits on the target's first-parent line, judged once per agent
+    (``gate.hooks.runs``): one run as itself, several as their combined change."""
+    for group in runs.by_agent(runs.runs(ctx, chain, covered)):
+        first, last = group[0], group[-1]
+        info = _attributed(ctx, last.head, first.key)
+        n = sum(len(r.commits) for r in group)
+        span = f"{first.commits[0][:9]}..{last.head[:9]}" if n > 1 else last.head[:9]
+        if len(group) == 1:
+            yield Piece(span, info, base=first.base, commits=n)
+        else:
+            label = f"{first.key or 'no agent'} ({n} commits in {len(group)} runs, {span})"
+            yield Piece(label, info, base=first.base, commits=n, changes=runs.combined(ctx, group))
 
 
 def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
@@ -171,8 +159,10 @@ def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
     c = ctx
     merge = None
     if piece.changes is not None and piece.base is not None:
-        # A merge's own changes: what they add is judged against its first parent by
-        # the rules that run on a merge (gate.rules.FAMILIES).
+        # A merge's own changes, or an agent's runs combined: what they add is judged
+        # against the parent it landed on by the rules that run on a merge
+        # (gate.rules.FAMILIES: content and scope; overlaps and symbols belong to the
+        # branches a merge brings in, and need real trees).
         c, merge = ctx.at(piece.base), piece.changes
     elif piece.base is not None and piece.base != ctx.target_oid:
         # Judge the run against its own parent: the target as it was when it landed.

@@ -22,7 +22,7 @@ _KEYS: dict[str, set[str]] = {
     "agent": {"branches", "owns", "identities"},
     "shared": {"paths"},
     "paths": set(DEFAULT_PATHS),
-    "limits": {"max_file_bytes", "max_behind"},
+    "limits": {"max_file_bytes", "max_behind", "hook_seconds"},
     "tests": {"command", "timeout", "merge"},
     "worktrees": {"root"},
 }
@@ -206,6 +206,7 @@ class _Validator:
             paths=paths,
             max_file_bytes=self.integer(("limits", "max_file_bytes"), limits.get("max_file_bytes", 5_000_000)),
             max_behind=self.integer(("limits", "max_behind"), limits.get("max_behind", 100)),
+            hook_seconds=self.seconds(("limits", "hook_seconds"), limits.get("hook_seconds", 4)),
             rules=self.rules(self.table(data, ("rules",))),
             tests=self.tests(data),
             worktree_root=self.worktrees(data),
@@ -216,6 +217,13 @@ class _Validator:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise self.fail(where, f"'{where[-1]}' must be a non-negative integer", f"Write {where[-1]} = 100")
         return value
+
+    def seconds(self, where: Where, value: Any) -> float:
+        # Zero would refuse every push; a hook has no reason to run for a day.
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 86400:
+            raise self.fail(where, f"'{where[-1]}' must be a positive number of seconds",
+                            f"Write {where[-1]} = 4")
+        return float(value)
 
     def patterns(self, where: Where, value: Any) -> tuple[str, ...]:
         pats = self.strs(where, value)

@@ -56,6 +56,7 @@ class Policy:
     paths: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PATHS))
     max_file_bytes: int = 5_000_000
     max_behind: int = 100
+    hook_seconds: float = 4.0  # a hook run past this refuses (server) or lets go (local)
     rules: dict[str, Action] = field(default_factory=dict)
     tests: TestsConfig | None = None
     worktree_root: str | None = None
