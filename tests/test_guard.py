@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gate.commands import guard as guard_cmd
+from gate.commands import guard_install
 from gate.errors import GateError
 from gate.guard import decide as guard
 from gate.policy import load
@@ -360,18 +361,18 @@ def test_install_guard_merges_into_existing_settings_and_is_idempotent(worktree:
         "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "my-linter"}]}]},
     }
     settings.write_text(json.dumps(mine))
-    lines = guard_cmd.install_guard(worktree)
+    lines = guard_install.install_guard(worktree)
     exclude = worktree.parent / "repo" / ".git" / "info" / "exclude"
     assert lines == [
         f"{settings}: added PreToolUse hook (Edit|Write|MultiEdit|NotebookEdit|Bash), PostToolUse hook (Bash), "
-        f"{len(guard_cmd.ALLOW)} 'allow' permission rules, {len(guard_cmd.ASK)} 'ask' permission rules",
+        f"{len(guard_install.ALLOW)} 'allow' permission rules, {len(guard_install.ASK)} 'ask' permission rules",
         f"{exclude}: git now ignores /.claude/settings.local.json, so it is never committed",
     ]
-    ours = {"type": "command", "command": "agentgate guard", "timeout": 30}
+    ours = {"type": "command", "command": guard_install.hook_command(), "timeout": 30}
     assert json.loads(settings.read_text()) == {
         "model": "opus",
-        "permissions": {"allow": ["Bash(npm test:*)", "Bash(git push:*)", *guard_cmd.ALLOW],
-                        "deny": ["Bash(curl:*)"], "ask": guard_cmd.ASK},
+        "permissions": {"allow": ["Bash(npm test:*)", "Bash(git push:*)", *guard_install.ALLOW],
+                        "deny": ["Bash(curl:*)"], "ask": guard_install.ASK},
         "hooks": {
             "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "my-linter"}]},
                            {"matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash", "hooks": [ours]}],
@@ -379,7 +380,7 @@ def test_install_guard_merges_into_existing_settings_and_is_idempotent(worktree:
         },
     }
     before = settings.read_bytes()
-    assert guard_cmd.install_guard(worktree) == [f"{settings}: already set up"]
+    assert guard_install.install_guard(worktree) == [f"{settings}: already set up"]
     assert settings.read_bytes() == before
     assert Repo(worktree).git("status", "--porcelain", "--untracked-files=all") == ""
     assert sorted(os.listdir(settings.parent)) == ["settings.local.json"]  # no temporary file left
@@ -387,12 +388,12 @@ def test_install_guard_merges_into_existing_settings_and_is_idempotent(worktree:
 
 def test_install_guard_creates_the_settings_file(worktree: Path) -> None:
     out = io.StringIO()
-    assert guard_cmd.install_main(worktree / "src", out=out) == 0
+    assert guard_install.install_main(worktree / "src", out=out) == 0
     data = json.loads((worktree / ".claude" / "settings.local.json").read_text())
     assert data["hooks"]["PostToolUse"] == [
-        {"matcher": "Bash", "hooks": [{"type": "command", "command": "agentgate guard", "timeout": 30}]}]
-    assert data["permissions"] == {"allow": guard_cmd.ALLOW, "ask": guard_cmd.ASK}
-    assert "Bash(git push:*)" in guard_cmd.ASK and "Bash(rm:*)" in guard_cmd.ASK
+        {"matcher": "Bash", "hooks": [{"type": "command", "command": guard_install.hook_command(), "timeout": 30}]}]
+    assert data["permissions"] == {"allow": guard_install.ALLOW, "ask": guard_install.ASK}
+    assert "Bash(git push:*)" in guard_install.ASK and "Bash(rm:*)" in guard_install.ASK
 
 
 def test_install_guard_refuses_a_settings_file_it_cannot_read(worktree: Path) -> None:
@@ -400,7 +401,7 @@ def test_install_guard_refuses_a_settings_file_it_cannot_read(worktree: Path) ->
     settings.parent.mkdir()
     settings.write_text("{oops")
     with pytest.raises(GateError) as err:
-        guard_cmd.install_guard(worktree)
+        guard_install.install_guard(worktree)
     assert str(err.value).startswith(f"{settings} is not valid JSON (")
     assert settings.read_text() == "{oops"
 
