@@ -87,9 +87,13 @@ def _answer(stdin_text: str, env: Mapping[str, str], err: TextIO) -> dict[str, A
     branch = None
     if tool == "Bash" and event == "PreToolUse":
         branch = _git(root, "symbolic-ref", "-q", "--short", "HEAD", ok=(0, 1)).strip() or None
+    def branch_owner(short: str) -> str | None:
+        hit = policy.agent_for_branch(short)
+        return hit.name if hit else None
+
     scope = guard.GuardScope(root=root, agent=agent, owner_of=owner,
                              is_shared=lambda p: policy.shared_pattern(p) is not None,
-                             is_gated=gated, target=target, branch=branch)
+                             is_gated=gated, target=target, branch=branch, branch_owner=branch_owner)
     changed = changed_paths(root) if event == "PostToolUse" else []
     return guard.decide(payload, scope, changed)
 
