@@ -190,7 +190,7 @@ def guard(ctx: click.Context) -> None:
               help="Agent worktree to set up (default: the current one).")
 def guard_install(worktree: Path | None) -> None:
     """Merge the guard's hooks and permissions into .claude/settings.local.json."""
-    from gate.commands import guard as cmd
+    from gate.commands import guard_install as cmd
 
     _run(lambda: cmd.install_main(worktree))
 

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Set
 
 from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK
-from gate.model import Action, Finding, Verdict
+from gate.model import Action, BranchResult, Finding, Verdict
 
 # What stops a merge first; an approved ask no longer does, so it comes after the
 # asks still waiting and before the warnings.
@@ -87,6 +87,13 @@ def combine(verdicts: Iterable[Verdict]) -> Verdict:
     if "ask" in vs:
         return "ask"
     return "allow"
+
+
+def without(res: BranchResult, rules: Set[str]) -> BranchResult:
+    """``res`` decided again without the findings of ``rules`` (a human finishing a
+    merge whose conflicts they resolved: ``target.conflict`` no longer stands)."""
+    kept = tuple(f for f in res.findings if f.rule not in rules)
+    return dataclasses.replace(res, findings=kept, verdict=decide(kept))
 
 
 def refuses(kind: str, verdict: Verdict) -> bool:

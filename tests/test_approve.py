@@ -25,12 +25,12 @@ LEAD = {"AGENTGATE_USER": "lead"}
 WHEN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def agentgate(repo: Repo, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def agentgate(repo: Repo | Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     e = dict(os.environ)
     e.update(env or {})
     e["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "gate", *args], cwd=repo.path, env=e,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run([sys.executable, "-m", "gate", *args], cwd=repo.path if isinstance(repo, Repo) else repo,
+                          env=e, capture_output=True, text=True, check=False)
 
 
 def check_json(repo: Repo, branch: str) -> dict[str, object]:
@@ -119,6 +119,46 @@ def test_an_agent_worktree_cannot_approve(work: Repo) -> None:
     work.git("config", "agentgate.agent", "alice")
     with pytest.raises(GateError, match="this worktree belongs to agent 'alice'"):
         approve.main("agent/alice/x", repo_path=str(work.path), env=LEAD)
+
+
+AGENT_REFUSED = ("agentgate: your current directory belongs to agent 'alice' (git config agentgate.agent); agents "
+                 "never approve, whatever --repo names. Run 'agentgate approve' from a human's checkout.\n")
+
+
+def test_approve_with_repo_from_an_agent_worktree_is_refused(work: Repo, tmp_path: Path) -> None:
+    # The trial's hole: the agent names the human's repository with --repo.
+    work.git("config", "extensions.worktreeConfig", "true")
+    wt = tmp_path / "elsewhere" / "alice-y"
+    work.git("worktree", "add", "-q", "-b", "agent/alice/y", str(wt), "main")
+    Repo(wt).git("config", "--worktree", "agentgate.agent", "alice")
+    proc = agentgate(wt / "src", "approve", "agent/alice/x", "--repo", str(work.path), env=LEAD)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (4, "", AGENT_REFUSED)
+    assert work.git("for-each-ref", "refs/agentgate/").strip() == ""
+    # The human's checkout still approves.
+    assert agentgate(work, "approve", "agent/alice/x", env=LEAD).returncode == 0
+
+
+def test_approve_with_repo_from_an_isolated_agent_clone_is_refused(work: Repo, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--shared", str(work.path), str(clone)], check=True)
+    Repo(clone).git("config", "agentgate.agent", "alice")
+    Repo(clone).git("config", "agentgate.isolated", "true")
+    proc = agentgate(clone, "approve", "agent/alice/x", "--repo", str(work.path), env=LEAD)
+    assert (proc.returncode, proc.stderr) == (4, AGENT_REFUSED)
+    assert work.git("for-each-ref", "refs/agentgate/").strip() == ""
+
+
+def test_approve_from_inside_the_agents_folder_is_refused_without_any_config(work: Repo) -> None:
+    # A spawned worktree whose agent removed its own agentgate.agent is still where
+    # spawn puts agents.
+    inside = work.path.parent / "work.agents" / "alice-z"
+    inside.mkdir(parents=True)
+    proc = agentgate(inside, "approve", "agent/alice/x", "--repo", str(work.path), env=LEAD)
+    assert proc.returncode == 4
+    assert proc.stderr == (f"agentgate: your current directory is inside {inside.parent}, where agent worktrees and "
+                           "clones are spawned; agents never approve. Run 'agentgate approve' from a human's "
+                           "checkout.\n")
+    assert work.git("for-each-ref", "refs/agentgate/").strip() == ""
 
 
 def test_unknown_rule_is_a_usage_error(work: Repo) -> None:

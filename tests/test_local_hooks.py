@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gate.commands import hooks as hooks_cmd
-from gate.hooks.local import ADVISORY
+from gate.hooks.local import ABORT, ADVISORY
 from tests.gitutil import Repo, git, seeded_repo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,10 +135,56 @@ def test_pre_merge_commit_refuses_merging_out_of_scope_work_into_main(work: Repo
         OUTSIDE,
         "agentgate: agent/alice/x: block: refused",
         "agentgate: merge refused; see more: agentgate check agent/alice/x",
+        "agentgate: " + ABORT,
         "agentgate: " + ADVISORY,
     ]
     assert work.rev("main") == before
     work.git("merge", "--abort")
+
+
+def test_a_refused_merge_cannot_be_finished_with_git_commit(work: Repo) -> None:
+    alice(work, {"src/ui/app.py": "x = 4\n"})
+    before = work.rev("main")
+    assert run(work, "merge", "--no-ff", "-m", "merge it", "agent/alice/x")[0] != 0
+    # git says "use 'git commit' to complete the merge": commit-msg judges it again.
+    rc, lines = run(work, "commit", "--no-edit")
+    assert rc != 0
+    assert lines == [
+        OUTSIDE,
+        "agentgate: agent/alice/x: block: refused",
+        "agentgate: commit refused; see more: agentgate check agent/alice/x",
+        "agentgate: " + ABORT,
+        "agentgate: " + ADVISORY,
+    ]
+    assert work.rev("main") == before
+    assert work.git("rev-parse", "-q", "--verify", "MERGE_HEAD").strip() == work.rev("agent/alice/x")
+    work.git("merge", "--abort")
+    assert work.rev("main") == before
+
+
+def test_an_unapproved_migration_merge_is_refused_at_commit_unless_an_approver_commits(work: Repo) -> None:
+    alice(work, {MIGRATION: "create table t (id int);\n"})
+    before = work.rev("main")
+    assert run(work, "merge", "--no-ff", "-m", "merge it", "agent/alice/x")[0] != 0
+    rc, lines = run(work, "commit", "--no-edit")
+    assert rc != 0 and lines[1] == "agentgate: agent/alice/x: ask: refused until an approver approves"
+    assert work.rev("main") == before
+    # The approver's own commit approves its own asks, as the approver's push does.
+    rc, lines = run(work, "commit", "-q", "--no-edit", env={"AGENTGATE_USER": "lead"})
+    assert rc == 0
+    assert work.git("rev-parse", "main^2").strip() == work.rev("agent/alice/x")
+
+
+def test_a_human_resolving_a_conflict_can_finish_the_merge(work: Repo) -> None:
+    alice(work, {"src/billing/invoice.py": "x = 'alice'\n"})
+    work.commit("the lead edits the same line", {"src/billing/invoice.py": "x = 'lead'\n"})
+    rc, _ = run(work, "merge", "-m", "merge it", "agent/alice/x")
+    assert rc != 0  # a conflict: git stops before pre-merge-commit
+    (work.path / "src/billing/invoice.py").write_text("x = 'both'\n")
+    work.git("add", "src/billing/invoice.py")
+    rc, lines = run(work, "commit", "-q", "--no-edit")
+    assert (rc, lines) == (0, ["agentgate: agent/alice/x: allow"])
+    assert work.git("rev-parse", "main^2").strip() == work.rev("agent/alice/x")
 
 
 def test_pre_merge_commit_lets_clean_work_in(work: Repo) -> None:

@@ -4,6 +4,12 @@
 bound to its content fingerprint, as one commit on ``refs/agentgate/approvals``
 (compare-and-swap). The record is local until pushed; the server accepts it only
 from an approver and only as a fast-forward.
+
+It refuses to run from an agent's worktree or clone, judged from the caller's own
+directory and config, whatever ``--repo`` names: ``--repo /path/to/main`` from an
+agent's worktree would otherwise record an approval as the human. A guard rail
+only (the agent can write its own config, DESIGN §2): the boundary is the server
+or ``agentgate serve``.
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from gate import approvals, context, engine
+from gate.commands.spawn import worktree_root
 from gate.errors import EXIT_ALLOW, GateError, UsageError
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
+from gate.git.run import GitUnavailable, clean_env, git
 from gate.model import short_name
 from gate.policy import require_policy
 from gate.report import approvals as approvals_report
@@ -38,13 +47,16 @@ def main(
     unknown = [r for r in rules if r not in DEFAULTS]
     if unknown:
         raise UsageError(f"unknown rule id(s): {', '.join(unknown)}. See the rules table in the README.")
+    caller = Path.cwd()
+    _refuse_agent(caller_agent(caller), "your current directory")
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
     require_policy(ctx.policy, ctx.target_ref)
-    agent = repo.config_get("agentgate.agent")
-    if agent:
-        raise GateError(f"this worktree belongs to agent '{agent}' (git config agentgate.agent); agents never "
-                        "approve. Run 'agentgate approve' from a human's checkout.")
+    _refuse_agent(repo.config_get("agentgate.agent"), "this worktree")
+    agents = worktree_root(repo, ctx.policy.worktree_root).resolve()
+    if caller.resolve().is_relative_to(agents):
+        raise GateError(f"your current directory is inside {agents}, where agent worktrees and clones are spawned; "
+                        "agents never approve. Run 'agentgate approve' from a human's checkout.")
     who = approver_identity(repo, env)
     if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
         listed = ", ".join(ctx.policy.approvers) or "nobody"
@@ -63,6 +75,22 @@ def main(
     sys.stdout.write(approvals_report.recorded(written, skipped, info.short, who, approvals.APPROVALS_REF,
                                                blocked=result.verdict == "block"))
     return EXIT_ALLOW
+
+
+def caller_agent(cwd: Path) -> str | None:
+    """``agentgate.agent`` as the worktree or clone around ``cwd`` sets it. Asked with
+    the repository-local variables removed, so that only the directory decides."""
+    try:
+        ran = git("config", "--get", "agentgate.agent", cwd=cwd, env=clean_env(), check=False)
+    except GitUnavailable:
+        return None
+    return ran.text.strip() or None if ran.code == 0 else None
+
+
+def _refuse_agent(agent: str | None, where: str) -> None:
+    if agent:
+        raise GateError(f"{where} belongs to agent '{agent}' (git config agentgate.agent); agents never approve, "
+                        "whatever --repo names. Run 'agentgate approve' from a human's checkout.")
 
 
 def list_main(fmt: str = "text", repo_path: str | None = None) -> int:

@@ -1,4 +1,4 @@
-"""``agentgate guard`` (a Claude Code hook) and ``agentgate guard install``.
+"""``agentgate guard``, the Claude Code hook (``guard install`` is ``guard_install``).
 
 ``main`` reads the hook's JSON, works out the worktree, its agent (per-worktree git
 config ``agentgate.agent``) and the policy on the target branch, and prints the
@@ -19,30 +19,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from gate.atomic import write_atomic
 from gate.errors import GateError, PolicyError
-from gate.git.run import GitUnavailable, git
+from gate.git.run import git
 from gate.guard import decide as guard
 from gate.policy import POLICY_FILE, Policy, empty_policy, load
-
-PRE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash"
-POST_MATCHER = "Bash"
-SETTINGS = Path(".claude") / "settings.local.json"
-# Reversible work runs without a prompt (the guard still denies edits out of scope);
-# what reaches beyond the worktree or destroys work asks first.
-ALLOW = [
-    "Read", "Grep", "Glob", "Edit", "Write", "MultiEdit", "NotebookEdit",
-    "Bash(git status:*)", "Bash(git diff:*)", "Bash(git log:*)", "Bash(git show:*)", "Bash(git add:*)",
-    "Bash(git commit:*)", "Bash(git fetch:*)", "Bash(agentgate check:*)", "Bash(agentgate status:*)",
-    "Bash(agentgate who:*)",
-]
-ASK = [
-    "Bash(git push:*)", "Bash(rm:*)", "Bash(git reset --hard:*)", "Bash(git clean:*)",
-    "Bash(alembic upgrade:*)", "Bash(alembic downgrade:*)", "Bash(python manage.py migrate:*)",
-    "Bash(./manage.py migrate:*)", "Bash(prisma migrate:*)", "Bash(npx prisma migrate:*)",
-    "Bash(rails db:migrate:*)", "Bash(bin/rails db:migrate:*)", "Bash(kubectl apply:*)",
-    "Bash(terraform apply:*)", "Bash(terraform destroy:*)", "Bash(helm install:*)", "Bash(helm upgrade:*)",
-]
 
 
 class _NoDecision(Exception):
@@ -107,9 +87,13 @@ def _answer(stdin_text: str, env: Mapping[str, str], err: TextIO) -> dict[str, A
     branch = None
     if tool == "Bash" and event == "PreToolUse":
         branch = _git(root, "symbolic-ref", "-q", "--short", "HEAD", ok=(0, 1)).strip() or None
+    def branch_owner(short: str) -> str | None:
+        hit = policy.agent_for_branch(short)
+        return hit.name if hit else None
+
     scope = guard.GuardScope(root=root, agent=agent, owner_of=owner,
                              is_shared=lambda p: policy.shared_pattern(p) is not None,
-                             is_gated=gated, target=target, branch=branch)
+                             is_gated=gated, target=target, branch=branch, branch_owner=branch_owner)
     changed = changed_paths(root) if event == "PostToolUse" else []
     return guard.decide(payload, scope, changed)
 
@@ -166,81 +150,6 @@ def changed_paths(root: Path) -> list[str]:
             paths.append(os.fsdecode(items[i]))  # the rename's source follows
             i += 1
     return paths
-
-
-def install_guard(worktree: Path, command: str = "agentgate guard") -> list[str]:
-    """Merge the guard's hooks and permissions into ``<worktree>/.claude/settings.local.json``.
-
-    Keeps every key and entry already there, adds nothing twice, writes atomically,
-    and makes git ignore the file so that it never lands in the agent's branch.
-    """
-    try:
-        root = Path(_git(worktree, "rev-parse", "--show-toplevel").strip())
-    except GitUnavailable as e:
-        raise GateError(f"{worktree}: {e.reason}. Pass --worktree with an agent's worktree.") from None
-    path = root / SETTINGS
-    data = _read_settings(path)
-    added: list[str] = []
-    hooks = _member(data, "hooks", dict, path)
-    for event, matcher in (("PreToolUse", PRE_MATCHER), ("PostToolUse", POST_MATCHER)):
-        groups = _member(hooks, event, list, path)
-        if not any(_runs(group, command) for group in groups):
-            groups.append({"matcher": matcher, "hooks": [{"type": "command", "command": command, "timeout": 30}]})
-            added.append(f"{event} hook ({matcher})")
-    perms = _member(data, "permissions", dict, path)
-    for key, rules in (("allow", ALLOW), ("ask", ASK)):
-        have = _member(perms, key, list, path)
-        new = [r for r in rules if r not in have]
-        have.extend(new)
-        if new:
-            added.append(f"{len(new)} '{key}' permission rules")
-    lines = [f"{path}: added " + ", ".join(added)] if added else [f"{path}: already set up"]
-    if added:
-        write_atomic(path, json.dumps(data, indent=2) + "\n")
-    if not _ignored(root):
-        exclude = Path(root, _git(root, "rev-parse", "--git-path", "info/exclude").strip())
-        exclude.parent.mkdir(parents=True, exist_ok=True)
-        text = exclude.read_text() if exclude.exists() else ""
-        exclude.write_text(text + ("" if text.endswith("\n") or not text else "\n") + f"/{SETTINGS.as_posix()}\n")
-        lines.append(f"{exclude}: git now ignores /{SETTINGS.as_posix()}, so it is never committed")
-    return lines
-
-
-def install_main(worktree: Path | None = None, out: TextIO | None = None) -> int:
-    """``agentgate guard install [--worktree PATH]``. Exit 0; GateError goes to the CLI."""
-    for line in install_guard(worktree or Path.cwd()):
-        print(line, file=out or sys.stdout)
-    return 0
-
-
-def _ignored(root: Path) -> bool:
-    return git("check-ignore", "-q", SETTINGS.as_posix(), cwd=root, check=False).code == 0
-
-
-def _runs(group: object, command: str) -> bool:
-    if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
-        return False
-    return any(isinstance(h, dict) and h.get("command") == command for h in group["hooks"])
-
-
-def _read_settings(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise GateError(f"{path} is not valid JSON ({e}). Fix or move it, then run this again.") from None
-    if not isinstance(data, dict):
-        raise GateError(f"{path} does not hold a JSON object. Fix or move it, then run this again.")
-    return data
-
-
-def _member(parent: dict[str, Any], key: str, kind: type, path: Path) -> Any:
-    value = parent.setdefault(key, kind())
-    if not isinstance(value, kind):
-        raise GateError(f"{path}: '{key}' is not a JSON {'object' if kind is dict else 'array'}. Fix it, then "
-                        "run this again.")
-    return value
 
 
 def _cat_file(root: Path, specs: list[str]) -> list[bytes | None]:

@@ -11,8 +11,10 @@ opinion: Claude Code's own permission rules decide.
 
 The caller builds a ``GuardScope`` (worktree, agent, ownership lookups from the
 target branch's policy); nothing here runs git or reads the policy. Shell commands
-are read with ``shlex`` (``gate.guard.shell``), not executed, so this is a guard rail
-against mistakes, not a sandbox: the server hook and CI are the enforcement (DESIGN §2).
+are read with ``shlex`` (``gate.guard.shell``), not executed, and the paths they
+write are judged here as edits are, so this is a guard rail against mistakes, not a
+sandbox: the boundary is ``agentgate serve`` plus Claude Code's sandbox, and the
+server hook and CI (DESIGN §2).
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 # Verdict and judge_command live beside the shell reading; callers import them from here.
-from gate.guard.shell import Verdict, judge_command
+from gate.guard.scope import TREE_ASK, ShellScope, Verdict, locate
+from gate.guard.shell import judge_command
+from gate.guard.writes import Write
 
 __all__ = ["FILE_TOOLS", "GUARD_CONFIG", "GuardScope", "Verdict", "decide", "judge_command", "judge_path",
-           "outside_scope", "problem", "resolve"]
+           "judge_write", "outside_scope", "problem", "resolve", "shell_scope"]
 
 FILE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path", "NotebookEdit": "notebook_path"}
 # The guard's own configuration: an agent that may rewrite it may switch it off.
@@ -51,6 +55,7 @@ class GuardScope:
     is_gated: Callable[[str], str | None]  # path -> rule id needing approval
     target: str = "main"
     branch: str | None = None  # the checked-out branch's short name, if any
+    branch_owner: Callable[[str], str | None] = lambda _: None  # short branch name -> agent whose pattern matches
 
 
 def problem(payload: object) -> str | None:
@@ -89,7 +94,7 @@ def decide(payload: dict[str, Any], scope: GuardScope, changed: Sequence[str] = 
         raw = payload["tool_input"][FILE_TOOLS[tool]]
         return _pre(judge_path(raw, payload.get("cwd"), scope))
     if event == "PreToolUse" and tool == "Bash":
-        return _pre(judge_command(payload["tool_input"]["command"], scope.target, scope.branch))
+        return _pre(judge_command(payload["tool_input"]["command"], shell_scope(scope, payload.get("cwd"))))
     if event == "PostToolUse" and tool == "Bash":
         return _post_bash(changed, scope)
     return None
@@ -128,6 +133,52 @@ def judge_path(raw: str, cwd: str | None, scope: GuardScope) -> Verdict | None:
     if rule is not None:
         why = _GATE_WHY.get(rule, "it needs a human's approval before it can merge").format(target=scope.target)
         return Verdict("ask", f"agentgate: {rel} is gated ({rule}): {why}. Allow only if a human wants this change.")
+    return None
+
+
+def shell_scope(scope: GuardScope, cwd: str | None) -> ShellScope:
+    """What the shell reader needs of ``scope``, for a command started in ``cwd``."""
+    root = Path(os.path.realpath(scope.root))
+    start = Path(os.path.realpath(cwd)) if cwd else root
+    return ShellScope(target=scope.target, branch=scope.branch, cwd=start, root=root, agent=scope.agent,
+                      write=lambda w, at: judge_write(w, at, scope), branch_owner=scope.branch_owner)
+
+
+def judge_write(write: Write, cwd: Path | None, scope: GuardScope) -> Verdict | None:
+    """The decision on a shell command writing (or deleting) ``write.path`` from ``cwd``.
+
+    The reason is the end of a sentence the shell reader starts with the command.
+    Unlike an edit, a write to a path no agent owns is let through (build output,
+    caches); ``PostToolUse`` reports tracked files it changed.
+    """
+    root = Path(os.path.realpath(scope.root))
+    real = locate(write.path, cwd)
+    if real is None:
+        return None
+    shown = write.path if str(real) == write.path else f"{write.path} (that is {real})"
+    verb = "deletes" if write.deletes else "writes"
+    if not real.is_relative_to(root):
+        return Verdict("deny", f"{verb} {shown}, outside this worktree ({root}); {scope.agent or 'this session'} "
+                               "changes only files in it.")
+    rel = real.relative_to(root).as_posix()
+    if rel == ".":
+        return Verdict("ask", TREE_ASK) if write.tree else None
+    if rel == ".git" or rel.startswith(".git/"):
+        return Verdict("deny", f"{verb} {rel}, git's own data, not a file of the project; leave it alone.")
+    if any(c == rel or c.startswith(rel + "/") for c in GUARD_CONFIG):
+        return Verdict("deny", f"{verb} {rel}, which configures this guard; only a human changes it.")
+    if scope.agent is not None and not scope.is_shared(rel):
+        probes = [rel, rel + "/-"] if write.tree or real.is_dir() else [rel]
+        other = next((o for o in map(scope.owner_of, probes) if o is not None and o != scope.agent), None)
+        if other is not None:
+            return Verdict("deny", f"{verb} {rel}, owned by {other}, outside {scope.agent}'s scope. "
+                                   f"Leave it to {other}, or ask a human to change the policy on {scope.target}.")
+    if write.tree:
+        return Verdict("ask", TREE_ASK)
+    rule = scope.is_gated(rel)
+    if rule is not None:
+        why = _GATE_WHY.get(rule, "it needs a human's approval before it can merge").format(target=scope.target)
+        return Verdict("ask", f"{verb} {rel}, gated ({rule}): {why}. Allow only if a human wants this change.")
     return None
 
 
