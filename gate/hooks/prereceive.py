@@ -21,7 +21,7 @@ from gate.errors import GateError, PolicyError
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.hooks import judge
-from gate.hooks.input import identity, make_pusher, parse_receive
+from gate.hooks.input import identity, make_pusher, parse_receive, served_agent
 from gate.model import Oid, RefName, RefUpdate, short_name
 from gate.policy import POLICY_FILE
 from gate.policy import tree as policy_load
@@ -75,7 +75,7 @@ def receive(stdin_text: str, env: Mapping[str, str],
             return _broken(repo, loaded, updates, env)
         ctx = loaded
         on_error = ctx.policy.on_error
-        pusher = make_pusher(ctx.policy, identity(env))
+        pusher = make_pusher(ctx.policy, identity(env), served_agent(env))
         outcomes = judge.judge_updates(ctx, updates, pusher)
         lines = remote.outcome_lines(outcomes, short_name(ctx.target_ref))
         code = 1 if any(o.refused for o in outcomes) else 0
@@ -130,7 +130,7 @@ def _broken(repo: GitRepo, b: Broken, updates: Sequence[RefUpdate], env: Mapping
     on_error = b.error.on_error or "block"
     login = identity(env)
     approvers = {a.casefold() for a in _approvers(repo, b.target_oid)}
-    is_approver = login is not None and login.casefold() in approvers
+    is_approver = login is not None and served_agent(env) is None and login.casefold() in approvers
     target = short_name(b.target_ref)
     fixing = [u for u in updates if u.ref == b.target_ref and u.new is not None and is_approver
               and _valid_at(repo, u.new)]
