@@ -152,16 +152,25 @@ def head(path: Path) -> Oid:
                         "Nothing was changed.") from None
 
 
-def save(repo: GitRepo, path: Path, tip: str, label: str, who: tuple[str, str]) -> Snapshot | None:
+State = tuple[Oid, Oid, Oid]  # (HEAD, index tree, working tree) of a clone
+
+
+def state(path: Path) -> State:
+    """(HEAD, index tree, working tree) now: compared again before the clone is
+    removed, so work written after it was saved is never deleted."""
+    return (head(path), *work_trees(path))
+
+
+def save(repo: GitRepo, path: Path, tip: str, label: str, who: tuple[str, str]) -> tuple[Snapshot | None, State]:
     """Save the clone's state into the human's repository as a Snapshot: ``index``
-    (parent: the clone's HEAD) and ``work``; None when the clone is exactly at
-    ``tip`` with nothing uncommitted. Only objects arrive in the human's repository:
-    no ref moves there."""
-    at = head(path)
-    index_tree, tree = work_trees(path)
+    (parent: the clone's HEAD, so commits it never pushed are kept too) and
+    ``work``; None when the clone is exactly at ``tip`` with nothing uncommitted.
+    Only objects arrive in the human's repository: no ref moves there."""
+    now = state(path)
+    at, index_tree, tree = now
     env = clean_env()
     if at == tip and tree == index_tree == git("rev-parse", f"{at}^{{tree}}", cwd=path, env=env).text.strip():
-        return None
+        return None, now
     who_env = clean_env({"GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
                          "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1]})
     index = git("commit-tree", index_tree, "-p", at, "-m", f"agentgate: index of {label}",
@@ -176,13 +185,7 @@ def save(repo: GitRepo, path: Path, tip: str, label: str, who: tuple[str, str]) 
             cwd=repo.common_dir, env=env)
     finally:
         git("update-ref", "-d", _SAVE_REF, cwd=path, env=env, check=False)
-    return Snapshot(Oid(index), Oid(work), ignored_paths(path))
-
-
-def still(path: Path) -> tuple[Oid, Oid, Oid]:
-    """(HEAD, index tree, working tree) now: compared before removal, so work written
-    after it was saved is never deleted."""
-    return (head(path), *work_trees(path))
+    return Snapshot(Oid(index), Oid(work), ignored_paths(path)), now
 
 
 def remove(path: Path) -> None:
