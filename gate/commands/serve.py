@@ -88,10 +88,6 @@ def main(repo_path: str | None = None, host: str = "127.0.0.1", port: int | None
         raise UsageError(f"--host {host} is not a loopback address: anyone who can reach it could try "
                          "tokens. Pass --allow-remote as well if that is what you want.")
     repo = open_repo(repo_path)
-    if repo.is_bare:
-        raise GateError(f"{repo.git_dir} is a bare repository: serve a working repository, or install the "
-                        "server hooks in this one ('agentgate hooks install --server') and serve it with "
-                        "your git server.")
     common = repo.common_dir
     root = main_root(repo)
     hooks = backend.write_hooks(common / "agentgate" / "serve" / "hooks")

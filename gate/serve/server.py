@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any, Protocol
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from gate.serve import backend, tokens
 
@@ -107,7 +107,8 @@ class Handler(BaseHTTPRequestHandler):
             self._plain(401, "a valid agent token is needed (HTTP basic auth: agent name, token)\n",
                         {"WWW-Authenticate": REALM})
             return
-        pushing = "git-receive-pack" in path or "service=git-receive-pack" in query
+        # As http-backend reads them: the path's last component, the query url-decoded.
+        pushing = path.endswith("/git-receive-pack") or "git-receive-pack" in parse_qs(query).get("service", [])
         if pushing:
             why = cfg.admit(agent)
             if why is not None:
