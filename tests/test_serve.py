@@ -44,16 +44,16 @@ class Serve:
     def port(self) -> int:
         return int(self.url.split(":")[2].split("/")[0])
 
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
         return self.proc.wait(timeout=30)
 
 
-def start_serve(repo: Repo, *args: str) -> Serve:
+def start_serve(repo: Repo, *args: str, env: dict[str, str] | None = None) -> Serve:
     out, err = repo.path.parent / "serve.out", repo.path.parent / "serve.err"
     with open(out, "wb") as o, open(err, "wb") as e:
         proc = subprocess.Popen([sys.executable, "-m", "gate", "serve", "--repo", str(repo.path), *args],
-                                stdout=o, stderr=e, cwd=repo.path.parent)
+                                stdout=o, stderr=e, cwd=repo.path.parent, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         first = out.read_text().splitlines()
@@ -326,13 +326,19 @@ def test_serve_token_for_an_unknown_agent_names_the_closest(served: Serve) -> No
     assert "no agent 'alcie'" in err and "Did you mean alice?" in err
 
 
+def test_a_second_serve_of_the_same_repository_is_refused(served: Serve) -> None:
+    rc, out, err = agentgate(served.repo.path, "serve")
+    assert (rc, out) == (4, "")
+    assert f"already serves {served.repo.path} at {served.url}" in err
+
+
 def test_serve_refuses_a_non_loopback_host_without_the_flag(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path / "repo", POLICY3)
     rc, _, err = agentgate(repo.path, "serve", "--host", "0.0.0.0")
     assert rc == 2 and "--allow-remote" in err
 
 
-def test_serve_stops_on_sigterm_and_takes_the_same_port_again(served: Serve) -> None:
+def test_serve_stops_on_sigterm_or_ctrl_c_and_takes_the_same_port_again(served: Serve) -> None:
     port = served.port
     assert served.stop() == 0
     assert served.out.read_text().splitlines()[-1] == "agentgate serve: stopped"
@@ -341,7 +347,25 @@ def test_serve_stops_on_sigterm_and_takes_the_same_port_again(served: Serve) -> 
         assert again.port == port
         assert "stop with Ctrl-C" in again.out.read_text().splitlines()[0]
     finally:
-        assert again.stop() == 0
+        assert again.stop(signal.SIGINT) == 0  # Ctrl-C
+    assert again.out.read_text().splitlines()[-1] == "agentgate serve: stopped"
+
+
+def test_the_identity_serve_was_started_with_never_reaches_the_hook(tmp_path: Path) -> None:
+    """serve started from the approver's shell: an agent's push is still the agent's."""
+    repo = seeded_repo(tmp_path / "repo", POLICY3)
+    s = start_serve(repo, env={"AGENTGATE_USER": "lead", "GITHUB_USER_LOGIN": "lead", "GL_USERNAME": "lead",
+                               "REMOTE_USER": "lead", "AGENTGATE_SERVE_AGENT": "lead"})
+    try:
+        alice = spawn(s, "alice", "t1")
+        commit(alice, {"src/billing/tax.py": "RATE = 0.2\n"})
+        before = rev(repo, "main")
+        rc, remote, _ = push(alice, "origin", "HEAD:main")
+        assert rc == 1
+        assert remote[0].startswith("agentgate: main: BLOCK ref.namespace  agent alice (alice)")
+        assert rev(repo, "main") == before
+    finally:
+        assert s.stop() == 0
 
 
 def test_an_agent_removed_from_the_policy_cannot_push_with_its_old_token(served: Serve) -> None:

@@ -14,6 +14,7 @@ import ipaddress
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 from urllib.parse import quote
@@ -90,6 +91,10 @@ def main(repo_path: str | None = None, host: str = "127.0.0.1", port: int | None
     repo = open_repo(repo_path)
     common = repo.common_dir
     root = main_root(repo)
+    other = state.running(common)
+    if other is not None:
+        raise GateError(f"agentgate serve already serves {root} at {other.url} (pid {other.pid}). "
+                        f"Use that one, or stop it first ('kill {other.pid}').")
     hooks = backend.write_hooks(common / "agentgate" / "serve" / "hooks")
     config = Config(common, _url_path(repo), hooks, _admit(root), sys.stderr)  # type: ignore[arg-type]
     last = state.read(common)
@@ -99,9 +104,12 @@ def main(repo_path: str | None = None, host: str = "127.0.0.1", port: int | None
     state.write(common, served)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        # shutdown() waits for serve_forever's loop, so it cannot run in the main
+        # thread; raising here instead could land inside the server's own
+        # bookkeeping (a thread counted but never started).
+        threading.Thread(target=server.shutdown, daemon=True).start()
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     print(f"agentgate serve: {root} at {served.url} (pid {served.pid}); stop with Ctrl-C or 'kill {served.pid}'",
           flush=True)
     if not tokens.agents(common):
@@ -109,10 +117,9 @@ def main(repo_path: str | None = None, host: str = "127.0.0.1", port: int | None
               flush=True)
     try:
         server.serve_forever(poll_interval=0.25)
-    except KeyboardInterrupt:
-        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         server.server_close()  # waits for requests in flight
         now = state.read(common)
         if now is not None and now.pid == served.pid:

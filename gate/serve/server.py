@@ -78,7 +78,7 @@ def push_locked(path: Path) -> Iterator[None]:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # for 'Expect: 100-continue'; every response closes the connection
     server_version = "agentgate-serve"
-    timeout = 300
+    timeout = 60  # a stalled client holds a thread (and serve's exit) this long at most
     server: Server
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
