@@ -400,3 +400,14 @@ def test_a_second_clone_of_the_same_agent_renews_the_token_in_the_first(served: 
     assert token_of(first) == token_of(second) != old
     commit(first, {"src/billing/a.py": "A = 1\n"})
     assert push(first)[0] == 0
+
+
+def test_without_a_policy_on_the_target_serve_takes_no_push(served: Serve) -> None:
+    alice = spawn(served, "alice", "t1")
+    served.repo.git("rm", "-q", ".agentgate.toml")
+    served.repo.git("commit", "-q", "-m", "no policy")
+    commit(alice, {"src/billing/a.py": "A = 1\n"})
+    before = rev(served.repo, "agent/alice/t1")
+    rc, _, err = push(alice, "origin", "HEAD:main")
+    assert rc != 0 and "403" in err
+    assert rev(served.repo, "agent/alice/t1") == before

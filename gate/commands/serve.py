@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from urllib.parse import quote
@@ -45,10 +46,11 @@ def _url_path(repo: GitRepo) -> str:
     return "/" + quote(name, safe="") + ".git"
 
 
-def _admit(repo_path: Path) -> object:
-    """The check serve makes before a push reaches http-backend: the agent must be in
-    the target's policy (a token outlives an agent removed from it). A policy that
-    does not load is the hook's to judge (it fails closed)."""
+def _admit(repo_path: Path) -> Callable[[str], str | None]:
+    """The check serve makes before a push reaches http-backend: the target has a
+    policy (without one pre-receive enforces nothing) and the agent is in it (a token
+    outlives an agent removed from it). A policy that does not load is the hook's to
+    judge (it fails closed)."""
 
     def admit(agent: str) -> str | None:
         try:
@@ -57,7 +59,10 @@ def _admit(repo_path: Path) -> object:
             return None
         except GateError:
             return None  # no target yet: pre-receive says what it says
-        if ctx.policy.present and agent not in ctx.policy.agents:
+        if not ctx.policy.present:
+            # pre-receive enforces nothing without a policy; serve hands out no such push.
+            return f"there is no {POLICY_FILE} on {short_name(ctx.target_ref)}: no agent can push until there is one"
+        if agent not in ctx.policy.agents:
             return (f"'{agent}' is not an agent in {POLICY_FILE} on {short_name(ctx.target_ref)}; "
                     "pushes from its token are refused")
         return None
@@ -96,7 +101,7 @@ def main(repo_path: str | None = None, host: str = "127.0.0.1", port: int | None
         raise GateError(f"agentgate serve already serves {root} at {other.url} (pid {other.pid}). "
                         f"Use that one, or stop it first ('kill {other.pid}').")
     hooks = backend.write_hooks(common / "agentgate" / "serve" / "hooks")
-    config = Config(common, _url_path(repo), hooks, _admit(root), sys.stderr)  # type: ignore[arg-type]
+    config = Config(common, _url_path(repo), hooks, _admit(root), sys.stderr)
     last = state.read(common)
     server = _bind(host, port, last, config)
     bound = server.server_address
