@@ -195,17 +195,45 @@ def guard_install(worktree: Path | None) -> None:
     _run(lambda: cmd.install_main(worktree))
 
 
+@cli.group(invoke_without_command=True, epilog="Exit codes: 0 stopped cleanly, 2 usage error, 4 could not run.")
+@click.option("--repo", "repo_path", metavar="PATH", help="Repository to serve (default: the current one).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port to listen on (default: the last one used, else a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--allow-remote", is_flag=True, help="Allow a --host that is not a loopback address.")
+@click.pass_context
+def serve(ctx: click.Context, repo_path: str | None, port: int | None, host: str, allow_remote: bool) -> None:
+    """Serve the repository to agents over git's smart HTTP; every push runs pre-receive as its agent."""
+    if ctx.invoked_subcommand is None:
+        from gate.commands import serve as cmd
+
+        _run(lambda: cmd.main(repo_path, host, port, allow_remote))
+
+
+@serve.command("token")
+@click.argument("agent")
+@_repo
+def serve_token(agent: str, repo_path: str | None) -> None:
+    """Create or replace AGENT's token for serve; print it as the last word (only a hash is kept)."""
+    from gate.commands import serve as cmd
+
+    _run(lambda: cmd.token_main(agent, repo_path))
+
+
 @cli.command()
 @click.argument("agent")
 @click.argument("task", required=False)
 @click.option("--from", "start", metavar="REF", help="Start the branch here (default: the target's tip).")
+@click.option("--isolated", is_flag=True,
+              help="A clone with its own .git whose only remote is 'agentgate serve', instead of a worktree.")
 @_target
 @_repo
-def spawn(agent: str, task: str | None, start: str | None, target: str | None, repo_path: str | None) -> None:
-    """Create AGENT's branch for TASK and a worktree for it; print where and its scope."""
+def spawn(agent: str, task: str | None, start: str | None, isolated: bool, target: str | None,
+          repo_path: str | None) -> None:
+    """Create AGENT's branch for TASK and a worktree (or an isolated clone) for it; print where and its scope."""
     from gate.commands import spawn as cmd
 
-    _run(lambda: cmd.main(agent, task, start, target, repo_path))
+    _run(lambda: cmd.main(agent, task, start, target, repo_path, isolated=isolated))
 
 
 @cli.command()

@@ -6,7 +6,9 @@ tip and those commits in one commit under ``refs/agentgate/trash/<name>``, and o
 then removes the worktree and the branch. ``restore`` reverses all of it.
 
 The trash records themselves (their format, listing, lookup and purge) are in
-``gate.trash``.
+``gate.git.trash``. An isolated clone (``spawn --isolated``) is saved and brought
+back the same way (``gate.git.clones``): its commits that were never pushed are
+kept too, as the parents of the saved index.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from datetime import UTC, datetime, timedelta
 from gate import context
 from gate.context import Context
 from gate.errors import GateError, UsageError
-from gate.git import lifecycle, write
+from gate.git import clones, lifecycle, write
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.git.run import clean_env, git
 from gate.git.trash import TRASH, Entry, entries, find, free_name, parse, purge, record_message
-from gate.model import RefName, short_name
+from gate.model import Oid, RefName, short_name
 from gate.report import lifecycle as lifecycle_report
+from gate.serve import state, tokens
 
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -68,6 +71,9 @@ def discard_one(repo: GitRepo, ref: RefName, now: datetime) -> tuple[Entry, life
     tip = repo.ref_oid(ref)
     if tip is None:
         raise GateError(f"{short} vanished meanwhile; nothing was discarded.")
+    clone = clones.clone_of(repo, ref)
+    if clone is not None:
+        return _discard_clone(repo, ref, tip, clone, now)
     wt = lifecycle.worktree_of(repo, ref)
     if wt is not None and (wt.main or wt.locked):
         lifecycle.remove_worktree(repo, wt)  # raises the reason; nothing is saved yet
@@ -99,6 +105,31 @@ def discard_one(repo: GitRepo, ref: RefName, now: datetime) -> tuple[Entry, life
     return entry, snap
 
 
+def _discard_clone(repo: GitRepo, ref: RefName, tip: Oid, clone: clones.Clone,
+                   now: datetime) -> tuple[Entry, lifecycle.Snapshot | None]:
+    short = short_name(ref)
+    live = not clone.missing
+    snap, before = clones.save(repo, clone.path, tip, short, lifecycle.identity(repo)) if live else (None, None)
+    message = record_message(ref, tip, now, snap, None, clone.agent or None, clone=clone.path)
+    tree = repo.tree_id(snap.work) if snap else repo.tree_id(tip)
+    record = lifecycle.commit(repo, tree, [tip] + ([snap.work] if snap else []), message)
+    name = free_name(repo, short, now)
+    write.update_ref(repo, TRASH + name, record, None, f"agentgate discard {short}")
+    if live:
+        if clones.state(clone.path) != before or repo.ref_oid(ref) != tip:
+            write.delete_ref(repo, TRASH + name, record)
+            raise GateError(
+                f"the clone {clone.path} changed while it was being saved (is the agent still running, "
+                "or pushing?). Stop it and run discard again; nothing was removed."
+            )
+        clones.remove(clone.path)
+    clones.unregister(repo, ref)
+    write.delete_ref(repo, ref, tip)
+    entry = parse(name, record, message)
+    assert entry is not None
+    return entry, snap
+
+
 def main(name: str, all_branches: bool = False, repo_path: str | None = None) -> int:
     repo = open_repo(repo_path)
     ctx = _context(repo)
@@ -112,7 +143,7 @@ def main(name: str, all_branches: bool = False, repo_path: str | None = None) ->
         entry, snap = discard_one(repo, ref, now)
         saved = None
         if snap is not None:
-            staged = sum(lifecycle.diff_count(repo, entry.tip, snap.index))
+            staged = sum(lifecycle.diff_count(repo, repo.parents(snap.index)[0], snap.index))
             untracked, unstaged = lifecycle.diff_count(repo, snap.index, snap.work)
             saved = (staged, unstaged, untracked)
         # Each branch as it goes: when a later one fails, the earlier ones were discarded.
@@ -131,9 +162,11 @@ def restore(name: str | None = None, repo_path: str | None = None) -> int:
         raise GateError(
             f"the branch {short} exists again. Rename or discard it first ('git branch -m {short} NEW'), then restore."
         )
-    wt = e.worktree
+    wt = e.worktree or e.clone
     if wt is not None and wt.exists() and (not wt.is_dir() or any(wt.iterdir())):
         raise GateError(f"{wt} exists and is not empty. Move it away, then restore.")
+    if e.clone is not None:
+        return _restore_clone(repo, e)
     write.update_ref(repo, e.branch, e.tip, None, f"agentgate restore {e.name}")
     if wt is not None:
         try:
@@ -148,6 +181,35 @@ def restore(name: str | None = None, repo_path: str | None = None) -> int:
                 lifecycle.remove_worktree(repo, made)
             write.delete_ref(repo, e.branch, e.tip)
             raise
+    write.delete_ref(repo, e.ref, e.oid)
+    sys.stdout.write(lifecycle_report.restored(e))
+    return 0
+
+
+def _restore_clone(repo: GitRepo, e: Entry) -> int:
+    assert e.clone is not None
+    served = state.read(repo.common_dir)
+    if served is None:
+        raise GateError("restoring an isolated clone needs the address of 'agentgate serve' (its remote), and "
+                        "this repository has never served. Run 'agentgate serve' once, then restore.")
+    agent = e.agent or ""
+    short = short_name(e.branch)
+    write.update_ref(repo, e.branch, e.tip, None, f"agentgate restore {e.name}")
+    try:
+        e.clone.parent.mkdir(parents=True, exist_ok=True)
+        clones.make(repo, e.clone, e.branch, served.url_for(agent), agent)
+        clones.register(repo, clones.Clone(e.branch, e.clone, agent))
+        if e.index and e.work:
+            clones.restore_state(e.clone, repo.parents(e.index)[0], short)
+            lifecycle.apply_snapshot(e.clone, e.index, e.work)
+        if agent:
+            tokens.hand_out(repo, agent)
+    except BaseException:
+        clones.unregister(repo, e.branch)
+        if e.clone.exists():
+            clones.remove(e.clone)
+        write.delete_ref(repo, e.branch, e.tip)
+        raise
     write.delete_ref(repo, e.ref, e.oid)
     sys.stdout.write(lifecycle_report.restored(e))
     return 0

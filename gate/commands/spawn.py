@@ -1,10 +1,16 @@
-"""``agentgate spawn AGENT [TASK] [--from REF]``: a branch and a worktree for one agent.
+"""``agentgate spawn AGENT [TASK] [--from REF] [--isolated]``: a branch and a worktree
+(or an isolated clone) for one agent.
 
 The branch follows the agent's first usable ``branches`` pattern (``agent/alice/*``
 and TASK give ``agent/alice/TASK``) and starts at the target's tip. The worktree
 goes to ``../<repo>.agents/<agent>-<task>`` (or under ``[worktrees] root``) and
 carries ``agentgate.agent`` in its own config, so hooks and the guard running
 there know whose work it is.
+
+With ``--isolated`` the same place holds a clone with its own ``.git`` instead
+(``gate.git.clones``): objects shared, its only remote the running ``agentgate
+serve``, the agent's token in the clone's own credential store. The branch is made
+in the human's repository as for a worktree; the agent's pushes move it there.
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ from pathlib import Path
 from gate import context
 from gate.context import Context
 from gate.errors import GateError, UsageError
-from gate.git import lifecycle, write
+from gate.git import clones, lifecycle, write
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
-from gate.model import short_name
+from gate.model import RefName, short_name
 from gate.policy import POLICY_FILE, Agent, require_policy
+from gate.serve import state, tokens
 
 _TASK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _GLOB = set("*?[]")
@@ -89,6 +96,7 @@ def main(
     start: str | None = None,
     target: str | None = None,
     repo_path: str | None = None,
+    isolated: bool = False,
 ) -> int:
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
@@ -114,6 +122,8 @@ def main(
         raise GateError(f"{path} exists already. Choose another TASK, or move that directory away.")
     base = repo.resolve_commit(start) if start else ctx.target_oid
     base_name = start or short_name(ctx.target_ref)
+    if isolated:
+        return _isolated(repo, ctx, agent, ref, path, base, base_name)
 
     lifecycle.enable_worktree_config(repo)
     write.update_ref(repo, ref, base, None, f"agentgate spawn {agent.name}: {short} at {base_name}")
@@ -136,4 +146,40 @@ def main(
         print(f"  shared:   {shared}  (any agent may change these; each change is reported)")
     print(f"  agentgate.agent = {agent.name} is set in that worktree's config only")
     print(f"start with: cd {shlex.quote(str(path))}")
+    return 0
+
+
+def _isolated(repo: GitRepo, ctx: Context, agent: Agent, ref: str, path: Path, base: str, base_name: str) -> int:
+    served = state.running(repo.common_dir)
+    if served is None:
+        root = lifecycle.main_root(repo)
+        raise GateError(
+            "spawn --isolated needs 'agentgate serve' running for this repository: its URL is the clone's "
+            f"only remote. Start it in another terminal ('agentgate serve --repo {shlex.quote(str(root))}'), "
+            "then run spawn again. Nothing was made."
+        )
+    short = short_name(ref)
+    write.update_ref(repo, ref, base, None, f"agentgate spawn --isolated {agent.name}: {short} at {base_name}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clones.make(repo, path, ref, served.url_for(agent.name), agent.name)
+        clones.register(repo, clones.Clone(RefName(ref), path, agent.name))
+        _, others = tokens.hand_out(repo, agent.name)
+    except BaseException:
+        # Leave nothing half made: no clone, no registry entry, no branch.
+        clones.unregister(repo, ref)
+        if path.exists():
+            clones.remove(path)
+        write.delete_ref(repo, ref, base)
+        raise
+    print(f"spawned {agent.name} on {short} at {base_name} ({base[:7]}), isolated")
+    print(f"  clone:    {path} (its own .git; objects shared with {lifecycle.main_root(repo)})")
+    print(f"  remote:   origin = {served.url} ('agentgate serve', pid {served.pid})")
+    print(f"  token:    in {path / '.git' / clones.CREDENTIALS} (mode 0600)")
+    for other in others:
+        if other != path:
+            print(f"            and renewed in {other}")
+    print(f"  owns:     {', '.join(agent.owns) or '(nothing yet: every change is out of scope)'}")
+    print(f"  agentgate.agent = {agent.name} is set in that clone's config")
+    print(f"start with: cd {shlex.quote(str(path))}   (push with 'git push'; the gate judges it as {agent.name})")
     return 0

@@ -106,3 +106,15 @@ def git(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = Non
         where = "" if cwd is None else f" in {cwd}"
         raise GateError(f"git {args[0]} failed{where}: {msg}")
     return ran
+
+
+def start(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start ``git ARGS`` with pipes on stdin, stdout and stderr, for a caller that
+    streams (``agentgate serve`` relays request and response bodies through
+    ``git http-backend`` without holding a push in memory). GitUnavailable when git
+    cannot be started."""
+    try:
+        return subprocess.Popen(["git", *args], cwd=cwd, env=env, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:
+        raise GitUnavailable(f"cannot run git ({e}). Is git installed and on PATH?", str(e)) from None

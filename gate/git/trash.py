@@ -2,8 +2,9 @@
 
 One commit per discarded branch, named ``<branch with '/' as '+'>-<UTC stamp>``.
 Its message holds ``Key: value`` lines after a subject and a blank line
-(``Branch``, ``Tip``, ``Discarded``, optionally ``Worktree``, ``Agent-Name``,
-``Index``, ``Work`` and ``Ignored``; values that are paths are JSON strings); its
+(``Branch``, ``Tip``, ``Discarded``, optionally ``Worktree`` or ``Clone`` (an
+isolated clone's path), ``Agent-Name``, ``Index``, ``Work`` and ``Ignored``; values
+that are paths are JSON strings); its
 parents (the tip, then the saved working tree) keep everything reachable, so
 ``git gc`` never collects discarded work while the record exists.
 """
@@ -38,6 +39,7 @@ class Entry:
     work: Oid | None = None
     worktree: Path | None = None
     agent: str | None = None
+    clone: Path | None = None  # an isolated clone (spawn --isolated) instead of a worktree
 
     @property
     def ref(self) -> str:
@@ -50,7 +52,8 @@ def encode(short: str) -> str:
 
 
 def record_message(
-    branch: str, tip: str, when: datetime, snap: Snapshot | None, wt: Path | None, agent: str | None
+    branch: str, tip: str, when: datetime, snap: Snapshot | None, wt: Path | None, agent: str | None,
+    clone: Path | None = None,
 ) -> str:
     """The message of the trash record of ``branch`` (see the module docstring)."""
     lines = [
@@ -62,6 +65,8 @@ def record_message(
     ]
     if wt is not None:
         lines.append(f"Worktree: {json.dumps(str(wt))}")
+    if clone is not None:
+        lines.append(f"Clone: {json.dumps(str(clone))}")
     if agent:
         lines.append(f"Agent-Name: {agent}")
     if snap is not None:
@@ -80,6 +85,7 @@ def parse(name: str, oid: Oid, message: str) -> Entry | None:
     try:
         when = datetime.strptime(fields["Discarded"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         wt = Path(json.loads(fields["Worktree"])) if "Worktree" in fields else None
+        clone = Path(json.loads(fields["Clone"])) if "Clone" in fields else None
         return Entry(
             name,
             oid,
@@ -90,6 +96,7 @@ def parse(name: str, oid: Oid, message: str) -> Entry | None:
             Oid(fields["Work"]) if "Work" in fields else None,
             wt,
             fields.get("Agent-Name"),
+            clone,
         )
     except (KeyError, ValueError):
         return None  # not ours, or damaged: listed by name only

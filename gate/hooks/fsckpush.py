@@ -29,7 +29,7 @@ def problems(repo: GitRepo, updates: Sequence[RefUpdate]) -> list[tuple[str, fsc
 
 
 def lines(repo: GitRepo, updates: Sequence[RefUpdate], refused: Sequence[tuple[str, fsck.Problem]],
-          login: str | None) -> list[str]:
+          login: str | None, served: str | None = None) -> list[str]:
     out = remote.object_lines(refused)
     labels = {label for label, _ in refused}
     try:
@@ -37,7 +37,7 @@ def lines(repo: GitRepo, updates: Sequence[RefUpdate], refused: Sequence[tuple[s
     except GateError:
         ctx = None  # no target or a broken policy: the objects refuse the push already
     if ctx is not None and ctx.policy.present:
-        pusher = make_pusher(ctx.policy, login)
+        pusher = make_pusher(ctx.policy, login, served)
         for u in updates:
             label = short_name(u.ref)
             if label in labels:

@@ -12,6 +12,8 @@ from gate.policy import Policy
 # DESIGN §8: who pushed, in this order. Servers set one of them: GitHub Enterprise
 # (GITHUB_USER_LOGIN), GitLab (GL_USERNAME), Apache/CGI smart HTTP (REMOTE_USER).
 IDENTITY_VARS = ("AGENTGATE_USER", "GITHUB_USER_LOGIN", "GL_USERNAME", "REMOTE_USER")
+# Set by `agentgate serve` (gate.serve.backend) to the agent whose token it checked.
+SERVE_AGENT = "AGENTGATE_SERVE_AGENT"
 
 
 def identity(env: Mapping[str, str]) -> str | None:
@@ -20,6 +22,20 @@ def identity(env: Mapping[str, str]) -> str | None:
         if value:
             return value
     return None
+
+
+def served_agent(env: Mapping[str, str]) -> str | None:
+    """The agent ``agentgate serve`` authenticated for this push, or None.
+
+    The rule: ``AGENTGATE_SERVE_AGENT`` counts only when it names the same login
+    the identity variables give (serve sets ``REMOTE_USER`` to the agent and removes
+    the variables before it). serve builds the whole environment of the push, so an
+    agent cannot set either; a web server that sets ``REMOTE_USER`` alone (Apache)
+    never makes a login an agent by its name, only through ``identities``. The name
+    given is still resolved against the policy by ``make_pusher``.
+    """
+    name = env.get(SERVE_AGENT, "").strip()
+    return name if name and identity(env) == name else None
 
 
 def make_pusher(policy: Policy, login: str | None, agent: str | None = None) -> Pusher:

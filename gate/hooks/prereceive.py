@@ -25,7 +25,7 @@ from gate.errors import GateError, PolicyError, UnreadableError
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.hooks import deadline, fsckpush, judge
-from gate.hooks.input import identity, make_pusher, parse_receive
+from gate.hooks.input import identity, make_pusher, parse_receive, served_agent
 from gate.model import Oid, RefName, RefUpdate, short_name
 from gate.policy import POLICY_FILE
 from gate.policy import tree as policy_load
@@ -77,7 +77,7 @@ def receive(stdin_text: str, env: Mapping[str, str],
         repo = open_repo(None, from_env=True)
         refused = fsckpush.problems(repo, updates)
         if refused:
-            return 1, fsckpush.lines(repo, updates, refused, identity(env))
+            return 1, fsckpush.lines(repo, updates, refused, identity(env), served_agent(env))
         loaded = _load(repo)
         if loaded is None:
             return 0, []  # no target yet, or no policy on it: nothing to enforce
@@ -85,7 +85,7 @@ def receive(stdin_text: str, env: Mapping[str, str],
             return _broken(repo, loaded, updates, env)
         ctx = loaded
         deadline.limit(ctx.policy.hook_seconds)
-        pusher = make_pusher(ctx.policy, identity(env))
+        pusher = make_pusher(ctx.policy, identity(env), served_agent(env))
         outcomes = judge.judge_updates(ctx, updates, pusher)
         lines = remote.outcome_lines(outcomes, short_name(ctx.target_ref))
         code = 1 if any(o.refused for o in outcomes) else 0
@@ -139,7 +139,7 @@ def _broken(repo: GitRepo, b: Broken, updates: Sequence[RefUpdate], env: Mapping
     on_error = b.error.on_error or "block"
     login = identity(env)
     approvers = {a.casefold() for a in _approvers(repo, b.target_oid)}
-    is_approver = login is not None and login.casefold() in approvers
+    is_approver = login is not None and served_agent(env) is None and login.casefold() in approvers
     target = short_name(b.target_ref)
     fixing = [u for u in updates if u.ref == b.target_ref and u.new is not None and is_approver
               and _valid_at(repo, u.new)]

@@ -33,6 +33,8 @@ class TrashEntry(Protocol):
     def work(self) -> str | None: ...
     @property
     def worktree(self) -> Path | None: ...
+    @property
+    def clone(self) -> Path | None: ...
 
 
 def _text(lines: Sequence[str]) -> str:
@@ -46,7 +48,8 @@ def discarded(branch: str, entry: TrashEntry, saved: tuple[int, int, int] | None
     """One discarded branch: what was saved (``saved``: staged, unstaged and
     untracked file counts, None when no uncommitted work was snapshotted), what
     was not (ignored files), and how to get it back."""
-    where = f"; removed the worktree {entry.worktree}" if entry.worktree else ""
+    where = (f"; removed the worktree {entry.worktree}" if entry.worktree else
+             f"; removed the isolated clone {entry.clone}" if entry.clone else "")
     lines = [f"discarded {branch} (was at {entry.tip[:7]}){where}"]
     if saved is not None:
         staged, unstaged, untracked = saved
@@ -54,15 +57,16 @@ def discarded(branch: str, entry: TrashEntry, saved: tuple[int, int, int] | None
         if ignored:
             shown = ", ".join(ignored[:5]) + (", …" if len(ignored) > 5 else "")
             lines.append(f"  not saved (ignored by .gitignore): {shown}")
-    elif entry.worktree is not None:
+    elif entry.worktree is not None or entry.clone is not None:
         lines.append("  no uncommitted work")
     lines.append(f"restore it with: agentgate restore {shlex.quote(entry.name)}")
     return _text(lines)
 
 
 def restored(entry: TrashEntry) -> str:
-    wt = entry.worktree
-    lines = [f"restored {short_name(entry.branch)} at {entry.tip[:7]}" + (f" in the worktree {wt}" if wt else "")]
+    wt = entry.worktree or entry.clone
+    kind = "isolated clone" if entry.clone else "worktree"
+    lines = [f"restored {short_name(entry.branch)} at {entry.tip[:7]}" + (f" in the {kind} {wt}" if wt else "")]
     if entry.index and entry.work:
         lines.append("  with its uncommitted work: staged, unstaged and untracked files as they were")
     if wt is not None:
@@ -85,7 +89,7 @@ def trash(items: Sequence[TrashEntry]) -> str:
             e.name,
             short_name(e.branch),
             e.when.strftime("%Y-%m-%d %H:%M:%SZ"),
-            "uncommitted work saved" if e.work else ("no uncommitted work" if e.worktree else "branch only"),
+            "uncommitted work saved" if e.work else ("no uncommitted work" if e.worktree or e.clone else "branch only"),
         )
         for e in items
     ]
