@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gate import approvals, context, engine
-from gate.commands.spawn import worktree_root
 from gate.errors import EXIT_ALLOW, GateError, UsageError
+from gate.git import lifecycle
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.git.run import GitUnavailable, clean_env, git
@@ -53,7 +53,7 @@ def main(
     ctx = context.build(repo, target)
     require_policy(ctx.policy, ctx.target_ref)
     _refuse_agent(repo.config_get("agentgate.agent"), "this worktree")
-    agents = worktree_root(repo, ctx.policy.worktree_root).resolve()
+    agents = lifecycle.worktree_root(repo, ctx.policy.worktree_root).resolve()
     if caller.resolve().is_relative_to(agents):
         raise GateError(f"your current directory is inside {agents}, where agent worktrees and clones are spawned; "
                         "agents never approve. Run 'agentgate approve' from a human's checkout.")

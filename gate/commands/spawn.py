@@ -15,7 +15,6 @@ in the human's repository as for a worktree; the agent's pushes move it there.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from pathlib import Path
@@ -66,18 +65,6 @@ def branch_for(agent: Agent, task: str) -> str:
     )
 
 
-def worktree_root(repo: GitRepo, configured: str | None) -> Path:
-    """Where agent worktrees go: ``[worktrees] root`` (relative to the main worktree),
-    else ``../<repo>.agents`` beside it."""
-    main = lifecycle.main_root(repo)
-    if configured:
-        root = Path(os.path.expanduser(configured))
-    else:
-        name = main.name.removesuffix(".git") or "repo"
-        root = Path("..") / f"{name}.agents"
-    return Path(os.path.normpath(main / root))
-
-
 def _free_task(repo: GitRepo, agent: Agent, root: Path) -> str:
     if branch_for(agent, "a") == branch_for(agent, "b"):
         return "task-1"  # a fixed branch name: the task only names the worktree
@@ -106,7 +93,7 @@ def main(
         raise unknown_agent(ctx, agent_name)
     if task is not None and (not _TASK.fullmatch(task) or task.endswith(".lock")):
         raise UsageError(f"bad task name {task!r}: use letters, digits, '.', '_' or '-' (no '/').")
-    root = worktree_root(repo, ctx.policy.worktree_root)
+    root = lifecycle.worktree_root(repo, ctx.policy.worktree_root)
     task = task or _free_task(repo, agent, root)
     short = branch_for(agent, task)
     ref = "refs/heads/" + short

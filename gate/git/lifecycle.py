@@ -17,6 +17,7 @@ never one that a hook's or an outer git's variables point at.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -245,3 +246,15 @@ def diff_count(repo: GitRepo, old: str, new: str) -> tuple[int, int]:
 
 def commit(repo: GitRepo, tree: str, parents: Sequence[str], message: str) -> Oid:
     return write.write_commit(repo, tree, list(parents), message, identity(repo))
+
+
+def worktree_root(repo: GitRepo, configured: str | None) -> Path:
+    """Where agent worktrees go: ``[worktrees] root`` (relative to the main worktree),
+    else ``../<repo>.agents`` beside it."""
+    main = main_root(repo)
+    if configured:
+        root = Path(os.path.expanduser(configured))
+    else:
+        name = main.name.removesuffix(".git") or "repo"
+        root = Path("..") / f"{name}.agents"
+    return Path(os.path.normpath(main / root))
