@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from gate import rules, verdict
-from gate.checks import Found, Kind, NewText, PushedRef, Subject, Tested
+from gate.checks import Fact, Found, Kind, NewText, PushedRef, Subject, Tested
 from gate.context import BranchInfo, Context
 from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName
 
@@ -28,10 +29,27 @@ def _checks(kind: str, agent: bool) -> list[Any]:
             if kind in f.runs_on and (agent or not f.agents_only)]
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """A branch's result and the facts the checks computed on the way (``Found.facts``)."""
+
+    result: BranchResult
+    facts: tuple[Fact, ...]
+
+
 def evaluate(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, refusing_only: bool = False,
              pusher: Pusher | None = None, unattributed: str | None = None,
              merge: ChangeSet | None = None) -> BranchResult:
-    """The result for ``branch`` against its merge-base with the target.
+    """The result for ``branch`` (``examine``)."""
+    return examine(ctx, branch, tested=tested, refusing_only=refusing_only, pusher=pusher,
+                   unattributed=unattributed, merge=merge).result
+
+
+def examine(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, refusing_only: bool = False,
+            pusher: Pusher | None = None, unattributed: str | None = None,
+            merge: ChangeSet | None = None) -> Evaluation:
+    """The result for ``branch`` against its merge-base with the target, and the
+    facts its checks computed (the board shows them without a second analysis).
 
     ``tested``: its test outcome (``gate.testrun.merged``); ``refusing_only``: only
     ``block`` matters (a push to an agent branch); ``pusher``: judged for a push by
@@ -42,7 +60,7 @@ def evaluate(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, 
     kind: Kind = "branch" if merge is None else "merge"
     cs = ctx.changes(branch.head) if merge is None else merge
     subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed)
-    findings, notes = _run(ctx, subject)
+    findings, notes, seen = _run(ctx, subject)
     approver = pusher is not None and pusher.approver
     own = branch.agent is None and branch.unknown_agent is None
     final = verdict.apply_approvals(findings, ctx.approved, consent=approver,
@@ -51,8 +69,8 @@ def evaluate(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, 
     facts: dict[str, object] = {"ahead": ahead, "behind": behind, "files_changed": len(cs.files)}
     if notes:
         facts["notes"] = notes
-    return BranchResult(ref=branch.ref, agent=branch.agent or branch.unknown_agent, head=branch.head,
-                        base=cs.base, verdict=verdict.decide(final), findings=final, facts=facts)
+    return Evaluation(BranchResult(ref=branch.ref, agent=branch.agent or branch.unknown_agent, head=branch.head,
+                                   base=cs.base, verdict=verdict.decide(final), findings=final, facts=facts), seen)
 
 
 def evaluate_patch(ctx: Context, agent: str, cs: ChangeSet, text: NewText,
@@ -60,7 +78,7 @@ def evaluate_patch(ctx: Context, agent: str, cs: ChangeSet, text: NewText,
     """The result for ``agent``'s patch (change set ``cs``, new side ``text``), as for
     a branch with no commits, compared with the open branches ``compare_with``."""
     me = BranchInfo(PATCH_REF, Oid(""), agent)
-    findings, _ = _run(ctx, Subject("patch", me, cs, text=text, compare_with=tuple(compare_with)))
+    findings, _, _ = _run(ctx, Subject("patch", me, cs, text=text, compare_with=tuple(compare_with)))
     final = verdict.apply_approvals(findings, ctx.approved)
     return BranchResult(ref=None, agent=agent, head=None, base=None, verdict=verdict.decide(final),
                         findings=final, facts={"files_changed": len(cs.files)})
@@ -78,13 +96,14 @@ def evaluate_push(ctx: Context, pushed: PushedRef) -> BranchResult:
                         verdict=verdict.decide(final), findings=final)
 
 
-def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str]]:
-    """Every family's findings for ``subject`` (each once), and their notes (a file
-    skipped because it does not parse…), each once."""
+def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str], tuple[Fact, ...]]:
+    """Every family's findings for ``subject`` (each once), their notes (a file
+    skipped because it does not parse…), each once, and their facts."""
     b = subject.branch
     findings: list[Finding] = []
     seen: set[str] = set()
     notes: list[str] = []
+    facts: list[Fact] = []
     for module in _checks(subject.kind, b.agent is not None or b.unknown_agent is not None):
         found = cast(Check, module.check)(ctx, subject)
         for f in found.findings:
@@ -92,4 +111,5 @@ def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str]]:
                 seen.add(f.fingerprint)
                 findings.append(f)
         notes.extend(n for n in found.notes if n not in notes)
-    return findings, notes
+        facts.extend(found.facts)
+    return findings, notes, tuple(facts)

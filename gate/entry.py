@@ -78,7 +78,7 @@ def _replay_or_arm(args: list[str]) -> None:
         from gate.memo import reports
 
         try:
-            rep = reports.report_from(kept["report"], int((time.monotonic() - started) * 1000))
+            rep = reports.report_from(kept, int((time.monotonic() - started) * 1000))
         except (KeyError, TypeError, ValueError):
             rep = None  # written by another version: compute afresh
         if rep is not None:

@@ -1,10 +1,12 @@
 """Gating several branches into one report: the branches a command chose (``check``,
 ``merge``, ``demo``) and the board of every open agent branch (``status``, ``plan``,
-``demo``), with the facts the board shows and the agents x agents matrix.
+``demo``), with the typed rows the board shows and the agents x agents matrix.
 
-Computed here, rendered by ``gate.report`` (``report.board`` for the board). The
-board's pairwise results come from the cached pair analysis (``gate.git.merge``,
-``gate.git.pairs``), so the board for n branches costs n^2/2 cache reads when warm.
+Computed here, rendered by ``gate.report`` (``report.board`` for the board). A
+board row's pairs and conflicts with the target are facts the overlap and target
+checks computed for the verdict (``engine.examine``), never a second analysis; the
+pair analysis is cached (``gate.git.merge``, ``gate.git.pairs``), so the board for n
+branches costs n^2/2 cache reads when warm.
 The TESTS column is the cached result of ``check --tests`` for the branch's merge
 candidate (``gate.testrun.merged.candidate``), never a result for the tip alone unless
 the policy tests tips (``[tests] merge = false``).
@@ -12,18 +14,27 @@ the policy tests tips (``[tests] merge = false``).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate import context, engine, verdict
-from gate.checks import Tested, overlap
+from gate.checks import Tested
 from gate.context import BranchInfo, Context
 from gate.errors import GateError
-from gate.git import merge, pairs
 from gate.git.opening import open_repo
-from gate.model import BranchResult, Finding, Report
+from gate.model import (
+    Board,
+    BoardRow,
+    BranchResult,
+    Finding,
+    Matrix,
+    PairRow,
+    Relation,
+    Report,
+    TargetConflicts,
+    worst,
+)
 from gate.policy import require_policy
 
 if TYPE_CHECKING:
@@ -31,10 +42,6 @@ if TYPE_CHECKING:
     from gate.testrun.merged import Ran
 
 # The test runner is imported where it is used: 'check' without --tests never loads it.
-
-NONE = "none"
-# Worst first: what a matrix cell shows for two agents.
-RELATIONS = (overlap.LABELS[pairs.CONFLICT], overlap.LABELS[pairs.HUNK], overlap.LABELS[pairs.FILE], NONE)
 
 Tick = Callable[[str], None]
 
@@ -68,64 +75,46 @@ def make_report(ctx: Context, results: Sequence[BranchResult], started: float) -
     )
 
 
-def collect(ctx: Context, tick: Tick | None = None) -> Report:
-    """Evaluate every open agent branch; facts and the matrix ride in the report."""
+def collect(ctx: Context, tick: Tick | None = None) -> Board:
+    """Evaluate every open agent branch: the board's rows and the agents matrix."""
     from gate.testrun.cache import cached_outcomes
 
     started = time.monotonic()
-    results = []
+    rows = []
     outcomes = cached_outcomes(ctx.repo.common_dir)
     for b in ctx.agent_branches:
-        results.append(_row(ctx, b, outcomes))
+        rows.append(_row(ctx, b, outcomes))
         if tick is not None:
             tick(b.short)
-    return Report(
-        verdict=verdict.combine(r.verdict for r in results),
+    return Board(
+        verdict=verdict.combine(r.result.verdict for r in rows),
         target_ref=ctx.target_ref,
         target_oid=ctx.target_oid,
-        branches=tuple(results),
+        rows=tuple(rows),
+        matrix=matrix(rows),
         elapsed_ms=int((time.monotonic() - started) * 1000),
-        extra={"matrix": matrix(results)},
     )
 
 
-def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> BranchResult:
+def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> BoardRow:
     try:
         tested = last_outcome(ctx, b, outcomes)
         # A cached failing result of the merge candidate counts in the verdict, as in
         # check --tests: a board saying "failed" and "allow" side by side misleads.
         cfg = ctx.policy.tests
-        res = engine.evaluate(ctx, b, tested=Tested(tested, cfg.merge if cfg else True) if tested else None)
-        cs = ctx.changes(b.head)
-        ovs = overlap.overlaps(ctx, b, cs)
-        to_target = merge.analyze(ctx.repo, b.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,))
+        done = engine.examine(ctx, b, tested=Tested(tested, cfg.merge if cfg else True) if tested else None)
     except GateError as e:
         # One unreadable branch (no common history…) must not hide the others: it
         # cannot be judged, so it blocks (fail closed), and the board says why.
-        return BranchResult(ref=b.ref, agent=b.agent, head=b.head, base=None, verdict="block",
-                            findings=(), facts={"error": str(e), "scope": "-", "overlaps": [],
-                                                "conflicts": {"target": [], "branches": []},
-                                                "tests": "-"})
-    by_branch: dict[str, dict[str, Any]] = {}
-    for ov in ovs:
-        entry = by_branch.setdefault(ov.other.ref, {"branch": ov.other.ref, "agent": ov.other.agent,
-                                                    "relation": NONE, "paths": []})
-        label = overlap.LABELS[ov.relation]
-        if RELATIONS.index(label) < RELATIONS.index(entry["relation"]):
-            entry["relation"] = label
-        if ov.path not in entry["paths"]:
-            entry["paths"].append(ov.path)
-    facts = dict(res.facts)
-    facts.update(
-        scope=scope_summary(res.findings),
-        overlaps=sorted(by_branch.values(), key=lambda e: e["branch"]),
-        conflicts={
-            "target": sorted({(e.ours or e.theirs)[-1] for e in to_target.conflicts}),
-            "branches": sorted(r for r, e in by_branch.items() if e["relation"] == RELATIONS[0]),
-        },
+        return BoardRow(BranchResult(ref=b.ref, agent=b.agent, head=b.head, base=None, verdict="block",
+                                     findings=()), error=str(e))
+    res = done.result
+    return BoardRow(
+        res, scope=scope_summary(res.findings),
+        pairs=tuple(f for f in done.facts if isinstance(f, PairRow)),
+        target_conflicts=next((f.paths for f in done.facts if isinstance(f, TargetConflicts)), ()),
         tests=tested.kind if tested is not None else "-",
     )
-    return dataclasses.replace(res, facts=facts)
 
 
 def scope_summary(findings: Iterable[Finding]) -> str:
@@ -138,21 +127,19 @@ def scope_summary(findings: Iterable[Finding]) -> str:
     return ", ".join(parts) or "ok"
 
 
-def matrix(results: Iterable[BranchResult]) -> dict[str, Any]:
+def matrix(rows: Sequence[BoardRow]) -> Matrix:
     """agents x agents: the worst relation between any branch of one and any of the other."""
-    rows = list(results)
-    agents = sorted({r.agent for r in rows if r.agent})
-    agent_of = {r.ref: r.agent for r in rows}
-    cells = {f"{a}|{b}": NONE for a in agents for b in agents}
+    agents = tuple(sorted({r.result.agent for r in rows if r.result.agent}))
+    index = {a: i for i, a in enumerate(agents)}
+    agent_of = {r.result.ref: r.result.agent for r in rows}
+    cells: list[list[Relation]] = [["none"] * len(agents) for _ in agents]
     for r in rows:
-        for ov in r.facts.get("overlaps", []):
-            other = agent_of.get(ov["branch"], ov["agent"])
-            if not r.agent or not other:
+        for p in r.pairs:
+            mine, other = index.get(r.result.agent or ""), index.get(agent_of.get(p.branch, p.agent) or "")
+            if mine is None or other is None:
                 continue
-            for key in (f"{r.agent}|{other}", f"{other}|{r.agent}"):
-                if key in cells and RELATIONS.index(ov["relation"]) < RELATIONS.index(cells[key]):
-                    cells[key] = ov["relation"]
-    return {"agents": agents, "cells": cells}
+            cells[mine][other] = cells[other][mine] = worst(cells[mine][other], p.relation)
+    return Matrix(agents, tuple(tuple(c) for c in cells))
 
 
 def last_outcome(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> TestOutcome | None:

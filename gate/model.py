@@ -204,6 +204,76 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# -- the board (``agentgate status``, ``plan``) -------------------------------------
+
+# How a branch relates to another open agent branch, worst first: they do not merge
+# cleanly, change the same lines, change the same files, or share nothing.
+Relation = Literal["conflict", "same-lines", "same-files", "none"]
+RELATIONS: tuple[Relation, ...] = ("conflict", "same-lines", "same-files", "none")
+
+
+def worst(a: Relation, b: Relation) -> Relation:
+    """The worse of two relations (the earlier in ``RELATIONS``)."""
+    return a if RELATIONS.index(a) <= RELATIONS.index(b) else b
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """What a board row's branch shares with the open agent branch ``branch``: the
+    worst relation over the files both change, and those files (this side's paths)."""
+
+    branch: RefName
+    agent: str | None
+    relation: Relation
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TargetConflicts:
+    """The paths where merging a branch into the target conflicts."""
+
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One row of the board: the branch's result and what the board shows beside it.
+    ``error`` says why a branch could not be judged (its result then blocks)."""
+
+    result: BranchResult
+    scope: str = "-"  # "ok", or what the scope rules found: "outside (2), shared (1)"
+    pairs: tuple[PairRow, ...] = ()  # by branch name
+    target_conflicts: tuple[str, ...] = ()
+    tests: str = "-"  # the cached test result of its merge candidate, "-" when none
+    error: str | None = None
+
+    @property
+    def branch_conflicts(self) -> tuple[RefName, ...]:
+        return tuple(p.branch for p in self.pairs if p.relation == "conflict")
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """agents x agents: ``cells[i][j]`` is the worst relation between any branch of
+    ``agents[i]`` and any of ``agents[j]``."""
+
+    agents: tuple[str, ...]
+    cells: tuple[tuple[Relation, ...], ...]
+
+    def cell(self, a: str, b: str) -> Relation:
+        return self.cells[self.agents.index(a)][self.agents.index(b)]
+
+
+@dataclass(frozen=True)
+class Board:
+    verdict: Verdict
+    target_ref: RefName | None
+    target_oid: Oid | None
+    rows: tuple[BoardRow, ...]
+    matrix: Matrix
+    elapsed_ms: int = 0
+
+
 # -- hook values: ref updates, the pusher, judged parts and outcomes -----------------
 
 @dataclass(frozen=True)

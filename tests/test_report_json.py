@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate.model import Finding
+from gate.model import Board, BoardRow, Finding, Matrix
 from gate.report import board
 from gate.report import json as json_report
 from tests.test_report_samples import one_branch
@@ -40,6 +40,8 @@ def test_utf8_and_missing_paths_carry_no_path_bytes() -> None:
 
 def test_the_status_board_json_escapes_the_same_way() -> None:
     report = one_branch("block", Finding("scope.outside", "block", "m", path=BAD))
-    text = json.dumps(board.to_dict(report), indent=2, ensure_ascii=True)
+    rows = tuple(BoardRow(b) for b in report.branches)
+    the_board = Board(report.verdict, report.target_ref, report.target_oid, rows, Matrix((), ()))
+    text = json.dumps(board.to_dict(the_board), indent=2, ensure_ascii=True)
     (finding,) = _strict(text)["branches"][0]["findings"]
     assert (finding["path"], finding["path_bytes"]) == ("src/caf\\xe9.py", "7372632f636166e92e7079")

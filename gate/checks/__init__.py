@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from gate.model import ChangeSet, FileChange, Finding, Oid, Pusher, RefUpdate
+from gate.model import ChangeSet, FileChange, Finding, Oid, PairRow, Pusher, RefUpdate, TargetConflicts
 
 if TYPE_CHECKING:
     from gate.context import BranchInfo
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # branch: a branch (or the work a push brings in) against its merge-base with the
 # target; merge: what a merge commit adds of its own; patch: a diff with no commits.
 Kind = Literal["branch", "merge", "patch"]
+# What a check computed on its way to the findings that others show (the board),
+# handed back so that nobody asks the analysis again.
+Fact = PairRow | TargetConflicts
 
 
 class NewText(Protocol):
@@ -84,12 +87,15 @@ class PushedRef:
 
 @dataclass(frozen=True)
 class Found:
-    """What a check returns: findings, and notes on what it could not analyse."""
+    """What a check returns: findings, notes on what it could not analyse, and facts
+    it computed that the board shows (``Fact``)."""
 
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()
+    facts: tuple[Fact, ...] = ()
 
     @classmethod
-    def of(cls, findings: Iterable[Finding | None], notes: Iterable[str] = ()) -> Found:
+    def of(cls, findings: Iterable[Finding | None], notes: Iterable[str] = (),
+           facts: Iterable[Fact] = ()) -> Found:
         """``findings`` without the Nones (rules the policy turned off)."""
-        return cls(tuple(f for f in findings if f is not None), tuple(notes))
+        return cls(tuple(f for f in findings if f is not None), tuple(notes), tuple(facts))

@@ -18,13 +18,13 @@ from gate.context import BranchInfo, Context
 from gate.git.overlaps import Collision, collisions, keep
 from gate.git.pairs import CONFLICT, FILE, HUNK
 from gate.lines import touching
-from gate.model import ChangeSet, FileChange, Finding
+from gate.model import ChangeSet, FileChange, Finding, PairRow, Relation, worst
 
 Lines = tuple[int, int]
 
 RULES = {CONFLICT: "overlap.conflict", HUNK: "overlap.hunk", FILE: "overlap.file"}
-# The board's names for the relations, worst first.
-LABELS = {CONFLICT: "conflict", HUNK: "same-lines", FILE: "same-files"}
+# The board's names for the relations.
+LABELS: dict[str, Relation] = {CONFLICT: "conflict", HUNK: "same-lines", FILE: "same-files"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def check(ctx: Context, subject: Subject) -> Found:
         found = changeset_overlaps(ctx, subject.changes, subject.compare_with)
     else:
         found = overlaps(ctx, subject.branch, subject.changes)
-    return Found.of(_finding(ctx, ov) for ov in found)
+    return Found.of((_finding(ctx, ov) for ov in found), facts=pair_rows(found))
 
 
 def overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Overlap]:
@@ -67,6 +67,19 @@ def pair_overlaps(ctx: Context, cs: ChangeSet, other: BranchInfo) -> list[Overla
     found = collisions(ctx.repo, cs, other.head, ctx.base(other.head), lambda: ctx.changes(other.head),
                        use_cache=ctx.use_cache)
     return [Overlap.of(other, c) for c in found]
+
+
+def pair_rows(found: list[Overlap]) -> tuple[PairRow, ...]:
+    """The board's view of ``found``: per other branch (by name), the worst relation
+    and the paths, each once, in the order found."""
+    rows: dict[str, tuple[BranchInfo, Relation, list[str]]] = {}
+    for ov in found:
+        other, relation, paths = rows.get(ov.other.ref, (ov.other, LABELS[ov.relation], []))
+        if ov.path not in paths:
+            paths.append(ov.path)
+        rows[ov.other.ref] = (other, worst(relation, LABELS[ov.relation]), paths)
+    return tuple(PairRow(o.ref, o.agent, relation, tuple(paths))
+                 for _, (o, relation, paths) in sorted(rows.items()))
 
 
 def _finding(ctx: Context, ov: Overlap) -> Finding | None:

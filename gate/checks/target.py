@@ -14,7 +14,7 @@ from gate.context import BranchInfo, Context
 from gate.git import merge
 from gate.git.changes import changeset
 from gate.git.pairs import CONFLICT, PairResult
-from gate.model import ChangeSet, FileChange, Finding
+from gate.model import ChangeSet, FileChange, Finding, TargetConflicts
 
 
 def check(ctx: Context, subject: Subject) -> Found:
@@ -59,7 +59,9 @@ def check(ctx: Context, subject: Subject) -> Found:
             path=fc.path, hint=hint, other={"branch": ctx.target_ref, "head": ctx.target_oid},
             change=fc, key=("changed",),
         ))
-    return Found.of(out)
+    # The board's CONFLICTS column reads this merge from here, not from a second one.
+    facts = (TargetConflicts(tuple(sorted({(e.ours or e.theirs)[-1] for e in pair.conflicts}))),)
+    return Found.of(out, facts=facts)
 
 
 def _changed_by_target(ctx: Context, branch: BranchInfo, cs: ChangeSet, pair: PairResult) -> list[FileChange]:

@@ -1,7 +1,7 @@
 """``agentgate plan``: an order to merge the open agent branches in, leaving the
 fewest conflicts, and after each step the branches that will need a rebase.
 
-Greedy on the pairwise data of the board (``gating.collect``): at each step merge
+Greedy on the pairwise data of the board's rows (``gating.collect``): at each step merge
 the branch that conflicts with the fewest branches still waiting (then: overlaps
 with the fewest, then by name), so clean, non-overlapping branches go first; a
 branch that already conflicts with the target goes last, it needs a rebase anyway.
@@ -12,29 +12,29 @@ from __future__ import annotations
 
 from gate import gating, verdict
 from gate.errors import UsageError
-from gate.model import Report, short_name
+from gate.model import Board, short_name
 from gate.report.board import PlanStep as Step
 
 FORMATS = ("text", "json", "github-matrix")
 
 
-def order(report: Report) -> list[Step]:
+def order(board: Board) -> list[Step]:
     """The merge order for the board's branches (see the module docstring)."""
-    conflicts: dict[str, set[str]] = {b.ref: set() for b in report.branches if b.ref}
+    conflicts: dict[str, set[str]] = {r.result.ref: set() for r in board.rows if r.result.ref}
     overlaps: dict[str, set[str]] = {ref: set() for ref in conflicts}
-    for b in report.branches:
-        if not b.ref:
+    for r in board.rows:
+        mine = r.result.ref
+        if not mine:
             continue
-        for ov in b.facts.get("overlaps", []):
-            other = ov["branch"]
-            if other not in conflicts:
+        for p in r.pairs:
+            if p.branch not in conflicts:
                 continue
             # Symmetric by construction; union both views all the same.
-            target = conflicts if ov["relation"] == gating.RELATIONS[0] else overlaps
-            target[b.ref].add(other)
-            target[other].add(b.ref)
-    stale = {b.ref for b in report.branches if b.ref and b.facts.get("conflicts", {}).get("target")}
-    agents: dict[str, str | None] = {b.ref: b.agent for b in report.branches if b.ref}
+            target = conflicts if p.relation == "conflict" else overlaps
+            target[mine].add(p.branch)
+            target[p.branch].add(mine)
+    stale = {r.result.ref for r in board.rows if r.result.ref and r.target_conflicts}
+    agents: dict[str, str | None] = {r.result.ref: r.result.agent for r in board.rows if r.result.ref}
     waiting = set(conflicts)
     steps = []
     while waiting:

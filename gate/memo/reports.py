@@ -17,19 +17,38 @@ def report_value(report: Any, fmt: str, output: str | None) -> dict[str, Any]:
     return {"fmt": fmt, "output": output, "report": dataclasses.asdict(report)}
 
 
-def report_from(data: Mapping[str, Any], elapsed_ms: int) -> Any:
-    from gate.model import BranchResult, Finding, Report
+def report_from(value: Mapping[str, Any], elapsed_ms: int) -> Any:
+    """The kept report of ``value`` (a board for ``status``), taking ``elapsed_ms``."""
+    data = value["report"]
+    if value["kind"] == "status":
+        return _board(data, elapsed_ms)
+    from gate.model import Report
 
-    branches = tuple(
-        BranchResult(**{**b, "findings": tuple(Finding(**f) for f in b["findings"])})
-        for b in data["branches"]
+    return Report(**{**data, "branches": tuple(_result(b) for b in data["branches"]), "elapsed_ms": elapsed_ms})
+
+
+def _board(data: Mapping[str, Any], elapsed_ms: int) -> Any:
+    from gate.model import Board, BoardRow, Matrix, PairRow
+
+    rows = tuple(
+        BoardRow(**{**r, "result": _result(r["result"]), "target_conflicts": tuple(r["target_conflicts"]),
+                    "pairs": tuple(PairRow(**{**p, "paths": tuple(p["paths"])}) for p in r["pairs"])})
+        for r in data["rows"]
     )
-    return Report(**{**data, "branches": branches, "elapsed_ms": elapsed_ms})
+    m = data["matrix"]
+    matrix = Matrix(tuple(m["agents"]), tuple(tuple(c) for c in m["cells"]))
+    return Board(**{**data, "rows": rows, "matrix": matrix, "elapsed_ms": elapsed_ms})
+
+
+def _result(b: Mapping[str, Any]) -> Any:
+    from gate.model import BranchResult, Finding
+
+    return BranchResult(**{**b, "findings": tuple(Finding(**f) for f in b["findings"])})
 
 
 def replay(value: Mapping[str, Any], rep: Any) -> int:
-    """Show the kept ``check`` or ``status`` result ``rep`` (read from ``value`` by
-    ``report_from``) as the run that made it did; the exit code."""
+    """Show the kept ``check`` or ``status`` result ``rep`` (``report_from(value)``)
+    as the run that made it did; the exit code."""
     from gate import verdict
 
     if value["kind"] == "status":

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO, cast
 
-from gate.model import BranchResult, Report
+from gate.model import Board, BoardRow
 from gate.report.text import printable, short_ref
 
 COLUMNS = ("AGENT", "BRANCH", "AHEAD", "BEHIND", "FILES", "SCOPE", "OVERLAPS", "CONFLICTS", "TESTS",
@@ -29,29 +29,26 @@ _STYLE = {"block": "bold red", "ask": "bold yellow", "allow": "bold green", "con
           "same-lines": "yellow", "same-files": "cyan", "none": "dim"}
 
 
-def row(b: BranchResult, sep: str = ", ", strip: str = "") -> list[str]:
+def row(r: BoardRow, sep: str = ", ", strip: str = "") -> list[str]:
     """The board's cells for one branch, as plain strings (lists joined by ``sep``;
     branch names without the prefix ``strip``)."""
     def name(ref: str | None) -> str:
         short = short_ref(ref)
         return short[len(strip):] if strip and short.startswith(strip) else short
 
-    f = b.facts
-    overlaps = sep.join(printable(name(o["branch"])) for o in f.get("overlaps", [])) or "-"
-    conflicts = f.get("conflicts", {})
-    with_what = (["target"] if conflicts.get("target") else []) + [
-        name(r) for r in conflicts.get("branches", [])]
+    b, f = r.result, r.result.facts
+    overlaps = sep.join(printable(name(p.branch)) for p in r.pairs) or "-"
+    with_what = (["target"] if r.target_conflicts else []) + [name(ref) for ref in r.branch_conflicts]
     return [
         *(printable(x) for x in (b.agent or "-", name(b.ref), str(f.get("ahead", "-")),
-                                 str(f.get("behind", "-")), str(f.get("files_changed", "-")),
-                                 str(f.get("scope", "-")))),
-        overlaps, sep.join(printable(x) for x in with_what) or "-", printable(str(f.get("tests", "-"))),
+                                 str(f.get("behind", "-")), str(f.get("files_changed", "-")), r.scope)),
+        overlaps, sep.join(printable(x) for x in with_what) or "-", printable(r.tests),
         b.verdict,
     ]
 
 
-def _title(report: Report) -> str:
-    n = len(report.branches)
+def _title(report: Board) -> str:
+    n = len(report.rows)
     target = printable(short_ref(report.target_ref))
     return (f"agentgate status: {n} open agent branch{'es' if n != 1 else ''} against {target} "
             f"at {(report.target_oid or '')[:7]}")
@@ -62,30 +59,29 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
 
 
-def _matrix_rows(report: Report) -> tuple[list[str], list[list[str]]]:
-    m = report.extra.get("matrix", {"agents": [], "cells": {}})
-    rows = [[printable(a), *(CELL_TEXT.get(m["cells"].get(f"{a}|{b}", "none"), "none") for b in m["agents"])]
-            for a in m["agents"]]
-    return ["", *(printable(a) for a in m["agents"])], rows
+def _matrix_rows(report: Board) -> tuple[list[str], list[list[str]]]:
+    m = report.matrix
+    rows = [[printable(a), *(CELL_TEXT[c] for c in cells)] for a, cells in zip(m.agents, m.cells, strict=True)]
+    return ["", *(printable(a) for a in m.agents)], rows
 
 
-def render_plain(report: Report) -> str:
+def render_plain(report: Board) -> str:
     """The board as aligned text (what a pipe or a log gets)."""
     lines = [_title(report), ""]
-    if report.branches:
-        lines += _table(COLUMNS, [row(b) for b in report.branches])
+    if report.rows:
+        lines += _table(COLUMNS, [row(r) for r in report.rows])
     else:
         lines.append("no open agent branches")
     header, rows = _matrix_rows(report)
     if len(header) > 2:
         lines += ["", "overlaps between agents:"] + _table(header, rows)
     lines += ["", f"verdict: {report.verdict.upper()}"]
-    errors = [f"{short_ref(b.ref)}: {b.facts['error']}" for b in report.branches if b.facts.get("error")]
+    errors = [f"{short_ref(r.result.ref)}: {r.error}" for r in report.rows if r.error]
     lines += [printable(e) for e in errors]
     return "\n".join(lines) + "\n"
 
 
-def render_rich(report: Report, out: TextIO) -> None:
+def render_rich(report: Board, out: TextIO) -> None:
     """The board as rich tables on a terminal."""
     from rich import box
     from rich.console import Console
@@ -96,12 +92,12 @@ def render_rich(report: Report, out: TextIO) -> None:
     # No vertical rules and one space between columns: the board must fit an
     # 80-column terminal. The tests column shows only when some result is known.
     # Branch names lose the prefix they all share ("agent/"), said once in the title.
-    prefix = os.path.commonprefix([short_ref(b.ref) for b in report.branches])
-    prefix = prefix[:prefix.rfind("/") + 1] if len(report.branches) > 1 else ""
+    prefix = os.path.commonprefix([short_ref(br.result.ref) for br in report.rows])
+    prefix = prefix[:prefix.rfind("/") + 1] if len(report.rows) > 1 else ""
     title = _title(report) + (f" (names under {prefix})" if prefix else "")
     table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD,
                   collapse_padding=True, pad_edge=False)
-    rows = [row(b, sep="\n", strip=prefix) for b in report.branches]  # wraps between names
+    rows = [row(br, sep="\n", strip=prefix) for br in report.rows]  # wraps between names
     keep = [i for i, col in enumerate(COLUMNS) if col != "TESTS" or any(r[i] != "-" for r in rows)]
     for i in keep:
         col = COLUMNS[i]
@@ -109,9 +105,9 @@ def render_rich(report: Report, out: TextIO) -> None:
         table.add_column(col.lower(), justify="right" if col in ("AHEAD", "BEHIND", "FILES") else "left",
                          no_wrap=not wraps, overflow="fold" if wraps else "ellipsis",
                          min_width=max(len(col), 7) if wraps else None)
-    for b, cells in zip(report.branches, rows, strict=True):
+    for br, cells in zip(report.rows, rows, strict=True):
         cells = [escape(c) for c in cells]
-        cells[-1] = f"[{_STYLE[b.verdict]}]{cells[-1]}[/]"
+        cells[-1] = f"[{_STYLE[br.result.verdict]}]{cells[-1]}[/]"
         table.add_row(*(cells[i] for i in keep))
     console.print(table)
     header, rows = _matrix_rows(report)
@@ -125,9 +121,9 @@ def render_rich(report: Report, out: TextIO) -> None:
             mt.add_row(escape(r[0]), *(f"[{_STYLE[ids[c]]}]{c}[/]" for c in r[1:]))
         console.print(mt)
     console.print(f"verdict: [{_STYLE[report.verdict]}]{report.verdict.upper()}[/]")
-    for b in report.branches:
-        if b.facts.get("error"):
-            console.print(printable(f"{short_ref(b.ref)}: {b.facts['error']}"), markup=False)
+    for br in report.rows:
+        if br.error:
+            console.print(printable(f"{short_ref(br.result.ref)}: {br.error}"), markup=False)
 
 
 # -- plan -------------------------------------------------------------------------------
@@ -156,7 +152,7 @@ def plan_github_matrix(steps: Sequence[PlanStep]) -> str:
     return json.dumps({"include": include}, separators=(",", ":")) + "\n"
 
 
-def plan_text(steps: Sequence[PlanStep], report: Report) -> str:
+def plan_text(steps: Sequence[PlanStep], report: Board) -> str:
     target = short_ref(report.target_ref or "")
     n = len(steps)
     if not steps:
@@ -177,7 +173,7 @@ def plan_text(steps: Sequence[PlanStep], report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def emit_plan(steps: Sequence[PlanStep], report: Report, fmt: str, output: str | None) -> None:
+def emit_plan(steps: Sequence[PlanStep], report: Board, fmt: str, output: str | None) -> None:
     if fmt == "json":
         text = plan_json(steps)
     elif fmt == "github-matrix":
@@ -190,33 +186,38 @@ def emit_plan(steps: Sequence[PlanStep], report: Report, fmt: str, output: str |
 # -- status --------------------------------------------------------------------------
 
 
-def to_dict(report: Report) -> dict[str, Any]:
+def to_dict(report: Board) -> dict[str, Any]:
     """``{"version": 1, "verdict", "target", "branches": [...], "matrix": {...}}``."""
     from gate.report.json import finding_dict, json_safe
 
     branches = []
-    for b in report.branches:
-        f = b.facts
+    for r in report.rows:
+        b, f = r.result, r.result.facts
         branches.append({
             "ref": b.ref, "branch": short_ref(b.ref), "agent": b.agent, "head": b.head, "base": b.base,
             "ahead": f.get("ahead"), "behind": f.get("behind"), "files_changed": f.get("files_changed"),
-            "scope": f.get("scope"), "overlaps": f.get("overlaps", []),
-            "conflicts": f.get("conflicts", {"target": [], "branches": []}),
-            "tests": f.get("tests", "-"), "verdict": b.verdict,
+            "scope": r.scope,
+            "overlaps": [{"branch": p.branch, "agent": p.agent, "relation": p.relation, "paths": list(p.paths)}
+                         for p in r.pairs],
+            "conflicts": {"target": list(r.target_conflicts), "branches": list(r.branch_conflicts)},
+            "tests": r.tests, "verdict": b.verdict,
             "findings": [finding_dict(x) for x in b.findings],
-            **({"error": f["error"]} if f.get("error") else {}),
+            **({"error": r.error} if r.error else {}),
         })
+    m = report.matrix
     # Paths that are not UTF-8 become ``\\xNN`` text, as in the check report.
     return cast(dict[str, Any], json_safe({
         "version": 1, "verdict": report.verdict,
         "target": {"ref": report.target_ref, "oid": report.target_oid},
         "branches": branches,
-        "matrix": report.extra.get("matrix", {"agents": [], "cells": {}}),
+        "matrix": {"agents": list(m.agents),
+                   "cells": {f"{a}|{b}": c for a, cells in zip(m.agents, m.cells, strict=True)
+                             for b, c in zip(m.agents, cells, strict=True)}},
         "elapsed_ms": report.elapsed_ms,
     }))
 
 
-def emit(report: Report, fmt: str, output: str | None, out: TextIO | None = None) -> None:
+def emit(report: Board, fmt: str, output: str | None, out: TextIO | None = None) -> None:
     """Write the board: JSON, rich tables at a terminal, plain text otherwise."""
     out = out or sys.stdout
     if fmt == "json":
