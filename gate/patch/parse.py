@@ -4,8 +4,10 @@ an agent proposes. ``parse`` turns the text into the change set the gates read.
 Each ``diff --git`` section is one file: its extended headers (``new file mode``,
 ``deleted file mode``, ``old mode``/``new mode``, ``rename from``/``rename to``,
 ``index abc..def MODE``, ``Binary files … differ``, ``GIT binary patch``) are read
-here, its hunks by ``unidiff``. Plain ``diff -u`` output (no ``diff --git``) gives
-paths and hunks only. Hunks become git's ``-U0`` hunks (each run of removed and
+here, its hunks by ``unidiff``. A section that git apply and other readers would
+read differently is refused (``gate.patch.names``, ``gate.patch.text.headers``); a
+binary patch's new side is rebuilt (``gate.patch.binside``). Plain ``diff -u``
+output (no ``diff --git``) gives paths and hunks only. Hunks become git's ``-U0`` hunks (each run of removed and
 added lines between context lines), so line ranges mean what they mean in a
 branch's change set. A type change, which git prints as a deletion and an
 addition of one path, becomes one ``typechange``.
