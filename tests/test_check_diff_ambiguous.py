@@ -93,3 +93,16 @@ def test_a_diff_u_against_a_backup_copy_is_judged_on_the_file_itself(repo: Repo)
     data = next(c for c in CASES if c.id == "plain-backup-name").build(repo)
     code, report = check_json(repo.path, "--diff", "-", "--agent", "alice", stdin=data)
     assert (code, findings(report, "rule", "path")) == (1, [("scope.outside", "src/ui/app.py")])
+
+
+@pytest.mark.parametrize("data", [
+    "--- src/ui/../billing/invoice.py\n+++ src/ui/../billing/invoice.py\n",
+    "diff --git a/src/ui/../billing/invoice.py b/src/ui/../billing/invoice.py\n"
+    "--- a/src/ui/../billing/invoice.py\n+++ b/src/ui/../billing/invoice.py\n",
+], ids=["plain", "git"])
+def test_a_path_through_dot_dot_is_refused_not_judged_as_bobs(repo: Repo, data: str) -> None:
+    patch = (data + "@@ -1,2 +1,3 @@\n def total(items):\n     return sum(items)\n+x = 1\n").encode()
+    code, out, err = agentgate(repo.path, "check", "--diff", "-", "--agent", "bob", stdin=patch)
+    assert (code, out) == (4, "")
+    assert "names src/ui/../billing/invoice.py, a path outside the repository or through '..', which git apply " \
+           "and patch refuse to write" in err

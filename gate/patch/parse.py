@@ -177,6 +177,12 @@ def _file(pf: PatchedFile, section: list[str], resolve: Resolver | None, read: R
     where = f"the section at line {at} ({section[0].strip()})" if section else ""
     h = h or dt.Headers({})
     old_path, new_path = paths if paths is not None else _plain_paths(pf)
+    for p in (old_path, new_path):
+        if p is not None and (p.startswith("/") or ".." in p.split("/")):
+            # git apply ("invalid path") and GNU patch ("potentially dangerous file name")
+            # write nothing there; judging the name as written would judge another file.
+            raise malformed(f"{where or 'an entry'} names {p}, a path outside the repository or through '..', "
+                            "which git apply and patch refuse to write")
     binary = bool(getattr(pf, "is_binary_file", False)) or h.binary
     hunks = list(pf)
     if "copy to" in h.values:
