@@ -51,9 +51,13 @@ def write_diff(tmp_path: Path, data: bytes) -> str:
 
 @pytest.fixture
 def everything(tmp_path: Path) -> Repo:
+    return build_everything(tmp_path / "r")
+
+
+def build_everything(path: Path) -> Repo:
     """main with the sample policy (files over 1000 bytes blocked) and alice's branch
     doing one of everything."""
-    repo = seeded_repo(tmp_path / "r", POLICY + "\n[limits]\nmax_file_bytes = 1000\n")
+    repo = seeded_repo(path, POLICY + "\n[limits]\nmax_file_bytes = 1000\n")
     repo.commit("more", {"src/billing/tool.sh": "echo hi\n", "src/billing/current.txt": "current\n",
                          "src/billing/rates.py": "".join(f"RATE_{i} = {i}\n" for i in range(10)),
                          "src/common/util.py": UTIL})
@@ -110,12 +114,16 @@ EVERYTHING = [
 ]
 
 
-@pytest.mark.parametrize("command", [
+COMMANDS = [
     ("diff", "-M", f"main...{BRANCH}"),
     ("diff", "-M", "--binary", f"main...{BRANCH}"),
     ("diff", "-M", "--full-index", f"main...{BRANCH}"),
     ("format-patch", "--stdout", "-M", f"main..{BRANCH}"),
-], ids=["binary-files-differ", "git-binary-patch", "full-index", "format-patch"])
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=["binary-files-differ", "git-binary-patch", "full-index",
+                                                   "format-patch"])
 def test_a_diff_of_a_branch_gets_the_branchs_scope_and_content_findings(
         everything: Repo, tmp_path: Path, command: tuple[str, ...]) -> None:
     code, branch = report_of(everything.path, BRANCH)
@@ -206,11 +214,13 @@ def test_a_diff_whose_line_ends_became_crlf_reads_as_the_original(everything: Re
     assert (code, rows(report, keys)) == (1, rows(plain, keys))
 
 
+PLAIN = (b"--- old/src/ui/app.py\t2026-01-01 00:00:00\n+++ new/src/ui/app.py\t2026-01-01 00:00:00\n"
+         b"@@ -1,2 +1,3 @@\n def render():\n     return 'ui'\n+" + PASSWORD.encode() + b"\n")
+
+
 def test_a_plain_diff_u_patch_is_read_too(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path / "r")
-    data = (b"--- old/src/ui/app.py\t2026-01-01 00:00:00\n+++ new/src/ui/app.py\t2026-01-01 00:00:00\n"
-            b"@@ -1,2 +1,3 @@\n def render():\n     return 'ui'\n+" + PASSWORD.encode() + b"\n")
-    code, report = report_of(repo.path, "--diff", "-", "--agent", "alice", stdin=data)
+    code, report = report_of(repo.path, "--diff", "-", "--agent", "alice", stdin=PLAIN)
     assert (code, rows(report, ("rule", "action", "path", "line"))) == (1, [
         ("gate.secret", "block", "src/ui/app.py", 3), ("scope.outside", "block", "src/ui/app.py", None)])
 
@@ -269,7 +279,7 @@ ADVICE = ("Pass the output of 'git diff' (or 'gh pr diff') unchanged and complet
           "re-wrapped or edited by hand cannot be checked.")
 
 
-@pytest.mark.parametrize(("data", "detail"), [
+MALFORMED = [
     (b"Please merge my work, thanks!\n",
      "it holds no file changes (no 'diff --git', '---'/'+++' or '@@' lines); it is not a unified diff"),
     (b"diff --git a/src/ui/app.py b/src/ui/app.py\nindex 1111111..2222222 100644\n--- a/src/ui/app.py\n"
@@ -279,7 +289,11 @@ ADVICE = ("Pass the output of 'git diff' (or 'gh pr diff') unchanged and complet
      "the section at line 1 (diff --git a/a.py b/a.py) changes nothing: it ends before its changes"),
     (b"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-b\n+c\n",
      "x.py appears twice; give one diff, not several pasted together"),
-], ids=["prose", "truncated-hunk", "truncated-header", "two-diffs"])
+]
+
+
+@pytest.mark.parametrize(("data", "detail"), MALFORMED, ids=["prose", "truncated-hunk", "truncated-header",
+                                                             "two-diffs"])
 def test_a_malformed_diff_cannot_be_checked(tmp_path: Path, data: bytes, detail: str) -> None:
     repo = seeded_repo(tmp_path / "r")
     assert agentgate(repo.path, "check", "--diff", "-", "--agent", "alice", stdin=data) == (

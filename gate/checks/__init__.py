@@ -41,6 +41,11 @@ class NewText(Protocol):
         """What a symlink's new side points to; None when it cannot be read."""
         ...
 
+    def hidden(self, fc: FileChange) -> bool:
+        """Whether the new side is changed but cannot be read (a diff's binary delta
+        against a blob this repository lacks)."""
+        ...
+
     def links(self) -> Mapping[str, Change]:
         """What the new side changes on top of the branch head's tree (or, with no
         head, the target's) where links resolve: a diff's links, files, deletions."""

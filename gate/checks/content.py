@@ -49,6 +49,9 @@ class BlobText:
     def link_target(self, fc: FileChange) -> str | None:
         return None if fc.new_oid is None else self.repo.read_blob(fc.new_oid).decode("utf-8", "surrogateescape")
 
+    def hidden(self, fc: FileChange) -> bool:
+        return False  # a commit's blobs are all here
+
     def links(self) -> Mapping[str, links.Change]:
         return {}  # the head's own tree holds them
 
@@ -110,6 +113,11 @@ def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText,
     if fc.new_mode == MODE_LINK and fc.new_path is not None \
             and (fc.old_mode != MODE_LINK or fc.old_oid != fc.new_oid or fc.hunks):
         out.append(_symlink(ctx, branch, fc, text))
+    if text.hidden(fc):
+        out.append(ctx.finding(
+            "gate.secret", f"{path}: binary change not shown (a delta against a blob this repository does not "
+            "have), so its content cannot be scanned", path=path, change=fc, action="ask", key=("not shown",),
+            hint=f"ask for a patch made against a commit this repository has, or approve with '{approve}'"))
     out.extend(_secrets(ctx, fc, hits))
     return out
 

@@ -83,7 +83,7 @@ def main(
             f"--agent {agent}: the policy on {short_name(ctx.target_ref)} has no such agent (agents: {known}). "
             "Name the agent whose patch this is, or add [agents." + agent + "] to .agentgate.toml on the target."
         )
-    patch = diffcheck.parse(data, lambda abbrev: expand_blob(repo, abbrev))
+    patch = diffcheck.parse(data, lambda abbrev: expand_blob(repo, abbrev), repo.read_blob)
     result = evaluate(ctx, agent, patch)
     rep = Report(
         verdict=result.verdict,

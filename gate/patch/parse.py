@@ -4,8 +4,10 @@ an agent proposes. ``parse`` turns the text into the change set the gates read.
 Each ``diff --git`` section is one file: its extended headers (``new file mode``,
 ``deleted file mode``, ``old mode``/``new mode``, ``rename from``/``rename to``,
 ``index abc..def MODE``, ``Binary files … differ``, ``GIT binary patch``) are read
-here, its hunks by ``unidiff``. Plain ``diff -u`` output (no ``diff --git``) gives
-paths and hunks only. Hunks become git's ``-U0`` hunks (each run of removed and
+here, its hunks by ``unidiff``. A section that git apply and other readers would
+read differently is refused (``gate.patch.names``, ``gate.patch.text.headers``); a
+binary patch's new side is rebuilt (``gate.patch.binside``). Plain ``diff -u``
+output (no ``diff --git``) gives paths and hunks only. Hunks become git's ``-U0`` hunks (each run of removed and
 added lines between context lines), so line ranges mean what they mean in a
 branch's change set. A type change, which git prints as a deletion and an
 addition of one path, becomes one ``typechange``.
@@ -19,7 +21,8 @@ in no repository, so the secret scan and symlink targets read them here.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from unidiff.errors import UnidiffParseError
@@ -40,10 +43,12 @@ from gate.model import (
     FileChange,
     Oid,
 )
+from gate.patch import binside, names
 from gate.patch import text as dt
+from gate.patch.binary import BinaryError
+from gate.patch.binside import Reader, Resolver
 
 DEV_NULL = "/dev/null"
-Resolver = Callable[[str], "tuple[Oid, int] | None"]
 
 # unidiff's messages, said for people.
 _REASONS = {
@@ -60,6 +65,7 @@ class FilePatch:
     change: FileChange
     added: tuple[tuple[int, str], ...] = ()
     link_target: str | None = None  # the new side's text when it is a symlink
+    hidden: bool = False  # a binary new side this repository cannot rebuild (a delta on an absent blob)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,10 @@ class Patch:
         fp = self._by_change.get(fc)
         return fp.link_target if fp is not None else None
 
+    def hidden(self, fc: FileChange) -> bool:
+        fp = self._by_change.get(fc)
+        return fp is not None and fp.hidden
+
     def links(self) -> dict[str, Change]:
         """What the diff leaves at each path it touches, for resolving links on top of
         the target's tree: its links, its other files, and the paths it empties."""
@@ -108,8 +118,17 @@ def malformed(detail: str) -> GateError:
     )
 
 
-def parse(data: bytes, resolve: Resolver | None = None) -> Patch:
-    """The files a unified diff changes. Raises GateError (exit 4) on a malformed diff."""
+def ambiguous(detail: str) -> GateError:
+    return GateError(
+        f"the diff is ambiguous: {detail}. git apply and other readers (patch, review tools) would write "
+        "different files from it, so agentgate does not judge it: pass the output of 'git diff' unchanged."
+    )
+
+
+def parse(data: bytes, resolve: Resolver | None = None, read: Reader | None = None) -> Patch:
+    """The files a unified diff changes; ``resolve`` expands abbreviated blob ids and
+    ``read`` reads blobs (to rebuild binary deltas). Raises GateError (exit 4) on a
+    malformed or ambiguous diff."""
     # surrogateescape: non-UTF-8 bytes survive, and paths decode as os.fsdecode does.
     text = data.decode("utf-8", "surrogateescape")
     # Split as unidiff reads a stream: on "\n" only, keeping line ends.
@@ -122,13 +141,20 @@ def parse(data: bytes, resolve: Resolver | None = None) -> Patch:
     out: list[FilePatch] = []
     # Anything before the first "diff --git": a mail's preamble, or a plain `diff -u`.
     for pf in _unidiff(lines[: starts[0] if starts else len(lines)], 1):
-        out.append(_file(pf, [], resolve))
+        out.append(_file(pf, [], resolve, read))
     for n, start in enumerate(starts):
         section = lines[start : starts[n + 1] if n + 1 < len(starts) else len(lines)]
+        where = f"the section at line {start + 1} ({section[0].strip()})"
+        try:
+            # Before unidiff reads it: its names, not unidiff's, say what the section writes.
+            h = dt.headers(section, start + 1)
+            paths = names.git(section, h.values)
+        except dt.Ambiguous as e:
+            raise ambiguous(f"{where} {e}") from None
         files = _unidiff(section, start + 1)
         if len(files) != 1:
-            raise malformed(f"the section at line {start + 1} ({section[0].strip()}) holds {len(files)} files")
-        out.append(_file(files[0], section, resolve, start + 1))
+            raise malformed(f"{where} holds {len(files)} files")
+        out.append(_file(files[0], section, resolve, read, start + 1, h, paths))
     if not out and text.strip():
         raise malformed("it holds no file changes (no 'diff --git', '---'/'+++' or '@@' lines); it is not a "
                         "unified diff")
@@ -144,20 +170,23 @@ def _unidiff(lines: list[str], first: int) -> list[PatchedFile]:
         raise malformed(f"{reason}, in the part starting at line {first}") from None
 
 
-def _file(pf: PatchedFile, section: list[str], resolve: Resolver | None, at: int = 0) -> FilePatch:
-    """One file: ``section`` is its ``diff --git`` section, empty for a plain ``diff -u`` file."""
-    source, target = str(pf.source_file or ""), str(pf.target_file or "")
-    h = dt.headers(section)
+def _file(pf: PatchedFile, section: list[str], resolve: Resolver | None, read: Reader | None, at: int = 0,
+          h: dt.Headers | None = None, paths: tuple[str | None, str | None] | None = None) -> FilePatch:
+    """One file: ``section`` is its ``diff --git`` section (with its headers ``h`` and
+    the ``paths`` it writes), empty for a plain ``diff -u`` file."""
+    where = f"the section at line {at} ({section[0].strip()})" if section else ""
+    h = h or dt.Headers({})
+    old_path, new_path = paths if paths is not None else _plain_paths(pf)
+    for p in (old_path, new_path):
+        if p is not None and (p.startswith("/") or ".." in p.split("/")):
+            # git apply ("invalid path") and GNU patch ("potentially dangerous file name")
+            # write nothing there; judging the name as written would judge another file.
+            raise malformed(f"{where or 'an entry'} names {p}, a path outside the repository or through '..', "
+                            "which git apply and patch refuse to write")
     binary = bool(getattr(pf, "is_binary_file", False)) or h.binary
     hunks = list(pf)
-    copy = "copy to" in h.values
-    old_path = None if source == DEV_NULL or copy else dt.path(h.values.get("rename from") or source)
-    new_path = None if target == DEV_NULL else dt.path(h.values.get("copy to") or h.values.get("rename to") or target)
-    if not section and old_path is not None and new_path is not None and old_path != new_path:
-        # Plain `diff -u old/x new/x` (or `x.orig x`): one file seen from two trees, not a
-        # rename; drop a differing first component as `patch -p1` would, else keep the target.
-        o, n = old_path.split("/", 1), new_path.split("/", 1)
-        old_path = new_path = n[1] if len(o) == len(n) == 2 and o[1] == n[1] else new_path
+    if "copy to" in h.values:
+        old_path = None  # a copy leaves its source as it is: only the new file is written
     if old_path is None:
         status = ADDED
     elif new_path is None:
@@ -167,17 +196,16 @@ def _file(pf: PatchedFile, section: list[str], resolve: Resolver | None, at: int
     else:
         status = MODIFIED
     if not (hunks or binary or h.changes or status != MODIFIED):
-        where = f"the section at line {at} ({section[0].strip()})" if section else f"the entry for {new_path}"
+        where = where or f"the entry for {new_path}"
         raise malformed(f"{where} changes nothing: it ends before its changes")
     index = dt.INDEX.fullmatch(h.values.get("index", ""))
     index_mode = dt.mode(index.group("mode")) if index and index.group("mode") else 0
     old_mode = 0
     if old_path is not None:
-        old_mode = dt.mode(h.values.get("deleted file mode") or h.values.get("old mode")) or index_mode or MODE_FILE
+        old_mode = dt.mode(h.values.get("old mode")) or index_mode or MODE_FILE
     new_mode = 0
     if new_path is not None:
-        new_mode = dt.mode(h.values.get("new file mode") or h.values.get("new mode")) or index_mode \
-            or old_mode or MODE_FILE
+        new_mode = dt.mode(h.values.get("new mode")) or index_mode or old_mode or MODE_FILE
     old_oid = new_oid = None
     old_size = new_size = 0
     if index and resolve is not None:
@@ -190,17 +218,47 @@ def _file(pf: PatchedFile, section: list[str], resolve: Resolver | None, at: int
         old_oid = removed_gitlink
     if new_mode == MODE_GITLINK and new_path is not None:
         new_oid = added_gitlink
-    if new_oid is None and status == ADDED and new_mode != MODE_GITLINK:
+    if new_oid is None and status == ADDED and new_mode != MODE_GITLINK and not binary:
         # The whole new file is in the diff: its size is known without its blob.
-        new_size = h.literal if binary else sum(len(t.encode("utf-8", "surrogateescape")) for t in link)
+        new_size = sum(len(t.encode("utf-8", "surrogateescape")) for t in link)
+    runs = () if binary else tuple(run for uh in hunks for run in dt.runs(uh))
+    target_text = "".join(link) if new_mode == MODE_LINK and link else None
+    shown = True
+    if h.block and new_path is not None and new_mode != MODE_GITLINK:
+        side = _binary_side(section, h.block, index, old_path is None, resolve, read, where)
+        shown = side.data is not None
+        if side.data is not None:
+            new_size = len(side.data)
+            binary, runs, added = side.binary, side.hunks, list(side.added)
+            if new_mode == MODE_LINK:
+                target_text = side.data.decode("utf-8", "surrogateescape")
     change = FileChange(
         status=status, old_path=old_path, new_path=new_path, old_oid=old_oid, new_oid=new_oid,
         old_mode=old_mode, new_mode=new_mode, binary=binary, old_size=old_size, new_size=new_size,
-        hunks=() if binary else tuple(run for uh in hunks for run in dt.runs(uh)),
+        hunks=runs,
         similarity=dt.number(h.values.get("similarity index", "").rstrip("%")) if status == RENAMED else 0,
     )
-    target_text = "".join(link) if new_mode == MODE_LINK and link else None
-    return FilePatch(change, () if binary else tuple(added), target_text)
+    return FilePatch(change, () if binary else tuple(added), target_text, hidden=not shown)
+
+
+def _plain_paths(pf: PatchedFile) -> tuple[str | None, str | None]:
+    """The (old, new) paths a plain diff's file is judged on (None: /dev/null); see
+    ``gate.patch.names``."""
+    source, target = str(pf.source_file or ""), str(pf.target_file or "")
+    old_path = None if source == DEV_NULL else dt.path(source)
+    new_path = None if target == DEV_NULL else dt.path(target)
+    if old_path is not None and new_path is not None:
+        return names.plain(old_path, new_path)
+    return old_path, new_path
+
+
+def _binary_side(section: list[str], block: int, index: re.Match[str] | None, created: bool,
+                 resolve: Resolver | None, read: Reader | None, where: str) -> binside.NewSide:
+    ids = (index.group("old"), index.group("new")) if index else None
+    try:
+        return binside.read(section[block:], ids, created, resolve, read)
+    except BinaryError as e:
+        raise malformed(f"{where}: {e}") from None
 
 
 def _pair_typechanges(files: list[FilePatch]) -> tuple[FilePatch, ...]:
@@ -220,7 +278,7 @@ def _pair_typechanges(files: list[FilePatch]) -> tuple[FilePatch, ...]:
                 merged = replace(fc, status=kind, old_path=old.old_path, old_oid=old.old_oid,
                                  old_mode=old.old_mode, old_size=old.old_size, binary=old.binary or fc.binary,
                                  hunks=old.hunks + fc.hunks)
-                out[i] = FilePatch(merged, fp.added, fp.link_target)
+                out[i] = FilePatch(merged, fp.added, fp.link_target, fp.hidden)
                 continue
             raise malformed(f"{key} appears twice; give one diff, not several pasted together")
         for p in fc.paths:

@@ -14,34 +14,52 @@ from unidiff.patch import Hunk as UHunk
 
 from gate.model import Hunk, Oid
 
-_HEADER = re.compile(
-    r"(?P<key>old mode|new mode|deleted file mode|new file mode|rename from|rename to|copy from|copy to"
-    r"|similarity index|index) (?P<value>.*)"
-)
+# Every extended header git apply reads (apply.c's table), mapped to the one
+# fact it sets: "rename old"/"rename new" are git's first spellings of "rename
+# from"/"rename to", and "deleted file mode"/"new file mode" set the same mode as
+# "old mode"/"new mode". git keeps the last line that sets a fact, other readers
+# the first, so a fact set twice is refused rather than guessed.
+KNOWN = {
+    "old mode": "old mode", "deleted file mode": "old mode",
+    "new mode": "new mode", "new file mode": "new mode",
+    "rename from": "rename from", "rename old": "rename from",
+    "rename to": "rename to", "rename new": "rename to",
+    "copy from": "copy from", "copy to": "copy to",
+    "similarity index": "similarity index", "dissimilarity index": "dissimilarity index",
+    "index": "index",
+}
+_HEADER = re.compile("(?P<key>" + "|".join(sorted(KNOWN, key=len, reverse=True)) + ") (?P<value>.*)")
 INDEX = re.compile(r"(?P<old>[0-9a-fA-F]+)\.\.(?P<new>[0-9a-fA-F]+)(?: (?P<mode>[0-7]{6}))?")
 _PREFIX = re.compile(r"[abciow12]/")  # git's a/ b/, the mnemonic prefixes, --no-index's 1/ 2/
 _SUBPROJECT = re.compile(r"Subproject commit ([0-9a-f]{40,64})\b")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
+class Ambiguous(ValueError):
+    """A section that git apply and other readers would read differently."""
+
+
 @dataclass
 class Headers:
-    """A section's extended headers by name (the first of each), and what its
-    binary marker says."""
+    """A section's extended headers by name (each fact once: ``KNOWN``'s values, plus
+    the spelling used, e.g. ``deleted file mode``), and what its binary marker says."""
 
     values: dict[str, str]
     binary: bool = False
-    literal: int = 0  # size of the new side from "GIT binary patch" / "literal N"
+    block: int = 0  # index in the section of the line after "GIT binary patch" (0: none)
 
     @property
     def changes(self) -> bool:
         """Whether the headers alone change the file (a mode, a rename, a copy)."""
-        return any(k not in ("index", "similarity index") for k in self.values)
+        return any(k not in ("index", "similarity index", "dissimilarity index") for k in self.values)
 
 
-def headers(section: list[str]) -> Headers:
-    """The extended header lines of one ``diff --git`` section (before its hunks)."""
+def headers(section: list[str], at: int = 1) -> Headers:
+    """The extended header lines of one ``diff --git`` section (before its hunks);
+    ``at`` is the section's line number in the diff. Raises Ambiguous for a fact
+    set twice, for contradicting facts and for a line git apply does not know."""
     out = Headers({})
+    spelled: dict[str, str] = {}
     for i, raw in enumerate(section[1:], start=1):
         line = raw.rstrip("\n")
         if line.startswith(("@@ ", "--- ", "+++ ")):
@@ -50,14 +68,26 @@ def headers(section: list[str]) -> Headers:
             out.binary = True
             break
         if line == "GIT binary patch":
-            out.binary = True
-            nxt = section[i + 1].split() if i + 1 < len(section) else []
-            if len(nxt) == 2 and nxt[0] == "literal" and nxt[1].isdigit():
-                out.literal = int(nxt[1])
+            out.binary, out.block = True, i + 1
             break
         m = _HEADER.fullmatch(line)
-        if m:
-            out.values.setdefault(m.group("key"), m.group("value"))
+        if m is None:
+            # git apply ends the header at a line it does not know, and then finds no
+            # hunks where a reader that skips the line finds them: nobody can say which.
+            raise Ambiguous(f"has a line agentgate does not know among its headers, at line {at + i} "
+                            f"({line[:60]!r})")
+        key, fact = m.group("key"), KNOWN[m.group("key")]
+        if fact in spelled:
+            what = f"two '{key}' lines" if spelled[fact] == key else f"both '{spelled[fact]}' and '{key}' lines"
+            raise Ambiguous(f"has {what} (git apply uses the last, other readers the first)")
+        spelled[fact] = key
+        out.values[fact] = m.group("value")
+        if key != fact:
+            out.values[key] = m.group("value")
+    for a, b in (("deleted file mode", "new file mode"), ("rename from", "copy from"), ("rename to", "copy to"),
+                 ("rename from", "copy to"), ("copy from", "rename to")):
+        if a in out.values and b in out.values:
+            raise Ambiguous(f"has both '{a}' and '{b}' lines")
     return out
 
 
@@ -123,6 +153,12 @@ def path(name: str) -> str:
     if len(name) >= 2 and name[0] == name[-1] == '"':
         name = unquote(name[1:-1])
     return _PREFIX.sub("", name, count=1) if _PREFIX.match(name) else name
+
+
+def unquoted(name: str) -> str:
+    """A path as a ``rename``/``copy`` header writes it: C-quoted when unusual, no prefix."""
+    name = name.rstrip("\n")
+    return unquote(name[1:-1]) if len(name) >= 2 and name[0] == name[-1] == '"' else name
 
 
 def unquote(s: str) -> str:
