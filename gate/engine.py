@@ -8,11 +8,12 @@ Options of a run (tests already run, "refusing only", the pusher) are arguments.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from gate import rules, verdict
+from gate import approvals, rules, verdict
 from gate.checks import Found, Kind, NewText, PushedRef, Subject, Tested
 from gate.context import BranchInfo, Context
 from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName
@@ -85,11 +86,14 @@ def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     seen: set[str] = set()
     notes: list[str] = []
-    for module in _checks(subject.kind, b.agent is not None or b.unknown_agent is not None):
+    agent = b.agent or b.unknown_agent
+    for module in _checks(subject.kind, agent is not None):
         found = cast(Check, module.check)(ctx, subject)
         for f in found.findings:
             if f.fingerprint not in seen:
                 seen.add(f.fingerprint)
-                findings.append(f)
+                # DESIGN §3: an approval binds the agent too; another agent making the
+                # same change needs its own.
+                findings.append(dataclasses.replace(f, fingerprint=approvals.bind(agent, f.fingerprint)))
         notes.extend(n for n in found.notes if n not in notes)
     return findings, notes

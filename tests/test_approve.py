@@ -76,7 +76,11 @@ def test_approve_records_one_json_record_per_fingerprint(work: Repo) -> None:
     assert sorted(names) == sorted(f"{fp}.json" for fp in fps.values())
     record = json.loads(work.git("show", f"refs/agentgate/approvals:{fps[MIGRATION]}.json"))
     assert WHEN.match(record.pop("when"))
-    assert record == {"rule": "gate.migration", "path": MIGRATION, "who": "lead", "branch": "agent/alice/x"}
+    blob = work.git("rev-parse", f"agent/alice/x:{MIGRATION}").strip()
+    # The agent, the change (what says when the approval is spent) and the target's tip then.
+    assert record == {"rule": "gate.migration", "path": MIGRATION, "who": "lead", "branch": "agent/alice/x",
+                      "agent": "alice", "old_path": None, "new_path": MIGRATION, "old_oid": None,
+                      "new_oid": blob, "target": work.rev("main")}
     assert work.git("rev-list", "--count", "refs/agentgate/approvals").strip() == "1"
     after = check_json(work, "agent/alice/x")
     assert (after["exit"], after["verdict"]) == (0, "allow")
@@ -156,12 +160,12 @@ def test_approvals_lists_the_records(work: Repo) -> None:
     assert approve.main("agent/alice/x", ["gate.migration"], repo_path=str(work.path), env=LEAD) == 0
     [record] = approvals.list_all(open_repo(work.path))
     text = agentgate(work, "approvals")
-    assert text.stdout == (f"{record.fingerprint[:12]}  gate.migration  {MIGRATION}  agent/alice/x  lead  "
+    assert text.stdout == (f"{record.fingerprint[:12]}  gate.migration  {MIGRATION}  alice  agent/alice/x  lead  "
                            f"{record.when}\n")
     data = json.loads(agentgate(work, "approvals", "--format", "json").stdout)
     assert data == {"version": 1, "approvals": [{
         "fingerprint": record.fingerprint, "rule": "gate.migration", "path": MIGRATION, "who": "lead",
-        "when": record.when, "branch": "agent/alice/x"}]}
+        "when": record.when, "branch": "agent/alice/x", "agent": "alice", "old_form": False, "spent": None}]}
 
 
 # -- the writer ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from gate import approvals, context, engine
 from gate.errors import EXIT_ALLOW, GateError, UsageError
@@ -58,17 +59,85 @@ def main(
         what = f" for {', '.join(rules)}" if rules else ""
         print(f"{info.short}: no unapproved ask findings{what}: nothing to approve.")
         return EXIT_ALLOW
-    _, written = approvals.record(repo, asks, who, info.short)
+    _, written = approvals.record(repo, asks, who, info.short, agent=info.agent or info.unknown_agent,
+                                  target=ctx.target_oid, changes=ctx.changes(info.head), valid=ctx.approved)
     skipped = len(asks) - len(written)
     sys.stdout.write(approvals_report.recorded(written, skipped, info.short, who, approvals.APPROVALS_REF,
                                                blocked=result.verdict == "block"))
     return EXIT_ALLOW
 
 
-def list_main(fmt: str = "text", repo_path: str | None = None) -> int:
-    """``agentgate approvals``: every recorded approval, oldest first."""
+def list_main(fmt: str = "text", repo_path: str | None = None, target: str | None = None) -> int:
+    """``agentgate approvals``: every recorded approval, oldest first, with the agent it
+    counts for and, when its change landed on the target since, where (spent)."""
     if fmt not in approvals_report.FORMATS:
         raise UsageError(f"unknown format {fmt!r} for approvals: use text or json")
     repo = open_repo(repo_path)
-    sys.stdout.write(approvals_report.listing(approvals.list_all(repo), fmt, approvals.APPROVALS_REF))
+    records = approvals.list_all(repo)
+    rows = []
+    counted = _counted(repo, target) if records else None
+    for a in records:
+        agent, spent = a.agent, None
+        if counted is not None:
+            if a.old_form:
+                agent = counted.agent_of(a.branch)
+            spent = counted.approved.spent(approvals.bind(agent, a.fingerprint) if a.old_form else a.fingerprint)
+        rows.append(approvals_report.Row(a.fingerprint, a.rule, a.path, a.who, a.when, a.branch, agent,
+                                         a.old_form, spent))
+    sys.stdout.write(approvals_report.listing(rows, fmt, approvals.APPROVALS_REF))
     return EXIT_ALLOW
+
+
+@dataclass(frozen=True)
+class _Counted:
+    approved: approvals.Approved
+    agent_of: approvals.AgentOf
+
+
+def _counted(repo: GitRepo, target: str | None) -> _Counted | None:
+    """The approvals as they count against the target; None when there is no target
+    or policy to say whose branch is whose (the list is shown without it)."""
+    try:
+        ctx = context.build(repo, target)
+    except GateError:
+        return None
+    if not isinstance(ctx.approved, approvals.Approved):
+        return None
+
+    def agent_of(short: str) -> str | None:
+        agent = ctx.policy.agent_for_branch(short)
+        return agent.name if agent is not None else None
+
+    return _Counted(ctx.approved, agent_of)
+
+
+def revoke_main(ids: Sequence[str], repo_path: str | None = None, target: str | None = None,
+                env: Mapping[str, str] | None = None) -> int:
+    """``agentgate approvals revoke ID...``: an approver removes records (a new commit
+    on the approvals ref; the history keeps them)."""
+    env = os.environ if env is None else env
+    if not ids:
+        raise UsageError("name the approvals to revoke: agentgate approvals revoke ID... "
+                         "('agentgate approvals' lists the ids).")
+    repo = open_repo(repo_path)
+    ctx = context.build(repo, target)
+    require_policy(ctx.policy, ctx.target_ref)
+    who = _approver(repo, ctx, env, "revoke")
+    gone = approvals.find(approvals.list_all(repo), ids)
+    approvals.revoke(repo, gone, who, f"agentgate approvals revoke {' '.join(ids)}")
+    sys.stdout.write(approvals_report.revoked(gone, who, approvals.APPROVALS_REF))
+    return EXIT_ALLOW
+
+
+def _approver(repo: GitRepo, ctx: context.Context, env: Mapping[str, str], what: str) -> str:
+    """The approver running this, or an error that says who may."""
+    agent = repo.config_get("agentgate.agent")
+    if agent:
+        raise GateError(f"this worktree belongs to agent '{agent}' (git config agentgate.agent); agents never "
+                        f"{what}. Run 'agentgate approvals {what}' from a human's checkout.")
+    who = approver_identity(repo, env)
+    if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
+        listed = ", ".join(ctx.policy.approvers) or "nobody"
+        raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
+                        f"{short_name(ctx.target_ref)}: {listed}). Only approvers {what} approvals.")
+    return who
