@@ -70,13 +70,18 @@ def evaluate_patch(ctx: Context, agent: str, cs: ChangeSet, text: NewText,
 def evaluate_push(ctx: Context, pushed: PushedRef) -> BranchResult:
     """The rules for one pushed ref update (not the work it brings), decided for the pusher."""
     findings: list[Finding] = []
+    notes: list[str] = []
     for fam in rules.FAMILIES:
         if "push" in fam.runs_on:
             check = cast(PushCheck, importlib.import_module(f"gate.checks.{fam.module}").check_push)
-            findings.extend(check(ctx, pushed).findings)
+            found = check(ctx, pushed)
+            findings.extend(found.findings)
+            notes.extend(n for n in found.notes if n not in notes)
     final = verdict.apply_approvals(findings, frozenset(), consent=pushed.pusher.approver)
+    # Notes of a push say whose work is whose when several agents' branches hold it.
+    facts: dict[str, object] = {"attribution": notes} if notes else {}
     return BranchResult(ref=pushed.update.ref, agent=pushed.pusher.agent, head=pushed.new, base=None,
-                        verdict=verdict.decide(final), findings=final)
+                        verdict=verdict.decide(final), findings=final, facts=facts)
 
 
 def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str]]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from gate.model import ChangeSet, FileChange, Finding, Oid, Pusher, RefUpdate
+from gate.model import ChangeSet, FileChange, Finding, Oid, Pusher, RefName, RefUpdate
 
 if TYPE_CHECKING:
     from gate.context import BranchInfo
@@ -80,6 +80,9 @@ class PushedRef:
     pusher: Pusher
     new: Oid | None
     target: bool  # the update moves the target branch
+    # Branches pushed alongside (this one included), with their new tips: facts of
+    # attribution (``gate.checks.attribution``) as much as the server's own branches.
+    alongside: tuple[tuple[RefName, Oid], ...] = ()
 
 
 @dataclass(frozen=True)
