@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 
+from gate.commands import approve
 from gate.context import fingerprint
 from tests.gitutil import Repo, Run, on_branch
+from tests.servers import Server
 
 SHARED = "src/common/util.py"  # any agent may change it; deleting it asks
 LEAD = "lead@example.com"
@@ -115,3 +117,29 @@ def test_an_old_form_record_counts_for_the_agent_of_its_branch(run: Run, main_re
     rc, out, _ = run("approvals", cwd=main_repo.path)
     assert out == (f"{content[:12]}  gate.deletion  {SHARED}  alice  agent/alice/tidy  lead  2025-12-01T00:00:00Z"
                    "  old form: counts for alice, the agent of its branch\n")
+
+
+def test_on_the_server_an_approval_counts_until_its_change_has_landed(server: Server) -> None:
+    work = server.work
+    on_branch(work, "agent/alice/tidy", rm=(SHARED,))
+    assert server.push("agent/alice/tidy", user="alice-bot").rc == 0
+    assert approve.main("agent/alice/tidy", repo_path=str(work.path), env={"AGENTGATE_USER": "lead"}) == 0
+    assert server.push("refs/agentgate/approvals", user="lead").rc == 0
+    work.git("merge", "-q", "--no-ff", "-m", "Merge branch 'agent/alice/tidy'", "agent/alice/tidy")
+    landed = work.rev("main")
+    # Judged against main before this push: the approval still counts.
+    pushed = server.push("main", user="dev")
+    assert (pushed.rc, pushed.remote[-1]) == (0, "agentgate: main: allow")
+    assert pushed.remote[0].startswith("agentgate: main <- agent/alice/tidy: APPROVED gate.deletion ")
+    work.git("revert", "--no-edit", "-m", "1", "HEAD")
+    assert server.push("main", user="dev").rc == 0
+    # alice deletes the file again: the same change, by the same agent, asks again.
+    on_branch(work, "agent/alice/again", rm=(SHARED,))
+    assert server.push("agent/alice/again", user="alice-bot").rc == 0
+    work.git("merge", "-q", "--no-ff", "-m", "Merge branch 'agent/alice/again'", "agent/alice/again")
+    before = server.ref("main")
+    pushed = server.push("main", user="dev")
+    assert pushed.remote[0] == f"agentgate: main <- agent/alice/again: ASK gate.deletion {SHARED}  {SHARED} is deleted"
+    assert pushed.remote[-2] == "agentgate: main: ask: refused until an approver approves"
+    assert (pushed.rc, server.ref("main")) == (1, before)
+    assert landed != before

@@ -150,3 +150,46 @@ def test_patch_ids_equal_gits_stable_patch_ids(tmp_path: Path) -> None:
         shown = r.git("show", "--no-renames", "--format=commit %H", c)
         theirs = r.git("patch-id", "--stable", input=shown).split()[0]
         assert ours == theirs, c
+
+
+SHARED = {"src/common/util.py": "def helper():\n    return 2\n"}
+SHARED_WARN = ("WARN scope.shared src/common/util.py  src/common/util.py is shared (pattern src/common/); "
+               "other agents depend on it")
+
+
+def _both_push_one_commit(server: Server, env: dict[str, dict[str, str]] | None = None) -> str:
+    """bob pushes a commit to his branch, then alice pushes the same commit to hers."""
+    work = server.work
+    work.branch("agent/bob/y")
+    shared = work.commit("a shared helper", SHARED)
+    work.git("branch", "agent/alice/x")
+    assert server.push("agent/bob/y", user="bob-bot", env=(env or {}).get("bob")).rc == 0
+    assert server.push("agent/alice/x", user="alice-bot", env=(env or {}).get("alice")).rc == 0
+    work.checkout("main")
+    work.git("merge", "-q", "--ff-only", shared)
+    return shared
+
+
+def test_a_commit_two_agents_branches_hold_is_judged_once_and_the_note_says_whose(server: Server) -> None:
+    shared = _both_push_one_commit(server)
+    pushed = server.push("main", user="dev")
+    # No reflog on a bare repository by default: both tips are the commit, so by name.
+    assert pushed.remote == [
+        f"agentgate: main: note: {shared[:9]} is on agent/alice/x and on agent/bob/y; judged as alice's: "
+        "agent/alice/x held it first (no reflog; on its own first-parent line, nearest its tip, then by name)",
+        f"agentgate: main <- agent/alice/x: {SHARED_WARN}",
+        "agentgate: main: allow",
+    ]
+
+
+def test_with_reflogs_the_branch_that_held_the_commit_first_wins(server: Server) -> None:
+    git(server.bare, "config", "core.logAllRefUpdates", "always")
+    shared = _both_push_one_commit(server, {"bob": {"GIT_COMMITTER_DATE": "2026-01-02T00:00:00Z"},
+                                            "alice": {"GIT_COMMITTER_DATE": "2026-01-03T00:00:00Z"}})
+    pushed = server.push("main", user="dev")
+    assert pushed.remote == [
+        f"agentgate: main: note: {shared[:9]} is on agent/bob/y and on agent/alice/x; judged as bob's: "
+        "agent/bob/y held it first (its reflog shows it holding the commit first)",
+        f"agentgate: main <- agent/bob/y: {SHARED_WARN}",
+        "agentgate: main: allow",
+    ]

@@ -117,8 +117,8 @@ class Facts:
         else:
             steps = {b.ref: self._steps(b, commit) for b in holders}
             best = min(holders, key=lambda b: (steps[b.ref] is None, steps[b.ref] or 0, b.ref))
-            why = ("the commit is on its own first-parent line, nearest its tip" if steps[best.ref] is not None
-                   else "no branch has it on its own line; first by name")
+            why = ("no reflog; on its own first-parent line, nearest its tip, then by name"
+                   if steps[best.ref] is not None else "no reflog, and no branch has it on its own line: by name")
         others = ", ".join(short_name(b.ref) for b in holders if b is not best)
         note = (f"{commit[:9]} is on {short_name(best.ref)} and on {others}; judged as {best.agent}'s: "
                 f"{short_name(best.ref)} held it first ({why})")
