@@ -135,15 +135,31 @@ def approve(branch: str, rules: tuple[str, ...], target: str | None, repo_path: 
     _run(lambda: cmd.main(branch, rules, target, repo_path))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True, epilog=EXIT_CODES_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
+@_target
 @_repo
-def approvals(fmt: str, repo_path: str | None) -> None:
-    """List the approvals recorded on refs/agentgate/approvals."""
+@click.pass_context
+def approvals(cctx: click.Context, fmt: str, target: str | None, repo_path: str | None) -> None:
+    """List the approvals recorded on refs/agentgate/approvals: the agent each counts
+    for, and where its change landed on the target (spent)."""
     from gate.commands import approve as cmd
 
-    _run(lambda: cmd.list_main(fmt, repo_path))
+    if cctx.invoked_subcommand is None:
+        _run(lambda: cmd.list_main(fmt, repo_path, target))
+    cctx.obj = (target, repo_path)
+
+
+@approvals.command("revoke", epilog=EXIT_CODES_HELP)
+@click.argument("ids", nargs=-1, metavar="ID...")
+@click.pass_context
+def approvals_revoke(cctx: click.Context, ids: tuple[str, ...]) -> None:
+    """Revoke approvals by id (approvers only): a new commit on refs/agentgate/approvals."""
+    from gate.commands import approve as cmd
+
+    target, repo_path = cctx.obj
+    _run(lambda: cmd.revoke_main(ids, repo_path, target))
 
 
 @cli.group()

@@ -10,7 +10,7 @@ import dataclasses
 import fnmatch
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -57,7 +57,8 @@ class Context:
     target_ref: RefName
     target_oid: Oid
     policy: Policy
-    approved: frozenset[str] = frozenset()
+    # Approvals that count against this target (gate.approvals.Approved: not spent, not revoked).
+    approved: Set[str] = frozenset()
     use_cache: bool = True
     _bases: dict[str, Oid | None] = field(default_factory=dict)
     _changes: dict[str, ChangeSet] = field(default_factory=dict)
@@ -268,8 +269,14 @@ def resolve_target(repo: GitRepo, target: str | None) -> tuple[RefName, Oid, Pol
 
 def build(repo: GitRepo, target: str | None = None, use_cache: bool = True) -> Context:
     ref, oid, pol = resolve_target(repo, target)
+    def agent_of(short: str) -> str | None:
+        agent = pol.agent_for_branch(short)
+        return agent.name if agent is not None else None
+
+    # Spent is judged against the target as it is now (on the server: before the
+    # push), also when a piece of a push is judged against an older target (``at``).
     return Context(repo=repo, target_ref=ref, target_oid=oid, policy=pol,
-                   approved=approvals.load(repo), use_cache=use_cache)
+                   approved=approvals.Approved(repo, oid, agent_of), use_cache=use_cache)
 
 
 def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:

@@ -8,12 +8,13 @@ Options of a run (tests already run, "refusing only", the pusher) are arguments.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from gate import rules, verdict
+from gate import approvals, rules, verdict
 from gate.checks import Fact, Found, Kind, NewText, PushedRef, Subject, Tested
 from gate.context import BranchInfo, Context
 from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName
@@ -87,13 +88,18 @@ def evaluate_patch(ctx: Context, agent: str, cs: ChangeSet, text: NewText,
 def evaluate_push(ctx: Context, pushed: PushedRef) -> BranchResult:
     """The rules for one pushed ref update (not the work it brings), decided for the pusher."""
     findings: list[Finding] = []
+    notes: list[str] = []
     for fam in rules.FAMILIES:
         if "push" in fam.runs_on:
             check = cast(PushCheck, importlib.import_module(f"gate.checks.{fam.module}").check_push)
-            findings.extend(check(ctx, pushed).findings)
+            found = check(ctx, pushed)
+            findings.extend(found.findings)
+            notes.extend(n for n in found.notes if n not in notes)
     final = verdict.apply_approvals(findings, frozenset(), consent=pushed.pusher.approver)
+    # Notes of a push say whose work is whose when several agents' branches hold it.
+    facts: dict[str, object] = {"attribution": notes} if notes else {}
     return BranchResult(ref=pushed.update.ref, agent=pushed.pusher.agent, head=pushed.new, base=None,
-                        verdict=verdict.decide(final), findings=final)
+                        verdict=verdict.decide(final), findings=final, facts=facts)
 
 
 def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str], tuple[Fact, ...]]:
@@ -104,12 +110,15 @@ def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str], tupl
     seen: set[str] = set()
     notes: list[str] = []
     facts: list[Fact] = []
-    for module in _checks(subject.kind, b.agent is not None or b.unknown_agent is not None):
+    agent = b.agent or b.unknown_agent
+    for module in _checks(subject.kind, agent is not None):
         found = cast(Check, module.check)(ctx, subject)
         for f in found.findings:
             if f.fingerprint not in seen:
                 seen.add(f.fingerprint)
-                findings.append(f)
+                # DESIGN §3: an approval binds the agent too; another agent making the
+                # same change needs its own.
+                findings.append(dataclasses.replace(f, fingerprint=approvals.bind(agent, f.fingerprint)))
         notes.extend(n for n in found.notes if n not in notes)
         facts.extend(found.facts)
     return findings, notes, tuple(facts)

@@ -193,6 +193,14 @@ RULES: tuple[Rule, ...] = (
         "Land the commit through an agent branch, or have an approver push it.",
     ),
     Rule(
+        "ref.misattributed",
+        "warn",
+        "A merge title or `Agent:` trailer names another agent than the server's facts give for the commit "
+        "(block when an agent identity pushed it).",
+        "Write merge titles and trailers that name the agent whose branch holds the work; agentgate judges "
+        "the work as the agent the facts give whatever the message says.",
+    ),
+    Rule(
         "tests.failed",
         "block",
         "The test command fails on the merge result.",
@@ -239,6 +247,7 @@ _ALL = frozenset({"branch", "merge", "patch"})
 FAMILIES: tuple[Family, ...] = (
     Family("tests", frozenset({"branch"})),
     Family("refs", frozenset({"branch", "merge", "push"})),
+    Family("attribution", frozenset({"push"})),
     Family("scope", _ALL, agents_only=True),
     # A merge commit's own changes: overlaps and symbols belong to the branches it merges.
     Family("overlap", frozenset({"branch", "patch"}), agents_only=True),

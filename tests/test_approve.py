@@ -76,7 +76,11 @@ def test_approve_records_one_json_record_per_fingerprint(work: Repo) -> None:
     assert sorted(names) == sorted(f"{fp}.json" for fp in fps.values())
     record = json.loads(work.git("show", f"refs/agentgate/approvals:{fps[MIGRATION]}.json"))
     assert WHEN.match(record.pop("when"))
-    assert record == {"rule": "gate.migration", "path": MIGRATION, "who": "lead", "branch": "agent/alice/x"}
+    blob = work.git("rev-parse", f"agent/alice/x:{MIGRATION}").strip()
+    # The agent, the change (what says when the approval is spent) and the target's tip then.
+    assert record == {"rule": "gate.migration", "path": MIGRATION, "who": "lead", "branch": "agent/alice/x",
+                      "agent": "alice", "old_path": None, "new_path": MIGRATION, "old_oid": None,
+                      "new_oid": blob, "target": work.rev("main")}
     assert work.git("rev-list", "--count", "refs/agentgate/approvals").strip() == "1"
     after = check_json(work, "agent/alice/x")
     assert (after["exit"], after["verdict"]) == (0, "allow")
@@ -161,6 +165,20 @@ def test_approve_from_inside_the_agents_folder_is_refused_without_any_config(wor
     assert work.git("for-each-ref", "refs/agentgate/").strip() == ""
 
 
+def test_revoke_with_repo_from_inside_the_agents_folder_is_refused(work: Repo) -> None:
+    # Revoking is an approver's act too: an agent must not undo the human's consent.
+    assert agentgate(work, "approve", "agent/alice/x", env=LEAD).returncode == 0
+    before = work.git("rev-parse", "refs/agentgate/approvals").strip()
+    inside = work.path.parent / "work.agents" / "alice-z"
+    inside.mkdir(parents=True)
+    proc = agentgate(inside, "approvals", "--repo", str(work.path), "revoke", "0000", env=LEAD)
+    assert proc.returncode == 4
+    assert proc.stderr == (f"agentgate: your current directory is inside {inside.parent}, where agent worktrees and "
+                           "clones are spawned; agents never revoke approvals. Run 'agentgate approvals revoke' "
+                           "from a human's checkout.\n")
+    assert work.git("rev-parse", "refs/agentgate/approvals").strip() == before
+
+
 def test_unknown_rule_is_a_usage_error(work: Repo) -> None:
     proc = agentgate(work, "approve", "agent/alice/x", "--rule", "gate.nope", env=LEAD)
     assert (proc.returncode, proc.stderr) == (2, "agentgate: unknown rule id(s): gate.nope. See the rules table "
@@ -196,12 +214,12 @@ def test_approvals_lists_the_records(work: Repo) -> None:
     assert approve.main("agent/alice/x", ["gate.migration"], repo_path=str(work.path), env=LEAD) == 0
     [record] = approvals.list_all(open_repo(work.path))
     text = agentgate(work, "approvals")
-    assert text.stdout == (f"{record.fingerprint[:12]}  gate.migration  {MIGRATION}  agent/alice/x  lead  "
+    assert text.stdout == (f"{record.fingerprint[:12]}  gate.migration  {MIGRATION}  alice  agent/alice/x  lead  "
                            f"{record.when}\n")
     data = json.loads(agentgate(work, "approvals", "--format", "json").stdout)
     assert data == {"version": 1, "approvals": [{
         "fingerprint": record.fingerprint, "rule": "gate.migration", "path": MIGRATION, "who": "lead",
-        "when": record.when, "branch": "agent/alice/x"}]}
+        "when": record.when, "branch": "agent/alice/x", "agent": "alice", "old_form": False, "spent": None}]}
 
 
 # -- the writer ---------------------------------------------------------------------------------

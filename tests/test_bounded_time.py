@@ -82,7 +82,8 @@ def test_runs_of_one_agent_between_anothers_are_one_piece_and_a_single_run_keeps
     assert pushed.remote[:2] == [
         f"agentgate: main <- alice (3 commits in 2 runs, {a1[:9]}..{a3[:9]}): BLOCK scope.outside src/ui/app.py  "
         "src/ui/app.py is owned by bob (pattern src/ui/**), not by alice",
-        f"agentgate: main <- {b1[:9]}: BLOCK scope.outside src/billing/b.py  src/billing/b.py is owned by alice "
+        f"agentgate: main <- {b1[:9]} as bob (Agent: trailer): BLOCK scope.outside src/billing/b.py  "
+        "src/billing/b.py is owned by alice "
         "(pattern src/billing/), not by bob",
     ]
     assert server.ref("main") == start

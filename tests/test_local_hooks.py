@@ -239,7 +239,8 @@ def test_agent_trailer_attributes_the_commit_on_the_server_side_too(work: Repo, 
     rc, lines = run(work, "push", "origin", "main", env={"AGENTGATE_USER": "dev"})
     assert rc == 1
     head = work.rev("main")[:9]
-    assert lines[0] == (f"agentgate: main <- {head}: BLOCK scope.outside src/ui/app.py  src/ui/app.py is owned "
+    assert lines[0] == (f"agentgate: main <- {head} as alice (Agent: trailer): BLOCK scope.outside src/ui/app.py  "
+                        "src/ui/app.py is owned "
                         "by bob (pattern src/ui/**), not by alice")
 
 

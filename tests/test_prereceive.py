@@ -293,7 +293,8 @@ def test_rebased_agent_commits_on_main_are_judged_by_their_agent_trailer(server:
     pushed = server.push("main", user="dev")
     assert pushed.rc == 1
     head = server.work.rev("main")[:9]
-    assert pushed.remote[0] == (f"agentgate: main <- {head}: BLOCK scope.outside src/ui/app.py  src/ui/app.py is "
+    assert pushed.remote[0] == (f"agentgate: main <- {head} as alice (Agent: trailer): BLOCK scope.outside "
+                                "src/ui/app.py  src/ui/app.py is "
                                 "owned by bob (pattern src/ui/**), not by alice")
 
 

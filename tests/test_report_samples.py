@@ -208,6 +208,8 @@ DESIGN_RULES = {
     "ref.delete": "block",
     "ref.namespace": "block",
     "ref.unattributed": "block",
+    # DESIGN: block when an agent identity pushed it, else warn (the catalogue's default).
+    "ref.misattributed": "warn",
     "tests.failed": "block",
     "tests.error": "block",
     "tests.timeout": "block",
@@ -232,6 +234,7 @@ def test_check_rules_leave_out_push_rules() -> None:
         "ref.delete",
         "ref.namespace",
         "ref.unattributed",
+        "ref.misattributed",
     ]
 
 

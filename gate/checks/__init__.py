@@ -15,7 +15,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from gate.model import ChangeSet, FileChange, Finding, Oid, PairRow, Pusher, RefUpdate, TargetConflicts
+from gate.model import (
+    ChangeSet,
+    FileChange,
+    Finding,
+    Oid,
+    PairRow,
+    Pusher,
+    RefName,
+    RefUpdate,
+    TargetConflicts,
+)
 
 if TYPE_CHECKING:
     from gate.context import BranchInfo
@@ -88,6 +98,9 @@ class PushedRef:
     pusher: Pusher
     new: Oid | None
     target: bool  # the update moves the target branch
+    # Branches pushed alongside (this one included), with their new tips: facts of
+    # attribution (``gate.checks.attribution``) as much as the server's own branches.
+    alongside: tuple[tuple[RefName, Oid], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gate import approvals, context, engine
@@ -52,11 +53,7 @@ def main(
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
     require_policy(ctx.policy, ctx.target_ref)
-    _refuse_agent(repo.config_get("agentgate.agent"), "this worktree")
-    agents = lifecycle.worktree_root(repo, ctx.policy.worktree_root).resolve()
-    if caller.resolve().is_relative_to(agents):
-        raise GateError(f"your current directory is inside {agents}, where agent worktrees and clones are spawned; "
-                        "agents never approve. Run 'agentgate approve' from a human's checkout.")
+    _outside_agents(repo, ctx, caller, "approve", "approve")
     who = approver_identity(repo, env)
     if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
         listed = ", ".join(ctx.policy.approvers) or "nobody"
@@ -70,7 +67,8 @@ def main(
         what = f" for {', '.join(rules)}" if rules else ""
         print(f"{info.short}: no unapproved ask findings{what}: nothing to approve.")
         return EXIT_ALLOW
-    _, written = approvals.record(repo, asks, who, info.short)
+    _, written = approvals.record(repo, asks, who, info.short, agent=info.agent or info.unknown_agent,
+                                  target=ctx.target_oid, changes=ctx.changes(info.head), valid=ctx.approved)
     skipped = len(asks) - len(written)
     sys.stdout.write(approvals_report.recorded(written, skipped, info.short, who, approvals.APPROVALS_REF,
                                                blocked=result.verdict == "block"))
@@ -93,10 +91,90 @@ def _refuse_agent(agent: str | None, where: str) -> None:
                         "whatever --repo names. Run 'agentgate approve' from a human's checkout.")
 
 
-def list_main(fmt: str = "text", repo_path: str | None = None) -> int:
-    """``agentgate approvals``: every recorded approval, oldest first."""
+def _outside_agents(repo: GitRepo, ctx: context.Context, caller: Path, verb: str, command: str) -> None:
+    """Refuse when the repository is an agent's worktree or clone, or the caller sits
+    in the folder agents are spawned in (a guard rail; the boundary is the server)."""
+    _refuse_agent(repo.config_get("agentgate.agent"), "this worktree")
+    agents = lifecycle.worktree_root(repo, ctx.policy.worktree_root).resolve()
+    if caller.resolve().is_relative_to(agents):
+        raise GateError(f"your current directory is inside {agents}, where agent worktrees and clones are spawned; "
+                        f"agents never {verb}. Run 'agentgate {command}' from a human's checkout.")
+
+
+def list_main(fmt: str = "text", repo_path: str | None = None, target: str | None = None) -> int:
+    """``agentgate approvals``: every recorded approval, oldest first, with the agent it
+    counts for and, when its change landed on the target since, where (spent)."""
     if fmt not in approvals_report.FORMATS:
         raise UsageError(f"unknown format {fmt!r} for approvals: use text or json")
     repo = open_repo(repo_path)
-    sys.stdout.write(approvals_report.listing(approvals.list_all(repo), fmt, approvals.APPROVALS_REF))
+    records = approvals.list_all(repo)
+    rows = []
+    counted = _counted(repo, target) if records else None
+    for a in records:
+        agent, spent = a.agent, None
+        if counted is not None:
+            if a.old_form:
+                agent = counted.agent_of(a.branch)
+            spent = counted.approved.spent(approvals.bind(agent, a.fingerprint) if a.old_form else a.fingerprint)
+        rows.append(approvals_report.Row(a.fingerprint, a.rule, a.path, a.who, a.when, a.branch, agent,
+                                         a.old_form, spent))
+    sys.stdout.write(approvals_report.listing(rows, fmt, approvals.APPROVALS_REF))
     return EXIT_ALLOW
+
+
+@dataclass(frozen=True)
+class _Counted:
+    approved: approvals.Approved
+    agent_of: approvals.AgentOf
+
+
+def _counted(repo: GitRepo, target: str | None) -> _Counted | None:
+    """The approvals as they count against the target; None when there is no target
+    or policy to say whose branch is whose (the list is shown without it)."""
+    try:
+        ctx = context.build(repo, target)
+    except GateError:
+        return None
+    if not isinstance(ctx.approved, approvals.Approved):
+        return None
+
+    def agent_of(short: str) -> str | None:
+        agent = ctx.policy.agent_for_branch(short)
+        return agent.name if agent is not None else None
+
+    return _Counted(ctx.approved, agent_of)
+
+
+def revoke_main(ids: Sequence[str], repo_path: str | None = None, target: str | None = None,
+                env: Mapping[str, str] | None = None) -> int:
+    """``agentgate approvals revoke ID...``: an approver removes records (a new commit
+    on the approvals ref; the history keeps them)."""
+    env = os.environ if env is None else env
+    if not ids:
+        raise UsageError("name the approvals to revoke: agentgate approvals revoke ID... "
+                         "('agentgate approvals' lists the ids).")
+    caller = Path.cwd()
+    _refuse_agent(caller_agent(caller), "your current directory")
+    repo = open_repo(repo_path)
+    ctx = context.build(repo, target)
+    require_policy(ctx.policy, ctx.target_ref)
+    _outside_agents(repo, ctx, caller, "revoke approvals", "approvals revoke")
+    who = _approver(repo, ctx, env, "revoke")
+    gone = approvals.find(approvals.list_all(repo), ids)
+    approvals.revoke(repo, gone, who, f"agentgate approvals revoke {' '.join(ids)}")
+    sys.stdout.write(approvals_report.revoked(gone, who, approvals.APPROVALS_REF))
+    return EXIT_ALLOW
+
+
+def _approver(repo: GitRepo, ctx: context.Context, env: Mapping[str, str], what: str) -> str:
+    """The approver running this, or an error that says who may."""
+    agent = repo.config_get("agentgate.agent")
+    if agent:
+        raise GateError(f"this worktree belongs to agent '{agent}' (git config agentgate.agent); agents never "
+                        f"{what}. Run 'agentgate approvals {what}' from a human's checkout.")
+    who = approver_identity(repo, env)
+    if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
+        listed = ", ".join(ctx.policy.approvers) or "nobody"
+        raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
+                        f"{short_name(ctx.target_ref)}: {listed}). Only approvers {what} approvals.")
+    return who

@@ -126,7 +126,8 @@ def main(
         if not yes and not (confirm or _ask_yes)(question):
             print(f"not merged; {tname} was not changed.")
             return EXIT_ASK
-        approvals.record(repo, asks, who, b.short)
+        approvals.record(repo, asks, who, b.short, agent=b.agent or b.unknown_agent, target=ctx.target_oid,
+                         changes=ctx.changes(b.head), valid=ctx.approved)
         print(f"recorded {len(asks)} approval(s) as {who}")
     return _merge(repo, ctx, b, rep)
 

@@ -20,7 +20,7 @@ from gate.approvals import APPROVALS_REF
 from gate.checks import PushedRef
 from gate.context import Context
 from gate.hooks import target
-from gate.model import Oid, Outcome, Part, Pusher, RefName, RefUpdate, short_name
+from gate.model import BranchResult, Oid, Outcome, Part, Pusher, RefName, RefUpdate, short_name
 
 
 def judge_updates(
@@ -41,7 +41,8 @@ def judge_updates(
 def judge_one(ctx: Context, upd: RefUpdate, pusher: Pusher, tref: str, pending: dict[str, Oid]) -> Outcome:
     label = short_name(upd.ref)
     new = ctx.repo.peel_commit(upd.new) if upd.new is not None else None
-    ref_res = engine.evaluate_push(ctx, PushedRef(upd, pusher, new, upd.ref == tref))
+    alongside = tuple((RefName(r), o) for r, o in pending.items())
+    ref_res = engine.evaluate_push(ctx, PushedRef(upd, pusher, new, upd.ref == tref, alongside))
     if upd.ref == APPROVALS_REF:
         return _outcome(upd, label, "ref", [Part(label, ref_res)])
     parts: list[Part] = []
@@ -49,22 +50,26 @@ def judge_one(ctx: Context, upd: RefUpdate, pusher: Pusher, tref: str, pending: 
     if upd.ref == tref and new is not None:
         kind = "target"
         # A move refused by the ref rules is not worth the analysis: one reason is enough.
-        if not any(f.action == "block" for f in ref_res.findings):
+        if not _blocks(ref_res):
             old = ctx.repo.peel_commit(upd.old) if upd.old is not None else None
             others = {r: o for r, o in pending.items() if r != upd.ref}
             for piece in target.pieces(ctx, old, new, others):
                 res = target.judge(ctx, piece, pusher)
                 if res is not None:
                     parts.append(Part(f"{label} <- {piece.label}", res, piece.more))
-    elif upd.ref.startswith("refs/heads/") and new is not None and not ref_res.findings:
+    elif upd.ref.startswith("refs/heads/") and new is not None and not _blocks(ref_res):
         info = ctx.branch(RefName(upd.ref), new)
         if info.agent is not None or info.unknown_agent is not None:
             kind = "agent"
             # Only block refuses a push to an agent branch.
             parts.append(Part(label, engine.evaluate(ctx, info, refusing_only=True, pusher=pusher), label))
-    if ref_res.findings or not parts:
+    if ref_res.findings or ref_res.facts.get("attribution") or not parts:
         parts.insert(0, Part(label, ref_res))
     return _outcome(upd, label, kind, parts)
+
+
+def _blocks(res: BranchResult) -> bool:
+    return any(f.action == "block" for f in res.findings)
 
 
 def _outcome(upd: RefUpdate, label: str, kind: str, parts: list[Part]) -> Outcome:

@@ -1,8 +1,8 @@
-"""Commits on the target's first-parent line, grouped by the agent their ``Agent:``
-trailer names, so that one push is judged once per agent (DESIGN §8: "pieces of
-one push are judged together").
+"""Commits on the target's first-parent line, grouped by the agent they are judged
+as (``gate.hooks.target``: the facts, else their ``Agent:`` trailer), so that one
+push is judged once per agent (DESIGN §8: "pieces of one push are judged together").
 
-A run is a stretch of consecutive single-parent commits with the same trailer.
+A run is a stretch of consecutive single-parent commits judged as the same agent.
 An agent whose commits form one run is judged as before: that run against its
 own parent, with every check. An agent whose commits come in several runs
 (trailers alternating between agents) is judged once on their combined change:
@@ -15,7 +15,7 @@ server, whose change set each evaluation read again).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from gate.context import Context
@@ -25,7 +25,7 @@ from gate.model import ChangeSet, Oid
 
 @dataclass(frozen=True)
 class Run:
-    key: str | None  # the trailer's agent name; None: no trailer
+    key: str | None  # the agent the run is judged as; None: no agent
     base: Oid  # the parent of the run's first commit
     commits: tuple[Oid, ...]  # oldest first
 
@@ -34,9 +34,12 @@ class Run:
         return self.commits[-1]
 
 
-def runs(ctx: Context, chain: Sequence[tuple[Oid, list[Oid]]], covered: set[Oid]) -> list[Run]:
+def runs(ctx: Context, chain: Sequence[tuple[Oid, list[Oid]]], covered: set[Oid],
+         agent_of: Callable[[Oid], str | None] | None = None) -> list[Run]:
     """The runs of the first-parent line ``chain`` (oldest first, with parents),
-    skipping merges and commits another piece covers."""
+    skipping merges and commits another piece covers. ``agent_of``: the agent a
+    commit is judged as (default: its trailer's)."""
+    key_of = agent_of or ctx.trailer_agent
     out: list[Run] = []
     run: list[Oid] = []
     key: str | None = None
@@ -51,7 +54,7 @@ def runs(ctx: Context, chain: Sequence[tuple[Oid, list[Oid]]], covered: set[Oid]
             close()
             run = []
             continue
-        k = ctx.trailer_agent(c)
+        k = key_of(c)
         if run and k != key:
             close()
             run = []
@@ -63,7 +66,7 @@ def runs(ctx: Context, chain: Sequence[tuple[Oid, list[Oid]]], covered: set[Oid]
 
 
 def by_agent(found: Iterable[Run]) -> list[list[Run]]:
-    """The runs grouped by trailer, in the order each trailer first appears."""
+    """The runs grouped by agent, in the order each agent first appears."""
     groups: dict[str | None, list[Run]] = {}
     for r in found:
         groups.setdefault(r.key, []).append(r)

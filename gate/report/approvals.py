@@ -11,12 +11,30 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 FORMATS = ("text", "json")
-# The JSON fields of one approval, in the order ``approvals --format json`` has
-# always written them (the record's own field order).
-FIELDS = ("fingerprint", "rule", "path", "who", "when", "branch")
+# The JSON fields of one approval: the record's own fields in the order ``approvals
+# --format json`` has always written them, then the agent it counts for, whether the
+# record is of the old form (no agent: it counts for the agent of its branch), and
+# the commit where its change landed on the target (spent), or null.
+FIELDS = ("fingerprint", "rule", "path", "who", "when", "branch", "agent", "old_form", "spent")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One approval as ``approvals`` lists it."""
+
+    fingerprint: str
+    rule: str
+    path: str | None
+    who: str
+    when: str
+    branch: str
+    agent: str | None
+    old_form: bool
+    spent: str | None  # the landing commit on the target; None: still counts
 
 
 class Approval(Protocol):
@@ -34,6 +52,8 @@ class Approval(Protocol):
     def when(self) -> str: ...
     @property
     def branch(self) -> str: ...
+    @property
+    def agent(self) -> str | None: ...
 
 
 def recorded(written: Sequence[Approval], skipped: int, branch: str, who: str, ref: str, blocked: bool) -> str:
@@ -49,12 +69,30 @@ def recorded(written: Sequence[Approval], skipped: int, branch: str, who: str, r
     return "".join(line + "\n" for line in lines)
 
 
-def listing(records: Sequence[Approval], fmt: str, ref: str) -> str:
+def listing(records: Sequence[Row], fmt: str, ref: str) -> str:
     """``agentgate approvals``: every recorded approval, in the order given (oldest first)."""
     if fmt == "json":
         rows = [{name: getattr(a, name) for name in FIELDS} for a in records]
         return json.dumps({"version": 1, "approvals": rows}, indent=2) + "\n"
     if not records:
         return f"no approvals recorded on {ref}. Fetch the server's: git fetch origin {ref}:{ref}\n"
-    return "".join(f"{a.fingerprint[:12]}  {a.rule}  {a.path or '-'}  {a.branch}  {a.who}  {a.when}\n"
-                   for a in records)
+    return "".join(f"{a.fingerprint[:12]}  {a.rule}  {a.path or '-'}  {a.agent or '-'}  {a.branch}  {a.who}  "
+                   f"{a.when}{_state(a)}\n" for a in records)
+
+
+def _state(a: Row) -> str:
+    out = ""
+    if a.spent:
+        out += f"  spent: landed in {a.spent[:9]}"
+    if a.old_form:
+        whose = f"counts for {a.agent}, the agent of its branch" if a.agent else "counts for no agent"
+        out += f"  old form: {whose}"
+    return out
+
+
+def revoked(gone: Sequence[Approval], who: str, ref: str) -> str:
+    """What ``approvals revoke`` prints: each record removed, and how to share it."""
+    lines = [f"revoked {a.rule} {a.path or '-'} of {a.agent or 'no agent'} on {a.branch} "
+             f"({a.fingerprint[:12]})" for a in gone]
+    lines.append(f"recorded on {ref} as {who}; share it with the server: git push origin {ref}")
+    return "".join(line + "\n" for line in lines)

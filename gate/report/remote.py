@@ -64,6 +64,7 @@ def outcome_lines(outcomes: Sequence[Outcome], target: str, action: str = "push"
             continue  # a tag or a human's branch with nothing to say
         for p in o.parts:
             lines.extend(finding_line(p.label, f) for f in ordered(p.result.findings))
+            lines.extend(f"{printable(p.label)}: note: {printable(n)}" for n in p.result.facts.get("attribution", ()))
         lines.append(verdict_line(o, target))
     names = _names(outcomes)
     more = f"see more: agentgate check {' '.join(shlex.quote(n) for n in names)}" if names else ""
