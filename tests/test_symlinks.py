@@ -289,8 +289,6 @@ def test_a_branch_of_no_agent_asks_for_a_link_anywhere_inside_and_blocks_a_loop(
         ("gate.symlink", ASK, "root", "symlink root -> .")])
 
 
-@pytest.mark.xfail(strict=True, reason="links the branch does not change are not judged again, though a new "
-                   "link may send them elsewhere")
 def test_a_new_link_that_sends_an_unchanged_link_into_alices_folder_blocks(tmp_path: Path) -> None:
     # On main, src/ui/lnk -> d/../billing is bob's src/ui/billing. Turning the folder
     # src/ui/d into d -> . (itself only bob's own folder) sends lnk to src/billing.
@@ -304,6 +302,17 @@ def test_a_new_link_that_sends_an_unchanged_link_into_alices_folder_blocks(tmp_p
     repo.checkout("main")
     code, found = _check(repo, "agent/bob/x")
     assert code == 1 and any(f[1] == BLOCK for f in found), found
+
+
+def test_a_new_link_leaves_unchanged_links_that_still_end_where_they_did_alone(tmp_path: Path) -> None:
+    # Every link in the tree is looked at again, but only one whose end moved is judged.
+    repo = seeded_repo(tmp_path / "r")
+    os.symlink("../billing", repo.path / "src/common/billing")
+    repo.commit("an approved link on main into alice's folder, from a shared one")
+    _branch_with_links(repo, "agent/bob/x", {"src/ui/alias.py": "app.py"})
+    repo.checkout("main")
+    assert _check(repo, "agent/bob/x") == (3, [("gate.symlink", ASK, "src/ui/alias.py",
+                                                 "symlink src/ui/alias.py -> app.py")])
 
 
 # -- agentgate check --diff ---------------------------------------------------------------

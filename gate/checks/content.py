@@ -18,6 +18,7 @@ from gate.model import (
     MODE_LINK,
     RENAMED,
     TYPECHANGE,
+    ChangeSet,
     FileChange,
     Finding,
 )
@@ -72,7 +73,35 @@ def check(ctx: Context, subject: Subject) -> Found:
     out: list[Finding | None] = []
     for fc in cs.files:
         out.extend(_file(ctx, branch, fc, src, hits.get(fc.path, ()) if id(fc) in eligible else ()))
+    out.extend(_rerouted(ctx, branch, cs, src))
     return Found.of(out)
+
+
+def _rerouted(ctx: Context, branch: BranchInfo, cs: ChangeSet, text: NewText) -> list[Finding | None]:
+    """Links the change set does not touch, judged again when it touches a link: a new
+    ``d -> .`` sends an unchanged ``lnk -> d/../billing`` into another agent's folder.
+    Only a link whose end moved, and moved somewhere this agent may not reach, blocks."""
+    if not any(MODE_LINK in (fc.old_mode, fc.new_mode) for fc in cs.files):
+        return []
+    head = branch.head or ctx.target_oid
+    before = links.Tree(ctx.repo, cs.base or ctx.target_oid)
+    after = symlinks.tree(ctx, head, text)
+    touched = {p for fc in cs.files for p in fc.paths}
+    out: list[Finding | None] = []
+    for path in links.all_links(ctx.repo, head):
+        target = after.link(path)
+        if path in touched or target is None:
+            continue
+        now = links.resolve(after, path, target)
+        was = before.link(path)
+        if was is not None and links.resolve(before, path, was) == now:
+            continue
+        refused = symlinks.refusal(ctx.policy, branch.agent, now)
+        if refused is not None:
+            out.append(ctx.finding(
+                "gate.symlink", f"symlink {path} -> {target} {refused.why}: this branch changes a link it goes through",
+                path=path, action="block", other=refused.other, hint=refused.hint, key=(head, now.where, now.path)))
+    return out
 
 
 def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 from weakref import WeakKeyDictionary
 
+from gate.git.modes import canonical_mode
 from gate.git.repo import GitRepo
 from gate.model import MODE_LINK, MODE_TREE, Oid
 
@@ -157,3 +158,21 @@ def tree_for(repo: GitRepo, head: str, source: object, changes: Callable[[], Map
     if hit is None or hit[0] is not source:
         hit = run[key] = (source, Tree(repo, head, changes()))
     return hit[1]
+
+
+def all_links(repo: GitRepo, commit: str) -> list[str]:
+    """The path of every symlink in ``commit``'s tree as a checkout lays it out (git's
+    modes, the last of duplicate entries). Walks the whole tree: asked only when a
+    change set touches a link."""
+    out: list[str] = []
+    todo = [("", str(repo.tree_id(commit)))]
+    while todo:
+        prefix, tree = todo.pop()
+        entries = {name: (canonical_mode(mode), oid) for mode, name, oid in repo.trees.read(tree)}
+        for name, (mode, oid) in entries.items():
+            path = prefix + name.decode("utf-8", "surrogateescape")
+            if mode == MODE_TREE:
+                todo.append((path + "/", oid))
+            elif mode == MODE_LINK:
+                out.append(path)
+    return sorted(out)
