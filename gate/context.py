@@ -22,6 +22,7 @@ from gate.git.repo import GitRepo
 from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName, short_name
 from gate.policy import POLICY_FILE, Agent, Policy
 from gate.policy.tree import load_policy_at
+from gate.scan import secrets
 
 _TRAILER = re.compile(r"^Agent:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
 
@@ -90,6 +91,10 @@ class Context:
         (DESIGN §3), so a rebase keeping the content keeps an approval. ``action``
         overrides the policy's (a symlink out of the repository always blocks)
         unless the policy turned the rule off.
+
+        A credential in what the finding shows (a file name, a link target) is
+        redacted here, where findings are made, so no output can show it (DESIGN
+        §8); the fingerprint keeps the real path.
         """
         action = verdict.action(self.policy.action(rule), action)
         if action == "off":
@@ -98,8 +103,11 @@ class Context:
             fp = fingerprint(rule, change.old_path, change.new_path, change.old_oid, change.new_oid, *key)
         else:
             fp = fingerprint(rule, path, *key)
-        return Finding(rule=rule, action=action, message=message, path=path, line=line,
-                       end_line=end_line, hint=hint, other=other, fingerprint=fp)
+        if other is not None:
+            other = {k: secrets.redact(v) if isinstance(v, str) else v for k, v in other.items()}
+        return Finding(rule=rule, action=action, message=secrets.redact(message),
+                       path=None if path is None else secrets.redact(path), line=line,
+                       end_line=end_line, hint=secrets.redact(hint), other=other, fingerprint=fp)
 
     # -- branches ----------------------------------------------------------------------
 

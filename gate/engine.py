@@ -9,13 +9,14 @@ Options of a run (tests already run, "refusing only", the pusher) are arguments.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 from gate import rules, verdict
 from gate.checks import Found, Kind, NewText, PushedRef, Subject, Tested
 from gate.context import BranchInfo, Context
 from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName
+from gate.scan import secrets
 
 Check = Callable[[Context, Subject], Found]
 PushCheck = Callable[[Context, PushedRef], Found]
@@ -30,18 +31,21 @@ def _checks(kind: str, agent: bool) -> list[Any]:
 
 def evaluate(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, refusing_only: bool = False,
              pusher: Pusher | None = None, unattributed: str | None = None,
-             merge: ChangeSet | None = None) -> BranchResult:
+             merge: ChangeSet | None = None, commits: Sequence[Oid] | None = None) -> BranchResult:
     """The result for ``branch`` against its merge-base with the target.
 
     ``tested``: its test outcome (``gate.testrun.merged``); ``refusing_only``: only
     ``block`` matters (a push to an agent branch); ``pusher``: judged for a push by
     them; ``unattributed``: what the work is when it reaches the target belonging to
     no agent; ``merge``: judge these changes of a merge commit of its own instead (the
-    context's target is then its first parent).
+    context's target is then its first parent); ``commits``: the commits whose added
+    content the history rules judge (default: the branch's commits not on the
+    target; for ``merge``, the merge commit).
     """
     kind: Kind = "branch" if merge is None else "merge"
     cs = ctx.changes(branch.head) if merge is None else merge
-    subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed)
+    subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed,
+                      commits=None if commits is None else tuple(commits))
     findings, notes = _run(ctx, subject)
     approver = pusher is not None and pusher.approver
     own = branch.agent is None and branch.unknown_agent is None
@@ -91,5 +95,5 @@ def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str]]:
             if f.fingerprint not in seen:
                 seen.add(f.fingerprint)
                 findings.append(f)
-        notes.extend(n for n in found.notes if n not in notes)
+        notes.extend(n for n in map(secrets.redact, found.notes) if n not in notes)
     return findings, notes

@@ -25,6 +25,7 @@ from gate.git import merge, pairs
 from gate.git.opening import open_repo
 from gate.model import BranchResult, Finding, Report
 from gate.policy import require_policy
+from gate.scan import secrets
 
 if TYPE_CHECKING:
     from gate.testrun import TestOutcome
@@ -113,14 +114,15 @@ def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> Br
         label = overlap.LABELS[ov.relation]
         if RELATIONS.index(label) < RELATIONS.index(entry["relation"]):
             entry["relation"] = label
-        if ov.path not in entry["paths"]:
-            entry["paths"].append(ov.path)
+        shown = secrets.redact(ov.path)  # a name holding a credential is never shown (DESIGN §8)
+        if shown not in entry["paths"]:
+            entry["paths"].append(shown)
     facts = dict(res.facts)
     facts.update(
         scope=scope_summary(res.findings),
         overlaps=sorted(by_branch.values(), key=lambda e: e["branch"]),
         conflicts={
-            "target": sorted({(e.ours or e.theirs)[-1] for e in to_target.conflicts}),
+            "target": sorted({secrets.redact((e.ours or e.theirs)[-1]) for e in to_target.conflicts}),
             "branches": sorted(r for r, e in by_branch.items() if e["relation"] == RELATIONS[0]),
         },
         tests=tested.kind if tested is not None else "-",
