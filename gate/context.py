@@ -63,6 +63,9 @@ class Context:
     _bases: dict[str, Oid | None] = field(default_factory=dict)
     _changes: dict[str, ChangeSet] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)  # head -> branch, for messages
+    # (base, head) -> change set, for this run: ids name immutable objects, so ``at``
+    # shares it.
+    _pairs: dict[tuple[str | None, str], ChangeSet] = field(default_factory=dict)
 
     def at(self, target_oid: Oid) -> Context:
         """This context with the target at ``target_oid`` (the target as it was when
@@ -192,6 +195,18 @@ class Context:
                 )
             cs = changeset(self.repo, base, head, use_cache=self.use_cache)
             self._changes[head] = cs
+        return cs
+
+    def pair_changes(self, base: str | None, head: str) -> ChangeSet:
+        """``head`` against ``base`` (None: the empty tree), computed once per run and
+        not kept on disk: an agent's runs on the target and each commit's own change
+        ask the same pairs (a branch of one commit: its change set)."""
+        known = self._changes.get(head)
+        if known is not None and known.base == (base or ""):
+            return known
+        cs = self._pairs.get((base, head))
+        if cs is None:
+            cs = self._pairs[(base, head)] = changeset(self.repo, base, head, use_cache=False)
         return cs
 
     @cached_property

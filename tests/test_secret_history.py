@@ -109,3 +109,20 @@ def test_the_board_never_shows_a_secret_held_in_a_file_name(tmp_path: Path) -> N
     board = json.loads(out)
     overlaps = [o for b in board["branches"] for o in b["overlaps"]]
     assert [o["paths"] for o in overlaps] == [[f"src/billing/{REDACTED}.txt"]] * 2
+
+
+def test_a_branch_grown_by_a_commit_scans_only_that_commit_again(tmp_path: Path) -> None:
+    repo = seeded_repo(tmp_path / "r")
+    repo.branch("agent/alice/x")
+    first = repo.commit("one", {"src/billing/a.py": "A = 1\n"})
+    second = repo.commit("two", {"src/billing/b.py": "B = 1\n"})
+    assert check_json(repo.path, "agent/alice/x")[0] == 0
+    third = repo.commit("three", {"src/billing/c.py": f"C = '{KEY}'\n"})
+    repo.checkout("main")
+    code, report = check_json(repo.path, "agent/alice/x")
+    assert (code, [m for _, _, m, _ in _secrets(report)]) == (
+        1, [f"AWS access key id added at src/billing/c.py:1 in commit {third[:9]}"])
+    # One entry per scan, named by its newest commit: the first scan's two, then the third.
+    entries = {p.stem: set(json.loads(p.read_text())["commits"])
+               for p in (repo.path / ".git" / "agentgate" / "history").rglob("*.json")}
+    assert entries == {second: {first, second}, third: {third}}

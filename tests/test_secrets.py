@@ -99,9 +99,9 @@ def test_each_commits_scan_is_kept_by_its_id_and_the_patterns(tmp_path: Path, mo
     assert code == 1 and f"GitHub token added at src/billing/keys.py:2 in commit {head[:9]}" in out
     entry = repo.path / ".git" / "agentgate" / "history" / head[:2] / f"{head}.json"
     data = json.loads(entry.read_text())
-    assert (data["max"], data["hits"]) == (5_000_000, [[0, 2, "GitHub token", "content"]])
+    assert (data["max"], data["commits"]) == (5_000_000, {head: [[0, 2, "GitHub token", "content"]]})
     # The second run reads the entry (edited here to prove it), not the blobs...
-    data["hits"][0][2] = "Slack token"
+    data["commits"][head][0][2] = "Slack token"
     entry.write_text(json.dumps(data))
     _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
     assert "Slack token added at src/billing/keys.py:2" in out
@@ -109,7 +109,7 @@ def test_each_commits_scan_is_kept_by_its_id_and_the_patterns(tmp_path: Path, mo
     monkeypatch.setattr(secrets, "FINGERPRINT", "other")
     _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
     assert "Slack token" not in out and "GitHub token added at src/billing/keys.py:2" in out
-    entry.write_text('{"v": "1:other", "max": 5000000, "files": {}, "hits": [["x"]]}')
+    entry.write_text(json.dumps({"v": "1:other", "max": 5_000_000, "files": {}, "commits": {head: [["x"]]}}))
     _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
     assert "GitHub token added at src/billing/keys.py:2" in out
 

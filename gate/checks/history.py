@@ -15,7 +15,7 @@ names it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from gate.approvals import APPROVALS_REF
 from gate.checks import Found, PushedRef, Subject
@@ -53,13 +53,14 @@ def check_push(ctx: Context, pushed: PushedRef) -> Found:
     return Found.of(findings(ctx, ctx.repo.new_commits(pushed.new, hide)[::-1]))
 
 
-def findings(ctx: Context, commits: Iterable[Oid]) -> list[Finding | None]:
-    """The findings for what each of ``commits`` adds, oldest first."""
+def findings(ctx: Context, commits: Sequence[Oid]) -> list[Finding | None]:
+    """The findings for what each of ``commits`` (oldest first) adds."""
     limit = ctx.policy.max_file_bytes
     out: list[Finding | None] = []
-    for c in commits:
+    scanned = history.commit_hits(ctx.repo, commits, limit, use_cache=ctx.use_cache, changes=ctx.pair_changes)
+    for c, hits in scanned.items():
         short = c[:9]
-        for hit in history.commit_hits(ctx.repo, c, limit, use_cache=ctx.use_cache):
+        for hit in hits:
             fc, path = hit.change, hit.change.path
             if hit.where == history.LARGE:
                 out.append(ctx.finding(

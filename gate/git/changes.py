@@ -88,7 +88,9 @@ def compute(repo: GitRepo, base: str | None, head: str) -> ChangeSet:
             continue
         # Modes as git reads them (gate.git.modes): libgit2 diffs raw modes, so
         # 120755 -> 120000 is a type change to it and nothing to git.
-        old_mode, new_mode = canonical_mode(delta.old_file.mode), canonical_mode(delta.new_file.mode)
+        # (pygit2 builds an enum on each .mode read: read each once, as an int.)
+        raw_modes = (int(delta.old_file.mode), int(delta.new_file.mode))
+        old_mode, new_mode = canonical_mode(raw_modes[0]), canonical_mode(raw_modes[1])
         old_oid, new_oid = _oid(delta.old_file), _oid(delta.new_file)
         if status in (MODIFIED, TYPECHANGE) and old_mode == new_mode and old_oid == new_oid:
             continue
@@ -98,7 +100,7 @@ def compute(repo: GitRepo, base: str | None, head: str) -> ChangeSet:
         elif status == MODIFIED and not same_kind:
             status = TYPECHANGE
         hunks: tuple[Hunk, ...]
-        if status != TYPECHANGE and _odd_gitlink(delta):
+        if status != TYPECHANGE and _odd_gitlink(raw_modes):
             # libgit2 reads a 160755 entry as a blob and fails; git shows a gitlink
             # as one "Subproject commit ID" line per side.
             d, binary = delta, False
@@ -111,13 +113,13 @@ def compute(repo: GitRepo, base: str | None, head: str) -> ChangeSet:
             d = delta
             hunks, binary = _blob_hunks(r, old_oid, new_oid)
         elif (patch := diff[i]) is None:
-            d, binary, hunks = delta, _binary(r, old_oid, new_oid, delta), ()
+            d, binary, hunks = delta, _binary(r, (old_oid, old_mode), (new_oid, new_mode)), ()
         else:
             d = patch.delta
             if status == RENAMED and old_oid != new_oid and _too_different(r, d, old_oid, new_oid):
                 files.extend(_unpaired(r, d, old_oid, new_oid))
                 continue
-            binary = _binary(r, old_oid, new_oid, d)
+            binary = _binary(r, (old_oid, old_mode), (new_oid, new_mode))
             if binary:
                 hunks = ()
             elif d.is_binary:  # an attribute made libgit2 call a text file binary
@@ -144,10 +146,9 @@ def compute(repo: GitRepo, base: str | None, head: str) -> ChangeSet:
     return ChangeSet(base=Oid(str(base or "")), head=Oid(str(head)), files=_pair_link_renames(files))
 
 
-def _odd_gitlink(delta: pygit2.DiffDelta) -> bool:
+def _odd_gitlink(raw_modes: tuple[int, int]) -> bool:
     """A side git reads as a gitlink (16xxxx…) that is not written as 160000."""
-    return any(f.mode not in (0, MODE_GITLINK) and canonical_mode(f.mode) == MODE_GITLINK
-               for f in (delta.old_file, delta.new_file))
+    return any(m not in (0, MODE_GITLINK) and canonical_mode(m) == MODE_GITLINK for m in raw_modes)
 
 
 def _refuse_duplicates(files: list[FileChange], head: str) -> None:
@@ -167,16 +168,15 @@ def _refuse_duplicates(files: list[FileChange], head: str) -> None:
             seen.add((side, p))
 
 
-def _binary(r: pygit2.Repository, old: Oid | None, new: Oid | None, d: pygit2.DiffDelta) -> bool:
-    """git's content test on either side; a submodule side has no content."""
-    return any(oid is not None and canonical_mode(f.mode) != MODE_GITLINK and _nul(r, oid)
-               for oid, f in ((old, d.old_file), (new, d.new_file)))
-
-
-def _nul(r: pygit2.Repository, oid: Oid) -> bool:
-    blob = r[oid]
-    # memoryview: only the probe is copied, not a large blob.
-    return isinstance(blob, pygit2.Blob) and b"\0" in bytes(memoryview(blob)[:_BINARY_PROBE])
+def _binary(r: pygit2.Repository, *sides: tuple[Oid | None, int]) -> bool:
+    """git's content test on either side (id, canonical mode); a submodule has no content."""
+    for oid, mode in sides:
+        if oid is not None and mode != MODE_GITLINK:
+            blob = r[oid]
+            # memoryview: only the probe is copied, not a large blob.
+            if isinstance(blob, pygit2.Blob) and b"\0" in bytes(memoryview(blob)[:_BINARY_PROBE]):
+                return True
+    return False
 
 
 def _blob_hunks(r: pygit2.Repository, old: Oid | None, new: Oid | None,

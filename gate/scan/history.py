@@ -15,14 +15,14 @@ read), the added lines of a text file, and a binary file's whole blob (UTF-16
 decoded, else byte for byte), less what its old side already held.
 
 Entries live in ``agentgate/history/<xx>/<commit>.json`` as ``{"v": VERSION, "max":
-max_file_bytes, "files": change set JSON, "hits": [[file, line, kind, where], ...]}``,
-written whole (``atomic``); a torn entry, or one of other patterns or another
-limit, is scanned again.
+max_file_bytes, "files": change set JSON, "commits": {commit: [[file, line, kind,
+where], ...]}}``, written whole (``atomic``); a torn entry, or one of other patterns
+or another limit, is scanned again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from gate.atomic import read_json, store
@@ -47,37 +47,60 @@ class Hit:
     line: int | None = None
 
 
-def commit_hits(repo: GitRepo, commit: Oid, max_bytes: int, use_cache: bool = True) -> list[Hit]:
-    """What ``commit`` adds that ``gate.secret`` and ``gate.large-file`` judge; from
-    the cache when it holds it."""
-    path = repo.cache_dir("history", commit[:2], f"{commit}.json")
+Changes = Callable[[str | None, str], ChangeSet]  # (base, head) -> the change set
+
+
+def commit_hits(repo: GitRepo, commits: Sequence[Oid], max_bytes: int, use_cache: bool = True,
+                changes: Changes | None = None) -> dict[Oid, list[Hit]]:
+    """Commit -> what it adds that ``gate.secret`` and ``gate.large-file`` judge, for
+    each of ``commits`` (oldest first); from the cache for the commits it holds.
+    ``changes`` gives a change set the caller may hold already (a branch of one
+    commit, an agent's runs); default: computed.
+
+    The commits scanned in one call are kept in one entry, named by the newest of
+    them (1,000 files for a push of 1,000 commits cost seconds on a busy disk).
+    Looking a commit up reads the entry named by it, which answers for every commit
+    scanned with it: a re-push or re-check asks for its newest commit first, and a
+    branch grown by a commit finds its older ones under its parent."""
     version = f"{_SCHEMA}:{secrets.FINGERPRINT}"
-    if use_cache:
-        kept = _read(read_json(path), version, max_bytes)
-        if kept is not None:
-            return kept
-    hits = scan_commit(repo, commit, max_bytes)
-    if use_cache:
-        files = list(dict.fromkeys(h.change for h in hits))
+    found: dict[Oid, list[Hit]] = {}
+    missing: list[Oid] = []
+    for c in reversed(commits):
+        if c in found:
+            continue
+        if use_cache:
+            found.update(_read(read_json(_entry(repo, c)), version, max_bytes))
+            if c in found:
+                continue
+        missing.append(c)
+    scanned = {c: scan_commit(repo, c, max_bytes, changes) for c in missing}
+    if use_cache and scanned:
+        files = list(dict.fromkeys(h.change for hits in scanned.values() for h in hits))
         index = {fc: i for i, fc in enumerate(files)}
-        store(path, {"v": version, "max": max_bytes,
-                     "files": to_json(ChangeSet(Oid(""), commit, tuple(files))),
-                     "hits": [[index[h.change], h.line, h.kind, h.where] for h in hits]})
-    return hits
+        store(_entry(repo, missing[0]), {
+            "v": version, "max": max_bytes, "files": to_json(ChangeSet(Oid(""), missing[0], tuple(files))),
+            "commits": {c: [[index[h.change], h.line, h.kind, h.where] for h in hits] for c, hits in scanned.items()}})
+    found.update(scanned)
+    return {c: found[c] for c in commits}
 
 
-def _read(data: object, version: str, max_bytes: int) -> list[Hit] | None:
+def _entry(repo: GitRepo, commit: str) -> str:
+    return repo.cache_dir("history", commit[:2], f"{commit}.json")
+
+
+def _read(data: object, version: str, max_bytes: int) -> dict[Oid, list[Hit]]:
     if not isinstance(data, dict) or data.get("v") != version or data.get("max") != max_bytes:
-        return None
+        return {}
     try:
         files = from_json(data["files"]).files
-        return [Hit(files[i], str(where), str(kind), None if line is None else int(line))
-                for i, line, kind, where in data["hits"]]
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None  # torn: scanned again
+        return {Oid(str(c)): [Hit(files[i], str(where), str(kind), None if line is None else int(line))
+                              for i, line, kind, where in hits]
+                for c, hits in data["commits"].items()}
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        return {}  # torn: scanned again
 
 
-def scan_commit(repo: GitRepo, commit: Oid, max_bytes: int) -> list[Hit]:
+def scan_commit(repo: GitRepo, commit: Oid, max_bytes: int, changes: Changes | None = None) -> list[Hit]:
     """``commit_hits`` without the cache."""
     parents = repo.parents(commit)
     cs: ChangeSet | None = None
@@ -86,7 +109,9 @@ def scan_commit(repo: GitRepo, commit: Oid, max_bytes: int) -> list[Hit]:
 
         cs = merge_resolution(repo, commit)
     if cs is None:
-        cs = changeset(repo, parents[0] if parents else None, commit)
+        # Not kept on disk on its own: this scan's entry is what a second run reads.
+        base = parents[0] if parents else None
+        cs = changes(base, commit) if changes is not None else changeset(repo, base, commit, use_cache=False)
     out: list[Hit] = []
     for fc in cs.files:
         out.extend(_file(repo, fc, max_bytes, parents))

@@ -44,6 +44,9 @@ _LOOK_BACK = 120  # > 16 spaces + a quote + a name of 100
 _WORDS = frozenset({"password", "passwd", "pwd", "secret", "apikey", "authtoken", "accesstoken"})
 _PAIRS = frozenset({("api", "key"), ("auth", "token"), ("access", "token")})
 _PARTS = re.compile(r"[_.-]")
+# What every pattern above needs somewhere in its text: one search rules out a text
+# that holds none (file names, most prose), before the nine.
+_NEEDED = re.compile(r"[:=]|AKIA|ASIA|ABIA|ACCA|AIza|gh[pousr]_|github_pat_|xox[abposr]-|-----BEGIN |(?i:aws)", _A)
 
 # Values that are plainly not secrets: placeholders, templates, references.
 _PLACEHOLDER = re.compile(
@@ -60,8 +63,8 @@ OVERLAP = 512
 # Names what ``scan`` finds: results cached under another fingerprint are not used.
 FINGERPRINT = hashlib.sha256("\n".join(
     [f"{kind}\t{pattern.pattern}" for kind, pattern in PATTERNS]
-    + [_ASSIGN.pattern, _NAME_BACKWARDS.pattern, str(sorted(_WORDS)), str(sorted(_PAIRS)), _PLACEHOLDER.pattern,
-       f"windows {WINDOW} {OVERLAP}"]).encode()).hexdigest()[:16]
+    + [_NEEDED.pattern, _ASSIGN.pattern, _NAME_BACKWARDS.pattern, str(sorted(_WORDS)), str(sorted(_PAIRS)),
+       _PLACEHOLDER.pattern, f"windows {WINDOW} {OVERLAP}"]).encode()).hexdigest()[:16]
 
 Match = tuple[int, int, str]  # (start, end, kind) in one text
 
@@ -79,6 +82,8 @@ def first(text: str) -> Match | None:
     """The first credential in ``text`` (one line): in ``PATTERNS`` order, then a
     password assignment; windowed when the line is long."""
     n = len(text)
+    if _NEEDED.search(text) is None:
+        return None
     if n <= WINDOW:  # nearly every line: no windows to build
         for kind, pattern in PATTERNS:
             m = pattern.search(text)
@@ -131,6 +136,8 @@ def every(text: str) -> list[Match]:
     """Every credential in ``text`` (any length, any number of lines), without
     overlaps: what ``redact`` hides."""
     spans: list[Match] = []
+    if _NEEDED.search(text) is None:
+        return spans
     for line_start, line in _lines(text):
         for pos, endpos in _windows(len(line)):
             cut = endpos < len(line)
@@ -173,6 +180,8 @@ def redact(text: str) -> str:
 def in_name(path: str) -> list[str]:
     """The kinds of credential in the components of ``path`` (a file's name, a
     folder's), one per component that holds one."""
+    if _NEEDED.search(path) is None:
+        return []  # nearly every path
     return [found[2] for part in path.split("/") if (found := first(part)) is not None]
 
 
