@@ -29,10 +29,6 @@ from tests.servers import Pushed, Server, make_server
 KEY = "AKIAZ7Q3M5XK2PLW9RTB"
 
 
-def xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 14: {reason}")
-
-
 # -- helpers beyond tests/crafting.py ----------------------------------------------------
 
 

@@ -9,6 +9,7 @@ commits (a branch of no agent, an agent's runs on the target), and the board.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from tests.crafting import refs
@@ -126,3 +127,19 @@ def test_a_branch_grown_by_a_commit_scans_only_that_commit_again(tmp_path: Path)
     entries = {p.stem: set(json.loads(p.read_text())["commits"])
                for p in (repo.path / ".git" / "agentgate" / "history").rglob("*.json")}
     assert entries == {second: {first, second}, third: {third}}
+
+
+def test_a_patch_adding_a_secret_as_a_name_or_link_target_is_refused_and_redacted(tmp_path: Path) -> None:
+    repo = seeded_repo(tmp_path / "r")
+    repo.branch("agent/alice/x")
+    os.symlink(f"../../{KEY}", repo.path / "src/billing/aws")
+    repo.commit("work", {f"src/billing/{KEY}.txt": "notes\n"})
+    repo.checkout("main")
+    diff = tmp_path / "patch.diff"
+    diff.write_text(repo.git("diff", "main...agent/alice/x"))
+    code, report = check_json(repo.path, "--diff", str(diff), "--agent", "alice")
+    assert KEY not in json.dumps(report)
+    assert (code, [m for _, _, m, _ in _secrets(report)]) == (1, [
+        f"AWS access key id in the name of src/billing/{REDACTED}.txt",
+        "AWS access key id in the target of symlink src/billing/aws",
+    ])
