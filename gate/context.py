@@ -22,6 +22,7 @@ from gate.git.repo import GitRepo
 from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName, short_name
 from gate.policy import POLICY_FILE, Agent, Policy
 from gate.policy.tree import load_policy_at
+from gate.scan import secrets
 
 _TRAILER = re.compile(r"^Agent:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
 
@@ -63,6 +64,9 @@ class Context:
     _bases: dict[str, Oid | None] = field(default_factory=dict)
     _changes: dict[str, ChangeSet] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)  # head -> branch, for messages
+    # (base, head) -> change set, for this run: ids name immutable objects, so ``at``
+    # shares it.
+    _pairs: dict[tuple[str | None, str], ChangeSet] = field(default_factory=dict)
 
     def at(self, target_oid: Oid) -> Context:
         """This context with the target at ``target_oid`` (the target as it was when
@@ -91,6 +95,10 @@ class Context:
         (DESIGN §3), so a rebase keeping the content keeps an approval. ``action``
         overrides the policy's (a symlink out of the repository always blocks)
         unless the policy turned the rule off.
+
+        A credential in what the finding shows (a file name, a link target) is
+        redacted here, where findings are made, so no output can show it (DESIGN
+        §8); the fingerprint keeps the real path.
         """
         action = verdict.action(self.policy.action(rule), action)
         if action == "off":
@@ -99,8 +107,11 @@ class Context:
             fp = fingerprint(rule, change.old_path, change.new_path, change.old_oid, change.new_oid, *key)
         else:
             fp = fingerprint(rule, path, *key)
-        return Finding(rule=rule, action=action, message=message, path=path, line=line,
-                       end_line=end_line, hint=hint, other=other, fingerprint=fp)
+        if other is not None:
+            other = {k: secrets.redact(v) if isinstance(v, str) else v for k, v in other.items()}
+        return Finding(rule=rule, action=action, message=secrets.redact(message),
+                       path=None if path is None else secrets.redact(path), line=line,
+                       end_line=end_line, hint=secrets.redact(hint), other=other, fingerprint=fp)
 
     # -- branches ----------------------------------------------------------------------
 
@@ -185,6 +196,18 @@ class Context:
                 )
             cs = changeset(self.repo, base, head, use_cache=self.use_cache)
             self._changes[head] = cs
+        return cs
+
+    def pair_changes(self, base: str | None, head: str) -> ChangeSet:
+        """``head`` against ``base`` (None: the empty tree), computed once per run and
+        not kept on disk: an agent's runs on the target and each commit's own change
+        ask the same pairs (a branch of one commit: its change set)."""
+        known = self._changes.get(head)
+        if known is not None and known.base == (base or ""):
+            return known
+        cs = self._pairs.get((base, head))
+        if cs is None:
+            cs = self._pairs[(base, head)] = changeset(self.repo, base, head, use_cache=False)
         return cs
 
     @cached_property

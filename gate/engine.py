@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -18,6 +18,7 @@ from gate import approvals, rules, verdict
 from gate.checks import Fact, Found, Kind, NewText, PushedRef, Subject, Tested
 from gate.context import BranchInfo, Context
 from gate.model import BranchResult, ChangeSet, Finding, Oid, Pusher, RefName
+from gate.scan import secrets
 
 Check = Callable[[Context, Subject], Found]
 PushCheck = Callable[[Context, PushedRef], Found]
@@ -40,15 +41,15 @@ class Evaluation:
 
 def evaluate(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, refusing_only: bool = False,
              pusher: Pusher | None = None, unattributed: str | None = None,
-             merge: ChangeSet | None = None) -> BranchResult:
+             merge: ChangeSet | None = None, commits: Sequence[Oid] | None = None) -> BranchResult:
     """The result for ``branch`` (``examine``)."""
     return examine(ctx, branch, tested=tested, refusing_only=refusing_only, pusher=pusher,
-                   unattributed=unattributed, merge=merge).result
+                   unattributed=unattributed, merge=merge, commits=commits).result
 
 
 def examine(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, refusing_only: bool = False,
             pusher: Pusher | None = None, unattributed: str | None = None,
-            merge: ChangeSet | None = None) -> Evaluation:
+            merge: ChangeSet | None = None, commits: Sequence[Oid] | None = None) -> Evaluation:
     """The result for ``branch`` against its merge-base with the target, and the
     facts its checks computed (the board shows them without a second analysis).
 
@@ -56,11 +57,14 @@ def examine(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, r
     ``block`` matters (a push to an agent branch); ``pusher``: judged for a push by
     them; ``unattributed``: what the work is when it reaches the target belonging to
     no agent; ``merge``: judge these changes of a merge commit of its own instead (the
-    context's target is then its first parent).
+    context's target is then its first parent); ``commits``: the commits whose added
+    content the history rules judge (default: the branch's commits not on the
+    target; for ``merge``, the merge commit).
     """
     kind: Kind = "branch" if merge is None else "merge"
     cs = ctx.changes(branch.head) if merge is None else merge
-    subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed)
+    subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed,
+                      commits=None if commits is None else tuple(commits))
     findings, notes, seen = _run(ctx, subject)
     approver = pusher is not None and pusher.approver
     own = branch.agent is None and branch.unknown_agent is None
@@ -119,6 +123,6 @@ def _run(ctx: Context, subject: Subject) -> tuple[list[Finding], list[str], tupl
                 # DESIGN §3: an approval binds the agent too; another agent making the
                 # same change needs its own.
                 findings.append(dataclasses.replace(f, fingerprint=approvals.bind(agent, f.fingerprint)))
-        notes.extend(n for n in found.notes if n not in notes)
+        notes.extend(n for n in map(secrets.redact, found.notes) if n not in notes)
         facts.extend(found.facts)
     return findings, notes, tuple(facts)

@@ -14,6 +14,7 @@ the policy tests tips (``[tests] merge = false``).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ from gate.model import (
     worst,
 )
 from gate.policy import require_policy
+from gate.scan import secrets
 
 if TYPE_CHECKING:
     from gate.testrun import TestOutcome
@@ -107,12 +109,16 @@ def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> Bo
         # One unreadable branch (no common history…) must not hide the others: it
         # cannot be judged, so it blocks (fail closed), and the board says why.
         return BoardRow(BranchResult(ref=b.ref, agent=b.agent, head=b.head, base=None, verdict="block",
-                                     findings=()), error=str(e))
+                                     findings=()), error=secrets.redact(str(e)))
     res = done.result
+    # A name holding a credential is never shown (DESIGN §8), on the board either.
+    pairs = tuple(dataclasses.replace(f, paths=tuple(dict.fromkeys(secrets.redact(p) for p in f.paths)))
+                  for f in done.facts if isinstance(f, PairRow))
+    target = next((f.paths for f in done.facts if isinstance(f, TargetConflicts)), ())
     return BoardRow(
         res, scope=scope_summary(res.findings),
-        pairs=tuple(f for f in done.facts if isinstance(f, PairRow)),
-        target_conflicts=next((f.paths for f in done.facts if isinstance(f, TargetConflicts)), ()),
+        pairs=pairs,
+        target_conflicts=tuple(sorted({secrets.redact(p) for p in target})),
         tests=tested.kind if tested is not None else "-",
     )
 

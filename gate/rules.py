@@ -253,6 +253,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("overlap", frozenset({"branch", "patch"}), agents_only=True),
     Family("symbols", frozenset({"branch"}), agents_only=True),
     Family("content", _ALL),
+    # gate.secret and gate.large-file on every commit (a patch has none: content judges it).
+    Family("history", frozenset({"branch", "merge", "push"})),
     Family("target", frozenset({"branch"})),
 )
 

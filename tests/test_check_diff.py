@@ -34,9 +34,14 @@ KEYS = ("rule", "action", "path", "line", "end_line", "message", "fingerprint")
 
 
 def rows(report: dict[str, Any], keys: tuple[str, ...] = KEYS, families: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+    """The findings' ``keys``. A branch's gate.secret and gate.large-file name the commit
+    that added the content, which a patch has not: that ending is left out."""
     (branch,) = report["branches"]
-    return [tuple(f[k] for k in keys) for f in branch["findings"]
+    return [tuple(_COMMIT.sub("", f[k]) if k == "message" else f[k] for k in keys) for f in branch["findings"]
             if not families or f["rule"].split(".")[0] in families]
+
+
+_COMMIT = re.compile(r"[,;]? (?:added )?in commit [0-9a-f]{9}$")
 
 
 def diff_of(repo: Repo, *args: str) -> bytes:

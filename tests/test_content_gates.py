@@ -15,10 +15,12 @@ ASK, BLOCK, WARN = "ask", "block", "warn"
 
 
 def _gates(tmp_path: Path, policy: str = POLICY, **change: object) -> tuple[int, list[tuple[object, ...]]]:
+    """The exit code and findings; the commit's short id in a message reads <head>."""
     repo = seeded_repo(tmp_path / "r", policy)
-    on_branch(repo, "feature/x", **change)  # type: ignore[arg-type]
+    head = on_branch(repo, "feature/x", **change)  # type: ignore[arg-type]
     code, report = check_json(repo.path, "feature/x")
-    return code, findings(report, "rule", "action", "path", "message")
+    return code, [tuple(str(x).replace(head[:9], "<head>") for x in f)
+                  for f in findings(report, "rule", "action", "path", "message")]
 
 
 def test_a_deletion_asks(tmp_path: Path) -> None:
@@ -61,14 +63,15 @@ def test_a_file_over_the_size_limit_blocks_and_one_at_the_limit_does_not(tmp_pat
     code, found = _gates(tmp_path, policy, files={"data/at-limit.txt": "x" * 99 + "\n",
                                                  "data/over.bin": b"\0" * 101})
     assert (code, found) == (1, [
-        ("gate.large-file", BLOCK, "data/over.bin", "data/over.bin is 101 bytes, over limits.max_file_bytes (100)")])
+        ("gate.large-file", BLOCK, "data/over.bin",
+         "data/over.bin is 101 bytes, over limits.max_file_bytes (100); added in commit <head>")])
 
 
 def test_a_file_over_the_default_limit_blocks(tmp_path: Path) -> None:
     big = os.urandom(5_000_001)
     assert _gates(tmp_path, files={"assets/model.bin": big}) == (1, [
         ("gate.large-file", BLOCK, "assets/model.bin",
-         "assets/model.bin is 5,000,001 bytes, over limits.max_file_bytes (5,000,000)")])
+         "assets/model.bin is 5,000,001 bytes, over limits.max_file_bytes (5,000,000); added in commit <head>")])
 
 
 def test_making_a_file_executable_warns(tmp_path: Path) -> None:
@@ -115,7 +118,7 @@ def test_each_kind_of_credential_added_blocks_once_per_line(tmp_path: Path) -> N
     code, found = _gates(tmp_path, files={"config/settings.py": "# settings\n" + text})
     assert code == 1
     assert found == [
-        ("gate.secret", BLOCK, "config/settings.py", f"{kind} added at config/settings.py:{n}")
+        ("gate.secret", BLOCK, "config/settings.py", f"{kind} added at config/settings.py:{n} in commit <head>")
         for n, (kind, _) in enumerate(CREDENTIALS, start=2)
     ]
 
@@ -143,8 +146,9 @@ def test_only_added_lines_are_scanned(tmp_path: Path) -> None:
     assert (code, findings(report)) == (0, [])
 
 
-def test_a_secret_in_a_binary_file_is_not_scanned(tmp_path: Path) -> None:
-    assert _gates(tmp_path, files={"blob.bin": b"\0\0" + AWS_ID.encode()}) == (0, [])
+def test_a_secret_in_a_binary_file_is_found_by_a_byte_scan(tmp_path: Path) -> None:
+    assert _gates(tmp_path, files={"blob.bin": b"\x89PNG\0\0" + AWS_ID.encode() + b"\xff\0"}) == (1, [
+        ("gate.secret", BLOCK, "blob.bin", "AWS access key id added at blob.bin:1 in commit <head>")])
 
 
 # -- symlinks ----------------------------------------------------------------------------------------

@@ -29,10 +29,6 @@ from tests.servers import Pushed, Server, make_server
 KEY = "AKIAZ7Q3M5XK2PLW9RTB"
 
 
-def xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 14: {reason}")
-
-
 # -- helpers beyond tests/crafting.py ----------------------------------------------------
 
 
@@ -98,7 +94,6 @@ def test_symlink_reaching_alices_folder_through_links_or_ancestors_is_refused(se
                      id="utf-16-le-with-bom"),
     ],
 )
-@xfail("a file with a NUL byte or in UTF-16 is 'binary' and binary files are not scanned")
 def test_secret_in_a_binary_or_utf16_file_is_refused(server: Server, path: str, content: bytes) -> None:
     on_branch(server.work, "agent/bob/x", files={path: content})
     before = refs(server)
@@ -120,7 +115,6 @@ FORMATS = ("text", "json", "github", "markdown", "sarif", "junit")
         pytest.param({"src/ui/aws": KEY}, {}, id="symlink-target"),
     ],
 )
-@xfail("file names and link targets are not scanned, and a link target is printed in reports")
 def test_secret_as_a_file_name_or_link_target_is_refused_and_never_shown(server: Server, run: Run,
                                                                           links: dict[str, str],
                                                                           files: dict[str, str | bytes]) -> None:
@@ -142,7 +136,6 @@ def test_secret_as_a_file_name_or_link_target_is_refused_and_never_shown(server:
 # -- 8. every new commit is scanned, not only the net change ------------------------------
 
 
-@xfail("only the branch's net change is scanned: a key added then removed is accepted")
 def test_secret_added_then_removed_in_a_later_commit_is_refused_naming_the_commit(server: Server) -> None:
     work = server.work
     work.branch("agent/bob/x")
@@ -155,7 +148,6 @@ def test_secret_added_then_removed_in_a_later_commit_is_refused_naming_the_commi
     assert any("gate.secret" in ln and added[:7] in ln for ln in pushed.remote), pushed.remote
 
 
-@xfail("gate.large-file sees only the net change: a blob added then deleted stays in the history")
 def test_large_blob_added_then_deleted_in_a_later_commit_is_refused(tmp_path: Path, agentgate: Path) -> None:
     server = make_server(tmp_path, POLICY + "\n[limits]\nmax_file_bytes = 1000\n")
     work = server.work
@@ -173,7 +165,6 @@ def test_large_blob_added_then_deleted_in_a_later_commit_is_refused(tmp_path: Pa
 # -- 9. a worktree's .gitattributes does not poison the shared cache ----------------------
 
 
-@xfail("the binary decision comes from the worktree's .gitattributes and is cached by commit id")
 def test_worktree_gitattributes_do_not_hide_a_secret_from_the_leads_check(server: Server, run: Run) -> None:
     work = server.work
     on_branch(work, "agent/bob/x", files={"src/ui/settings.py": f"AWS_KEY = '{KEY}'\n"})

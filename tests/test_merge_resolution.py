@@ -72,7 +72,7 @@ def test_an_evil_merge_pushed_to_main_is_judged_and_refused(server: Server) -> N
     assert pushed.rc == 1
     label = f"agentgate: main <- merge {merge[:9]} (its own changes): "
     assert pushed.remote[:2] == [
-        f"{label}BLOCK gate.secret {UI}:1  GitHub token added at {UI}:1",
+        f"{label}BLOCK gate.secret {UI}:1  GitHub token added at {UI}:1 in commit {merge[:9]}",
         f"{label}BLOCK scope.outside {UI}  {UI} is owned by bob (pattern src/ui/**), not by alice",
     ]
     assert server.ref("main") != merge

@@ -91,24 +91,89 @@ def test_the_secret_itself_never_reaches_the_report(tmp_path: Path) -> None:
         assert GH not in out + err and GH[4:20] not in out + err
 
 
-def test_the_scan_is_cached_by_the_change_set_and_the_patterns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_commits_scan_is_kept_by_its_id_and_the_patterns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = seeded_repo(tmp_path / "r")
-    on_branch(repo, "agent/alice/x", files={"src/billing/keys.py": f"x = 1\nTOKEN = '{GH}'\n",
-                                            "src/billing/clean.py": "y = 2\n"})
+    head = on_branch(repo, "agent/alice/x", files={"src/billing/keys.py": f"x = 1\nTOKEN = '{GH}'\n",
+                                                   "src/billing/clean.py": "y = 2\n"})
     code, out, _ = agentgate(repo.path, "check", "agent/alice/x")
-    assert code == 1 and "GitHub token added at src/billing/keys.py:2" in out
-    (entry,) = (repo.path / ".git" / "agentgate" / "secrets").rglob("*.json")
+    assert code == 1 and f"GitHub token added at src/billing/keys.py:2 in commit {head[:9]}" in out
+    entry = repo.path / ".git" / "agentgate" / "history" / head[:2] / f"{head}.json"
     data = json.loads(entry.read_text())
-    assert data["files"] == {"src/billing/keys.py": [[2, "GitHub token"]], "src/billing/clean.py": []}
+    assert (data["max"], data["commits"]) == (5_000_000, {head: [[0, 2, "GitHub token", "content"]]})
     # The second run reads the entry (edited here to prove it), not the blobs...
-    data["files"]["src/billing/clean.py"] = [[1, "Slack token"]]
+    data["commits"][head][0][2] = "Slack token"
     entry.write_text(json.dumps(data))
     _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
-    assert "Slack token added at src/billing/clean.py:1" in out
+    assert "Slack token added at src/billing/keys.py:2" in out
     # ...until the patterns change, or the entry is damaged: then it scans again.
     monkeypatch.setattr(secrets, "FINGERPRINT", "other")
     _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
     assert "Slack token" not in out and "GitHub token added at src/billing/keys.py:2" in out
-    entry.write_text('{"v": "other", "files": {"src/billing/keys.py": [["x"]]}}')
+    entry.write_text(json.dumps({"v": "1:other", "max": 5_000_000, "files": {}, "commits": {head: [["x"]]}}))
     _, out, _ = agentgate(repo.path, "check", "agent/alice/x")
     assert "GitHub token added at src/billing/keys.py:2" in out
+
+
+# -- bounded time: linear patterns, long lines in overlapping windows ------------------------
+
+AWS_ID = "AKIA" + "QZ7XW4ENB2KD5MTR"
+
+
+def test_a_token_after_a_megabyte_of_padding_on_one_line_is_found() -> None:
+    line = "x" * 1_000_000 + " " + AWS_ID + " " + "y" * 1_000_000
+    assert list(scan([(1, line)])) == [(1, "AWS access key id")]
+    assert secrets.redact(line) == "x" * 1_000_000 + " [redacted: AWS access key id] " + "y" * 1_000_000
+
+
+@pytest.mark.parametrize("offset", range(secrets.WINDOW - secrets.OVERLAP - 40, secrets.WINDOW + 4, 7))
+def test_a_token_across_a_window_edge_is_found_once_and_a_cut_one_is_not_taken(offset: int) -> None:
+    # Around the first window's end: the token whole, split by the edge, or just past it.
+    line = "-" * offset + GH + "-" * 10_000
+    assert list(scan([(1, line)])) == [(1, "GitHub token")]
+    # A key id followed by more letters is not one, even where a window cuts it to 20.
+    longer = "-" * offset + AWS_ID + "X" + "-" * 10_000
+    assert list(scan([(1, longer)])) == []
+
+
+def test_a_password_assignment_after_padding_and_a_long_name_is_found() -> None:
+    line = "password_" * 120_000 + " = '" + "S3cure!Pass-2024'"
+    assert list(scan([(1, line)])) == [(1, "password assignment")]
+    assert secrets.redact(line).endswith(" = '[redacted: password assignment]'")
+
+
+@pytest.mark.parametrize("text", [
+    "password_" * 60_000,  # the 540 KB line that took 10 minutes of backtracking
+    "=" * 500_000, "='" * 250_000, "ghp_" * 125_000, ":'aaaaaaaaaa'" * 40_000, "a" * 500_000,
+    "-----BEGIN " * 50_000, "aws_secret_key" * 40_000,
+], ids=["password_", "equals", "quote-equals", "ghp_", "short-values", "letters", "begin", "aws-names"])
+def test_hostile_lines_hold_no_credential(text: str) -> None:
+    # No timing: a pattern that backtracked would make this test run for minutes.
+    assert list(scan([(1, text)])) == []
+
+
+# -- names, link targets, binary and UTF-16 blobs, redaction ------------------------------------
+
+
+def test_credentials_in_path_components_are_found() -> None:
+    assert secrets.in_name(f"src/{AWS_ID}/keys/{GH}.txt") == ["AWS access key id", "GitHub token"]
+    assert secrets.in_name("src/ui/password.txt") == []
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_blob_is_decoded_and_scanned(codec: str) -> None:
+    data = f"# deploy\r\n$env:AWS_ACCESS_KEY_ID = '{AWS_ID}'\r\n".encode(codec)
+    assert secrets.utf16(data) is not None
+    assert secrets.in_blob(data) == {("AWS access key id", AWS_ID): 2}
+
+
+def test_a_binary_blob_is_scanned_byte_for_byte() -> None:
+    data = b"\x89PNG\r\n\x1a\n\0\0\xe9" + AWS_ID.encode() + b"\0\xffrest\n" + GH.encode() + b"\0"
+    assert secrets.utf16(data) is None
+    assert secrets.in_blob(data) == {("AWS access key id", AWS_ID): 3, ("GitHub token", GH): 4}
+
+
+def test_redaction_replaces_each_credential_and_keeps_the_rest() -> None:
+    assert secrets.redact(f"symlink src/ui/aws -> ../{AWS_ID}/{GH}") == (
+        "symlink src/ui/aws -> ../[redacted: AWS access key id]/[redacted: GitHub token]")
+    assert secrets.redact('password = "' + 'S3cure!Pass-2024"') == 'password = "[redacted: password assignment]"'
+    assert secrets.redact("nothing to hide: password = 'changeme'") == "nothing to hide: password = 'changeme'"

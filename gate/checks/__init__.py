@@ -87,6 +87,9 @@ class Subject:
     # Work reaching the target that belongs to no agent: what it is, for
     # ``ref.unattributed`` ("3 commit(s)", "the work merged at 1234abcd").
     unattributed: str | None = None
+    # The commits whose added content the history rules judge (``gate.checks.history``);
+    # None: a branch's commits not on the target, a merge commit itself.
+    commits: tuple[Oid, ...] | None = None
 
 
 @dataclass(frozen=True)

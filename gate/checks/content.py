@@ -1,5 +1,10 @@
 """Content gates (``gate.*``): deletions, migrations, CI, the policy, lockfiles,
-large files, secrets, symlinks, submodules and modes."""
+symlinks, submodules and modes; and for a patch, large files and secrets.
+
+Work with commits has ``gate.secret`` and ``gate.large-file`` judged commit by
+commit (``gate.checks.history``); a patch has no commits, so its net change is
+what it adds: its added lines, new names and link targets are scanned here.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,6 @@ from gate.model import (
 )
 from gate.policy import POLICY_FILE
 from gate.scan import secrets
-from gate.scan.cache import secret_hits
 
 _PATH_GATES = (
     ("migrations", "gate.migration", "a migration", "migrations change data; a human must approve"),
@@ -61,18 +65,12 @@ def check(ctx: Context, subject: Subject) -> Found:
     """The content gates for the subject's change set; a patch's new side is its text."""
     branch, cs = subject.branch, subject.changes
     src = subject.text if subject.text is not None else BlobText(ctx.repo)
-    pol = ctx.policy
-    scanned = [fc for fc in cs.files if fc.new_path is not None and not fc.binary
-               and fc.new_mode not in (MODE_LINK, MODE_GITLINK) and fc.new_size <= pol.max_file_bytes]
-    if subject.text is None:
-        # A branch's scan is kept by its commit ids (``gate.scan.cache``); a patch has none.
-        hits = secret_hits(ctx.repo, cs, scanned, src.added_lines, use_cache=ctx.use_cache)
-    else:
-        hits = {fc.path: list(secrets.scan(src.added_lines(fc))) for fc in scanned}
-    eligible = {id(fc) for fc in scanned}
+    patch = subject.kind == "patch"
     out: list[Finding | None] = []
     for fc in cs.files:
-        out.extend(_file(ctx, branch, fc, src, hits.get(fc.path, ()) if id(fc) in eligible else ()))
+        out.extend(_file(ctx, branch, fc, src))
+        if patch:
+            out.extend(_added(ctx, branch, fc, src))
     out.extend(_rerouted(ctx, branch, cs, src))
     return Found.of(out)
 
@@ -104,8 +102,7 @@ def _rerouted(ctx: Context, branch: BranchInfo, cs: ChangeSet, text: NewText) ->
     return out
 
 
-def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText,
-          hits: Iterable[tuple[int, str]]) -> list[Finding | None]:
+def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) -> list[Finding | None]:
     pol = ctx.policy
     path = fc.path
     out: list[Finding | None] = []
@@ -126,12 +123,6 @@ def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText,
             "does not change how the branch is judged",
             path=POLICY_FILE, change=fc,
             hint="policy changes come from an approver, on a branch of their own"))
-    # ``new_path``, not ``new_oid``: a diff knows the new side without its blob id.
-    if fc.new_path is not None and fc.new_size > pol.max_file_bytes and fc.new_mode != MODE_GITLINK:
-        out.append(ctx.finding(
-            "gate.large-file",
-            f"{path} is {fc.new_size:,} bytes, over limits.max_file_bytes ({pol.max_file_bytes:,})",
-            path=path, change=fc, hint="keep large files out of git (Git LFS, an artifact store)"))
     if fc.new_mode == MODE_EXEC and fc.old_mode != MODE_EXEC:
         out.append(ctx.finding("gate.mode", f"{path} becomes executable", path=path, change=fc,
                                hint="check that the file is meant to be run"))
@@ -139,16 +130,14 @@ def _file(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText,
         verb = {ADDED: "added", DELETED: "removed", RENAMED: "moved", TYPECHANGE: "replaced"}[fc.status]
         out.append(ctx.finding("gate.submodule", f"submodule {path} is {verb}", path=path, change=fc,
                                hint=f"submodules change what gets checked out; approve with '{approve}'"))
-    if fc.new_mode == MODE_LINK and fc.new_path is not None \
-            and (fc.old_mode != MODE_LINK or fc.old_oid != fc.new_oid or fc.hunks):
+    if _link_changes(fc):
         out.append(_symlink(ctx, branch, fc, text))
-    if text.hidden(fc):
-        out.append(ctx.finding(
-            "gate.secret", f"{path}: binary change not shown (a delta against a blob this repository does not "
-            "have), so its content cannot be scanned", path=path, change=fc, action="ask", key=("not shown",),
-            hint=f"ask for a patch made against a commit this repository has, or approve with '{approve}'"))
-    out.extend(_secrets(ctx, fc, hits))
     return out
+
+
+def _link_changes(fc: FileChange) -> bool:
+    return fc.new_mode == MODE_LINK and fc.new_path is not None \
+        and (fc.old_mode != MODE_LINK or fc.old_oid != fc.new_oid or bool(fc.hunks))
 
 
 def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) -> Finding | None:
@@ -169,10 +158,40 @@ def _symlink(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) ->
                        hint=f"approve with 'agentgate approve {branch.short}' if intended")
 
 
-def _secrets(ctx: Context, fc: FileChange, hits: Iterable[tuple[int, str]]) -> list[Finding | None]:
-    return [
-        ctx.finding("gate.secret", f"{kind} added at {fc.path}:{n}", path=fc.path, line=n, end_line=n,
-                    change=fc, key=(n, kind),
-                    hint="remove it, rotate the credential, and load it from the environment or a vault")
-        for n, kind in hits
-    ]
+def _added(ctx: Context, branch: BranchInfo, fc: FileChange, text: NewText) -> list[Finding | None]:
+    """gate.large-file and gate.secret on what a patch adds to one file: its name,
+    a link's target, its added lines (a binary hunk decoded; a delta against a blob
+    this repository lacks cannot be shown, and asks)."""
+    path, limit = fc.new_path, ctx.policy.max_file_bytes
+    if path is None:
+        return []
+    out: list[Finding | None] = []
+    if text.hidden(fc):
+        out.append(ctx.finding(
+            "gate.secret", f"{path}: binary change not shown (a delta against a blob this repository does not "
+            "have), so its content cannot be scanned", path=path, change=fc, action="ask", key=("not shown",),
+            hint=f"ask for a patch made against a commit this repository has, or approve with "
+                 f"'agentgate approve {branch.short}'"))
+
+    def secret(message: str, key: tuple[object, ...], line: int | None = None) -> None:
+        out.append(ctx.finding("gate.secret", message, path=path, line=line, end_line=line, change=fc, key=key,
+                               hint="remove it, rotate the credential, and load it from the environment or a vault"))
+
+    if fc.old_path != path:
+        for kind in secrets.in_name(path):
+            secret(f"{kind} in the name of {path}", ("name", kind))
+    if fc.new_mode == MODE_GITLINK:
+        return out
+    # The new size, not ``new_oid``: a diff knows the new side without its blob id.
+    if fc.new_size > limit:
+        out.append(ctx.finding(
+            "gate.large-file", f"{path} is {fc.new_size:,} bytes, over limits.max_file_bytes ({limit:,})",
+            path=path, change=fc, hint="keep large files out of git (Git LFS, an artifact store)"))
+    elif _link_changes(fc):
+        found = secrets.first(text.link_target(fc) or "")
+        if found is not None:
+            secret(f"{found[2]} in the target of symlink {path}", ("link target", found[2]))
+    elif fc.new_mode != MODE_LINK and not fc.binary:
+        for n, kind in secrets.scan(text.added_lines(fc)):
+            secret(f"{kind} added at {path}:{n}", (n, kind), n)
+    return out

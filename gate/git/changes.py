@@ -3,6 +3,13 @@
 A change set is immutable for a pair of commits, so it is computed once with
 libgit2's tree diff (which skips identical subtrees: the cost follows the change,
 not the repository) and kept as JSON under ``<common git dir>/agentgate/cache``.
+
+A cached value comes only from the objects named in its key (DESIGN §2): libgit2's
+diff takes its binary decision from ``.gitattributes`` in the working directory
+(and ``info/attributes``, ``core.attributesFile``), which differs between the
+worktrees sharing the cache. So the binary flag is git's content test alone, a NUL
+in the first 8000 bytes of either side, and hunks come from the blobs whatever an
+attribute says.
 """
 
 from __future__ import annotations
@@ -33,7 +40,11 @@ from gate.model import (
 
 # 4: renames git would not make (size test) are a delete and an add
 # 5: modes as git canonicalises them; a raw mode change git does not see is no change
-CACHE_VERSION = 5
+# 6: binary from the blobs' content, never from attributes (older entries may hold a
+#    worktree's .gitattributes)
+CACHE_VERSION = 6
+# git's buffer_is_binary: a NUL in the first 8000 bytes.
+_BINARY_PROBE = 8000
 
 _STATUS = {
     DeltaStatus.ADDED: ADDED,
@@ -55,20 +66,19 @@ def _oid(f: pygit2.DiffFile) -> Oid | None:
     return None if set(s) <= {"0"} else Oid(s)
 
 
-def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
-    """Diff ``base``'s tree against ``head``'s as ``git diff -M`` does (checked
-    against git by tests/test_changes_differential.py)."""
+def compute(repo: GitRepo, base: str | None, head: str) -> ChangeSet:
+    """Diff ``base``'s tree (None: the empty tree) against ``head``'s as ``git diff
+    -M`` does (checked against git by tests/test_changes_differential.py)."""
     r = repo.raw
-    old_tree = r[base].peel(pygit2.Commit).tree
     new_tree = r[head].peel(pygit2.Commit).tree
-    diff = old_tree.diff_to_tree(
-        new_tree,
-        # git turns the indent heuristic on by default (diff.indentHeuristic);
-        # libgit2 does not, and the heuristic decides where an ambiguous hunk sits.
-        flags=DiffOption.INCLUDE_TYPECHANGE | DiffOption.INDENT_HEURISTIC,
-        context_lines=0,
-        interhunk_lines=0,
-    )
+    # git turns the indent heuristic on by default (diff.indentHeuristic);
+    # libgit2 does not, and the heuristic decides where an ambiguous hunk sits.
+    flags = DiffOption.INCLUDE_TYPECHANGE | DiffOption.INDENT_HEURISTIC
+    if base is None:
+        diff = new_tree.diff_to_tree(flags=flags, context_lines=0, interhunk_lines=0, swap=True)
+    else:
+        old_tree = r[base].peel(pygit2.Commit).tree
+        diff = old_tree.diff_to_tree(new_tree, flags=flags, context_lines=0, interhunk_lines=0)
     # git diff -M: renames at 50% similarity, exact renames first.
     diff.find_similar(flags=DiffFind.FIND_RENAMES, rename_threshold=50)
     files = []
@@ -78,7 +88,9 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
             continue
         # Modes as git reads them (gate.git.modes): libgit2 diffs raw modes, so
         # 120755 -> 120000 is a type change to it and nothing to git.
-        old_mode, new_mode = canonical_mode(delta.old_file.mode), canonical_mode(delta.new_file.mode)
+        # (pygit2 builds an enum on each .mode read: read each once, as an int.)
+        raw_modes = (int(delta.old_file.mode), int(delta.new_file.mode))
+        old_mode, new_mode = canonical_mode(raw_modes[0]), canonical_mode(raw_modes[1])
         old_oid, new_oid = _oid(delta.old_file), _oid(delta.new_file)
         if status in (MODIFIED, TYPECHANGE) and old_mode == new_mode and old_oid == new_oid:
             continue
@@ -88,7 +100,7 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
         elif status == MODIFIED and not same_kind:
             status = TYPECHANGE
         hunks: tuple[Hunk, ...]
-        if status != TYPECHANGE and _odd_gitlink(delta):
+        if status != TYPECHANGE and _odd_gitlink(raw_modes):
             # libgit2 reads a 160755 entry as a blob and fails; git shows a gitlink
             # as one "Subproject commit ID" line per side.
             d, binary = delta, False
@@ -101,16 +113,19 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
             d = delta
             hunks, binary = _blob_hunks(r, old_oid, new_oid)
         elif (patch := diff[i]) is None:
-            d, binary, hunks = delta, bool(delta.is_binary), ()
+            d, binary, hunks = delta, _binary(r, (old_oid, old_mode), (new_oid, new_mode)), ()
         else:
             d = patch.delta
             if status == RENAMED and old_oid != new_oid and _too_different(r, d, old_oid, new_oid):
                 files.extend(_unpaired(r, d, old_oid, new_oid))
                 continue
-            binary = bool(d.is_binary)
-            hunks = () if binary else tuple(
-                Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks
-            )
+            binary = _binary(r, (old_oid, old_mode), (new_oid, new_mode))
+            if binary:
+                hunks = ()
+            elif d.is_binary:  # an attribute made libgit2 call a text file binary
+                hunks, _ = _blob_hunks(r, old_oid, new_oid, force_text=True)
+            else:
+                hunks = tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
         files.append(
             FileChange(
                 status=status,
@@ -128,13 +143,12 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
             )
         )
     _refuse_duplicates(files, head)
-    return ChangeSet(base=Oid(str(base)), head=Oid(str(head)), files=_pair_link_renames(files))
+    return ChangeSet(base=Oid(str(base or "")), head=Oid(str(head)), files=_pair_link_renames(files))
 
 
-def _odd_gitlink(delta: pygit2.DiffDelta) -> bool:
+def _odd_gitlink(raw_modes: tuple[int, int]) -> bool:
     """A side git reads as a gitlink (16xxxx…) that is not written as 160000."""
-    return any(f.mode not in (0, MODE_GITLINK) and canonical_mode(f.mode) == MODE_GITLINK
-               for f in (delta.old_file, delta.new_file))
+    return any(m not in (0, MODE_GITLINK) and canonical_mode(m) == MODE_GITLINK for m in raw_modes)
 
 
 def _refuse_duplicates(files: list[FileChange], head: str) -> None:
@@ -154,9 +168,23 @@ def _refuse_duplicates(files: list[FileChange], head: str) -> None:
             seen.add((side, p))
 
 
-def _blob_hunks(r: pygit2.Repository, old: Oid | None, new: Oid | None) -> tuple[tuple[Hunk, ...], bool]:
+def _binary(r: pygit2.Repository, *sides: tuple[Oid | None, int]) -> bool:
+    """git's content test on either side (id, canonical mode); a submodule has no content."""
+    for oid, mode in sides:
+        if oid is not None and mode != MODE_GITLINK:
+            blob = r[oid]
+            # memoryview: only the probe is copied, not a large blob.
+            if isinstance(blob, pygit2.Blob) and b"\0" in bytes(memoryview(blob)[:_BINARY_PROBE]):
+                return True
+    return False
+
+
+def _blob_hunks(r: pygit2.Repository, old: Oid | None, new: Oid | None,
+                force_text: bool = False) -> tuple[tuple[Hunk, ...], bool]:
+    # Blobs without paths: libgit2 reads no attributes for them, only content.
     blobs = [None if x is None else cast(pygit2.Blob, r[x]) for x in (old, new)]
-    patch = pygit2.Patch.create_from(blobs[0], blobs[1], flag=DiffOption.INDENT_HEURISTIC, context_lines=0)
+    flag = DiffOption.INDENT_HEURISTIC | (DiffOption.FORCE_TEXT if force_text else 0)
+    patch = pygit2.Patch.create_from(blobs[0], blobs[1], flag=flag, context_lines=0)
     if patch.delta.is_binary:
         return (), True
     return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks), False
@@ -278,8 +306,8 @@ def to_json(cs: ChangeSet) -> dict[str, Any]:
         "files": [
             [
                 fc.status,
-                _enc(fc.old_path),
-                _enc(fc.new_path),
+                encode_path(fc.old_path),
+                encode_path(fc.new_path),
                 fc.old_oid,
                 fc.new_oid,
                 fc.old_mode,
@@ -299,8 +327,8 @@ def from_json(data: dict[str, Any]) -> ChangeSet:
     files = tuple(
         FileChange(
             status=f[0],
-            old_path=_dec(f[1]),
-            new_path=_dec(f[2]),
+            old_path=decode_path(f[1]),
+            new_path=decode_path(f[2]),
             old_oid=f[3],
             new_oid=f[4],
             old_mode=f[5],
@@ -316,7 +344,8 @@ def from_json(data: dict[str, Any]) -> ChangeSet:
     return ChangeSet(base=Oid(data["base"]), head=Oid(data["head"]), files=files)
 
 
-def _enc(p: str | None) -> str | None:
+def encode_path(p: str | None) -> str | None:
+    """A path as JSON can carry it (``decode_path`` gives it back)."""
     # JSON cannot carry lone surrogates portably: store non-UTF-8 paths as hex bytes.
     if p is None:
         return None
@@ -327,15 +356,16 @@ def _enc(p: str | None) -> str | None:
         return "\0hex:" + os.fsencode(p).hex()
 
 
-def _dec(p: str | None) -> str | None:
+def decode_path(p: str | None) -> str | None:
     if p is not None and p.startswith("\0hex:"):
         return os.fsdecode(bytes.fromhex(p[5:]))
     return p
 
 
-def changeset(repo: GitRepo, base: str, head: str, use_cache: bool = True) -> ChangeSet:
-    """The change set of ``head`` against ``base``, from the cache when present."""
-    path = repo.cache_dir("cs", head[:2], f"{head}-{base}.json")
+def changeset(repo: GitRepo, base: str | None, head: str, use_cache: bool = True) -> ChangeSet:
+    """The change set of ``head`` against ``base`` (None: the empty tree, for a
+    root commit), from the cache when present."""
+    path = repo.cache_dir("cs", head[:2], f"{head}-{base or 'root'}.json")
     if use_cache:
         data = read_json(path)
         if isinstance(data, dict) and data.get("v") == CACHE_VERSION:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from gate.context import Context
-from gate.git.changes import changeset
 from gate.model import ChangeSet, Oid
 
 
@@ -79,5 +78,5 @@ def combined(ctx: Context, group: Sequence[Run]) -> ChangeSet:
     listed once per run: each run's added lines are judged.
 
     Not cached: its ids name a range that holds other agents' commits too."""
-    files = tuple(fc for r in group for fc in changeset(ctx.repo, r.base, r.head, use_cache=False).files)
+    files = tuple(fc for r in group for fc in ctx.pair_changes(r.base, r.head).files)
     return ChangeSet(base=group[0].base, head=group[-1].head, files=files)

@@ -50,6 +50,9 @@ class Piece:
     more: str | None = None
     # A merge commit's own changes (``gate.git.resolution``), judged instead of a diff.
     changes: ChangeSet | None = None
+    # The commits whose added content gate.secret and gate.large-file judge, when
+    # not the piece's own range (an agent's runs: other agents' commits lie between).
+    history: tuple[Oid, ...] | None = None
 
 
 def _how(who: Who) -> str:
@@ -180,7 +183,8 @@ def _runs(ctx: Context, chain: list[tuple[Oid, list[Oid]]], covered: set[Oid], k
             yield Piece(span, info, base=first.base, commits=n)
         else:
             label = f"{first.key or 'no agent'} ({n} commits in {len(group)} runs, {span})"
-            yield Piece(label, info, base=first.base, commits=n, changes=runs.combined(ctx, group))
+            yield Piece(label, info, base=first.base, commits=n, changes=runs.combined(ctx, group),
+                        history=tuple(c for r in group for c in r.commits))
 
 
 def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
@@ -203,4 +207,4 @@ def judge(ctx: Context, piece: Piece, pusher: Pusher) -> BranchResult | None:
         if ctx.policy.unattributed == "allow":
             return None
         unattributed = f"{piece.commits} commit(s)" if piece.commits else f"the work merged at {info.head[:9]}"
-    return engine.evaluate(c, info, pusher=pusher, unattributed=unattributed, merge=merge)
+    return engine.evaluate(c, info, pusher=pusher, unattributed=unattributed, merge=merge, commits=piece.history)

@@ -1,7 +1,9 @@
-"""Content scans of added lines (``secrets``: credential patterns) and their cache
-(``cache``: one change set's scan kept by its commit ids).
+"""Content scans (``secrets``: credential patterns, linear in their input, and the
+redaction of what they find) and the scan of each commit's added content
+(``history``: kept by the commit's id).
 
-Neither is a check: ``gate.checks.content`` asks for the hits and turns them into
-``gate.secret`` findings. Checks do not write files, so the cache of a scan lives
-here, beside the scanner whose results it keeps.
+Neither is a check: ``gate.checks.history`` and ``gate.checks.content`` ask for the
+hits and turn them into ``gate.secret`` and ``gate.large-file`` findings. Checks do
+not write files, so the cache of a scan lives here, beside the scanner whose
+results it keeps.
 """
