@@ -62,8 +62,8 @@ def _in_force(repo: GitRepo, target: str | None) -> tuple[str, Policy] | None:
         ref, _, old = context.resolve_target(repo, target)
     except PolicyError as e:
         print(f"note: the policy in force is invalid, so this is compared with none: {e}", file=sys.stderr)
-        ref = _target_ref(repo, target)
-        return (ref, empty_policy()) if ref is not None else None
+        broken = _target_ref(repo, target)
+        return (broken, empty_policy()) if broken is not None else None
     except UsageError:
         raise  # --target names no branch: exit 2
     except GateError:

@@ -26,7 +26,7 @@ def checked(source: str, target: str | None, present: bool, ch: PolicyChanges | 
     if ch.empty:
         lines.append(f"no change to agents, owned paths, rules or approvers against the policy on {t}")
         return "".join(line + "\n" for line in lines)
-    lines.append(f"against the policy on {t}:" if present else f"against {t}, which has no policy yet:")
+    lines.append(f"against the policy on {t}:" if present else f"against {t}, which has no policy in force yet:")
     for a in ch.agents_added:
         lines.append(f"  + agent {printable(a.agent)}" + (f": owns {_list(a.added)}" if a.added else ""))
     lines.extend(f"  - agent {printable(name)}" for name in ch.agents_removed)
