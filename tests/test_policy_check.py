@@ -75,7 +75,8 @@ def test_policy_check_of_a_first_policy(tmp_path: Path, run: Run) -> None:
     code, out, err = run("policy", "check", cwd=repo.path)
     assert (code, err) == (0, "")
     assert out.splitlines()[:3] == [
-        ".agentgate.toml: valid", "against main, which has no policy in force yet:", "  + agent example: owns src/example/"]
+        ".agentgate.toml: valid", "against main, which has no policy in force yet:",
+        "  + agent example: owns src/example/"]
 
 
 def test_policy_check_fixing_an_invalid_policy_in_force(tmp_path: Path, run: Run) -> None:
@@ -85,8 +86,9 @@ def test_policy_check_fixing_an_invalid_policy_in_force(tmp_path: Path, run: Run
     code, out, err = run("policy", "check", cwd=repo.path)
     assert (code, err) == (0, "note: the policy in force is invalid, so this is compared with none: "
                               f"{error_of(broken, '.agentgate.toml')}\n")
-    assert out.splitlines()[:4] == [".agentgate.toml: valid", "against main, which has no policy in force yet:",
-                                    "  + agent alice: owns src/billing/, tests/billing/", "  + agent bob: owns src/ui/**"]
+    assert out.splitlines()[:4] == [
+        ".agentgate.toml: valid", "against main, which has no policy in force yet:",
+        "  + agent alice: owns src/billing/, tests/billing/", "  + agent bob: owns src/ui/**"]
 
 
 def test_policy_check_outside_a_repository_only_validates(tmp_path: Path, run: Run) -> None:
