@@ -104,6 +104,22 @@ def init(force: bool, repo_path: str | None) -> None:
     _run(lambda: cmd.main(force, repo_path))
 
 
+@cli.group("policy")
+def policy_group() -> None:
+    """Work on the policy file (.agentgate.toml) before it is committed."""
+
+
+@policy_group.command("check", epilog="Exit codes: 0 valid, 2 usage error, 4 invalid or could not run.")
+@click.argument("file", required=False, metavar="[FILE]")
+@_target
+@_repo
+def policy_check(file: str | None, target: str | None, repo_path: str | None) -> None:
+    """Validate FILE (default: the worktree's .agentgate.toml) and show what it changes against the target's."""
+    from gate.commands import policy as cmd
+
+    _run(lambda: cmd.check_main(file, target, repo_path))
+
+
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def demo(directory: str | None) -> None:

@@ -171,3 +171,24 @@ def open_board(target: str | None, repo_path: str | None) -> Context:
     ctx = context.build(open_repo(repo_path), target)
     require_policy(ctx.policy, ctx.target_ref)
     return ctx
+
+
+def judged_against(ctx: Context, words: Sequence[str], policy: bool = True) -> list[str]:
+    """Tell, on stderr, what a verdict is judged against when it may not be what the
+    user meant: a local target that differs from its upstream (what the server
+    judges against; ``words`` is the command to run against it instead, without
+    ``--target``), and, with ``policy``, a worktree policy that is not the one in
+    force. The lines told (a kept verdict tells them again)."""
+    from gate.git import upstream
+    from gate.policy.tree import worktree_policy
+    from gate.report import notes
+
+    said = []
+    drift = upstream.divergence(ctx.repo, ctx.target_ref, ctx.target_oid)
+    if drift is not None:
+        said.append(notes.upstream(drift, words))
+    uncommitted = worktree_policy(ctx.repo, ctx.target_oid) if policy else None
+    if uncommitted is not None:
+        said.append(notes.worktree_policy(ctx.target_ref, uncommitted[0]))
+    notes.emit(said)
+    return said

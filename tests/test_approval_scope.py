@@ -140,6 +140,6 @@ def test_on_the_server_an_approval_counts_until_its_change_has_landed(server: Se
     before = server.ref("main")
     pushed = server.push("main", user="dev")
     assert pushed.remote[0] == f"agentgate: main <- agent/alice/again: ASK gate.deletion {SHARED}  {SHARED} is deleted"
-    assert pushed.remote[-2] == "agentgate: main: ask: refused until an approver approves"
+    assert "agentgate: main: ask: refused until an approver approves" in pushed.remote
     assert (pushed.rc, server.ref("main")) == (1, before)
     assert landed != before

@@ -106,6 +106,8 @@ def test_pre_push_stops_main_bringing_in_an_unapproved_migration(work: Repo) -> 
         "(pattern **/migrations/**): added",
         "agentgate: main: ask: refused until an approver approves",
         "agentgate: push refused; see more: agentgate check agent/alice/x",
+        "agentgate: to let it in, an approver runs: agentgate approve agent/alice/x && git push origin "
+        "refs/agentgate/approvals; then push again",
         "agentgate: " + ADVISORY,
     ]
     # The approver's own push approves its own asks.

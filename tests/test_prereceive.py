@@ -200,6 +200,8 @@ def test_migration_reaches_main_only_after_an_approver_pushes_the_approval(serve
         "(pattern **/migrations/**): added",
         "agentgate: main: ask: refused until an approver approves",
         "agentgate: push refused; see more: agentgate check agent/alice/x",
+        "agentgate: to let it in, an approver runs: agentgate approve agent/alice/x && git push origin "
+        "refs/agentgate/approvals; then push again",
     ]
     assert server.ref("main") == before
     # The approver records consent locally (against the branch as the server has it)…
@@ -234,6 +236,8 @@ def test_an_agent_branch_and_main_pushed_together_are_judged_together(server: Se
         f"agentgate: main <- agent/alice/x: {finding}",
         "agentgate: main: ask: refused until an approver approves",
         "agentgate: push refused; see more: agentgate check agent/alice/x",
+        "agentgate: to let it in, an approver runs: agentgate approve agent/alice/x && git push origin "
+        "refs/agentgate/approvals; then push again",
     ]
     # pre-receive refuses the whole push: neither ref moved.
     assert (server.ref("main"), server.ref("agent/alice/x")) == (before, None)

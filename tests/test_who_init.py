@@ -72,6 +72,24 @@ def test_who_reads_the_policy_of_the_target_not_of_the_checkout(tmp_path: Path) 
     assert agentgate(repo.path, "who", "src/ui/app.py")[1] == "src/ui/app.py: bob (pattern src/ui/**)\n"
 
 
+def test_who_says_when_a_path_is_gated_and_by_which_rule(tmp_path: Path) -> None:
+    repo = seeded_repo(tmp_path / "r", POLICY + '\n[rules]\n"gate.lockfile" = "off"\n')
+    code, out, err = agentgate(repo.path, "who", "src/billing/migrations/001.sql", ".github/workflows/ci.yml",
+                               "uv.lock", ".agentgate.toml", "db/schema.sql")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "src/billing/migrations/001.sql: alice (pattern src/billing/); gated: gate.migration (ask, pattern "
+        "**/migrations/**)",
+        ".github/workflows/ci.yml: no owner; gated: gate.ci (ask, pattern .github/workflows/)",
+        "uv.lock: no owner",  # gate.lockfile is off in this policy
+        ".agentgate.toml: no owner; gated: gate.policy (block)",
+        "db/schema.sql: no owner; gated: gate.migration (ask, pattern *.sql)",
+    ]
+    repo = seeded_repo(tmp_path / "r2")
+    assert agentgate(repo.path, "who", "web/yarn.lock")[1] == (
+        "web/yarn.lock: no owner; gated: gate.lockfile (warn, pattern *.lock)\n")
+
+
 def test_who_without_a_policy_says_how_to_start(tmp_path: Path) -> None:
     repo = Repo.init(tmp_path / "r")
     repo.commit("initial", {"a.txt": "a\n"})
@@ -118,10 +136,24 @@ def test_init_lists_migration_folders_and_ci_files_it_finds(tmp_path: Path) -> N
     })
     pol = load(text)
     assert pol.paths["migrations"] == ("**/migrations/**", "*.sql", "db/alembic/")
-    assert pol.paths["ci"] == (".github/workflows/", ".gitlab-ci.yml")
-    assert pol.paths["lockfiles"] == DEFAULT_PATHS["lockfiles"]
+    # Every CI system init knows, found or not: an agent adding a pipeline is gated too.
+    assert pol.paths["ci"] == (".github/workflows/", ".gitlab-ci.yml", ".ci/", ".circleci/", "Jenkinsfile",
+                               "azure-pipelines.yml", ".azure-pipelines/", ".buildkite/")
+    assert "# found here: .github/workflows/, .gitlab-ci.yml" in text
     assert "# found here: app/migrations/, db/alembic/" in text
     assert pol.path_set("migrations", "app/migrations/0002_more.py") == "**/migrations/**"
+
+
+def test_init_knows_the_usual_lock_files_and_ci_paths(tmp_path: Path) -> None:
+    pol = load(_init(tmp_path, {".azure-pipelines/ci.yml": "", "Jenkinsfile": ""}))
+    assert set(DEFAULT_PATHS["lockfiles"]) < set(pol.paths["lockfiles"])
+    for path in ("go.sum", "yarn.lock", "pnpm-lock.yaml", "Gemfile.lock", "composer.lock", "Pipfile.lock",
+                 "web/package-lock.json", "Cargo.lock"):
+        assert pol.path_set("lockfiles", path), path
+    for path in (".azure-pipelines/ci.yml", "azure-pipelines.yml", ".circleci/config.yml", "Jenkinsfile",
+                 ".buildkite/pipeline.yml", ".github/workflows/ci.yml", ".gitlab-ci.yml"):
+        assert pol.path_set("ci", path), path
+    assert not pol.path_set("ci", "docs/azure-pipelines.md")
 
 
 def test_init_writes_a_policy_agentgate_then_uses(tmp_path: Path) -> None:

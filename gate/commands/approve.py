@@ -22,13 +22,14 @@ from pathlib import Path
 
 from gate import approvals, context, engine
 from gate.errors import EXIT_ALLOW, GateError, UsageError
-from gate.git import lifecycle
+from gate.git import lifecycle, upstream
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
 from gate.git.run import GitUnavailable, clean_env, git
 from gate.model import short_name
 from gate.policy import require_policy
 from gate.report import approvals as approvals_report
+from gate.report import notes
 from gate.rules import DEFAULTS
 
 
@@ -54,13 +55,20 @@ def main(
     ctx = context.build(repo, target)
     require_policy(ctx.policy, ctx.target_ref)
     _outside_agents(repo, ctx, caller, "approve", "approve")
-    who = approver_identity(repo, env)
-    if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
-        listed = ", ".join(ctx.policy.approvers) or "nobody"
-        raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
-                        f"{short_name(ctx.target_ref)}: {listed}). Ask an approver to review and approve, "
-                        "or set AGENTGATE_USER to your approver login.")
+    who = _require_approver(ctx, approver_identity(repo, env))
     [info] = context.select(ctx, [branch], False)
+    drift = upstream.divergence(repo, ctx.target_ref, ctx.target_oid)
+    if drift is not None and target is None and _merged_locally(repo, ctx, drift, info.head):
+        # The lead merged the branch into the local target and the server refused the
+        # push: against the local target the branch changes nothing. The server judges
+        # against its own target, which the upstream mirrors.
+        ctx = context.build(repo, drift.upstream)
+        require_policy(ctx.policy, ctx.target_ref)
+        _require_approver(ctx, who)
+        [info] = context.select(ctx, [branch], False)
+        notes.emit([notes.judged_upstream(drift, info.short)])
+    elif drift is not None:
+        notes.emit([notes.upstream(drift, ["agentgate", "approve", branch, *(f"--rule={r}" for r in rules)])])
     result = engine.evaluate(ctx, info)
     asks = [f for f in result.findings if f.action == "ask" and not f.approved and (not rules or f.rule in rules)]
     if not asks:
@@ -73,6 +81,20 @@ def main(
     sys.stdout.write(approvals_report.recorded(written, skipped, info.short, who, approvals.APPROVALS_REF,
                                                blocked=result.verdict == "block"))
     return EXIT_ALLOW
+
+
+def _require_approver(ctx: context.Context, who: str | None) -> str:
+    if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
+        listed = ", ".join(ctx.policy.approvers) or "nobody"
+        raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
+                        f"{short_name(ctx.target_ref)}: {listed}). Ask an approver to review and approve, "
+                        "or set AGENTGATE_USER to your approver login.")
+    return who
+
+
+def _merged_locally(repo: GitRepo, ctx: context.Context, drift: upstream.Divergence, head: str) -> bool:
+    """The local target holds ``head`` and its upstream does not."""
+    return repo.descends(ctx.target_oid, head) and not repo.descends(drift.upstream_oid, head)
 
 
 def caller_agent(cwd: Path) -> str | None:

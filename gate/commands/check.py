@@ -25,6 +25,7 @@ def main(
     started = time.monotonic()
     repo = open_repo(repo_path)
     ctx = context.build(repo, target)
+    said = gating.judged_against(ctx, ["agentgate", "check", *branches, *(["--all"] if all_branches else [])])
     require_policy(ctx.policy, ctx.target_ref)
     chosen = context.select(ctx, branches, all_branches)
     # --all with no open agent branch is an empty, allowed board (CI fan-out sees "nothing to do").
@@ -32,5 +33,6 @@ def main(
     report.emit(rep, fmt, output)
     probe = memo.armed("check")
     if probe is not None and not tests:  # test runs print progress, and --rerun asks for a fresh run
-        memo.keep(probe, reports.report_value(rep, fmt, output), repo.git_dir)
+        memo.keep(probe, reports.report_value(rep, fmt, output, said), repo.git_dir)
     return verdict.exit_code(rep.verdict)
+

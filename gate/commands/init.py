@@ -60,10 +60,17 @@ def detect_migrations(root: Path, limit: int = 5000) -> list[str]:
     return found
 
 
+# Every CI configuration path init knows. The policy lists them all, found or not:
+# an agent that adds a pipeline (which runs with the project's secrets) is gated too.
+CI_PATHS = [".github/workflows/", ".gitlab-ci.yml", ".ci/", ".circleci/", "Jenkinsfile",
+            "azure-pipelines.yml", ".azure-pipelines/", ".buildkite/"]
+# Lock files by name; "*.lock" covers most, and naming them shows the reader which.
+LOCKFILES = ["*.lock", "package-lock.json", "uv.lock", "poetry.lock", "Cargo.lock", "go.sum", "yarn.lock",
+             "pnpm-lock.yaml", "Gemfile.lock", "composer.lock", "Pipfile.lock"]
+
+
 def detect_ci(root: Path) -> list[str]:
-    candidates = [".github/workflows/", ".gitlab-ci.yml", ".ci/", ".circleci/", "Jenkinsfile",
-                  "azure-pipelines.yml", ".buildkite/"]
-    return [c for c in candidates if (root / c.rstrip("/")).exists()]
+    return [c for c in CI_PATHS if (root / c.rstrip("/")).exists()]
 
 
 def _list(items: list[str]) -> str:
@@ -77,7 +84,8 @@ def render(root: Path, target: str = "main") -> str:
     # **/migrations/** covers folders named migrations; others found are listed.
     migrations = ["**/migrations/**", "*.sql"] + [m for m in found if not m.endswith("migrations/")]
     seen = f"   # found here: {', '.join(found)}" if found else ""
-    ci = detect_ci(root) or [".github/workflows/", ".gitlab-ci.yml", ".ci/"]
+    found_ci = detect_ci(root)
+    ci_seen = f"   # found here: {', '.join(found_ci)}" if found_ci else ""
     test_block = (
         f'[tests]\ncommand = {json.dumps(tests)}   # run on the merge result: agentgate check --tests\n'
         "timeout = 900\nmerge = true\n"
@@ -108,8 +116,8 @@ paths = []                         # any agent may change these; each change is 
 
 [paths]
 migrations = {_list(migrations)}{seen}
-ci = {_list(ci)}
-lockfiles = ["*.lock", "package-lock.json", "uv.lock", "poetry.lock", "Cargo.lock"]
+ci = {_list(CI_PATHS)}{ci_seen}
+lockfiles = {_list(LOCKFILES)}
 
 [limits]
 max_file_bytes = 5_000_000

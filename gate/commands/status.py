@@ -21,10 +21,11 @@ def main(fmt: str = "text", target: str | None = None, output: str | None = None
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}.")
     ctx = gating.open_board(target, repo_path)
+    said = gating.judged_against(ctx, ["agentgate", "status"], policy=False)
     with board.Progress(len(ctx.agent_branches), "status") as progress:
         rep = gating.collect(ctx, progress.tick)
     board.emit(rep, fmt, output)
     probe = memo.armed("status")
     if probe is not None:
-        memo.keep(probe, reports.report_value(rep, fmt, output), ctx.repo.git_dir)
+        memo.keep(probe, reports.report_value(rep, fmt, output, said), ctx.repo.git_dir)
     return verdict.exit_code(rep.verdict)

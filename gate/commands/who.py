@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from gate import context
 from gate.git.opening import open_repo
 from gate.policy import require_policy
+from gate.policy.tree import worktree_policy
+from gate.report import notes
 from gate.report.text import printable
 
 
@@ -15,7 +17,10 @@ def main(paths: Sequence[str], target: str | None = None, repo_path: str | None 
     """Print ``PATH: owner (pattern …)`` per path; paths are relative to the current
     directory, as in git, and shown relative to the repository's root."""
     repo = open_repo(repo_path)
-    ref, _, pol = context.resolve_target(repo, target)
+    ref, oid, pol = context.resolve_target(repo, target)
+    uncommitted = worktree_policy(repo, oid)
+    if uncommitted is not None:
+        notes.emit([notes.worktree_policy(ref, uncommitted[0])])
     require_policy(pol, ref)
     root = repo.workdir
     for raw in paths:
@@ -31,6 +36,10 @@ def main(paths: Sequence[str], target: str | None = None, repo_path: str | None 
             line = f"{path}: shared (pattern {shared})"
         else:
             line = f"{path}: no owner"
+        gated = pol.gates(path)
+        if gated:
+            line += "; gated: " + ", ".join(
+                f"{rule} ({action}{f', pattern {hit}' if hit else ''})" for rule, action, hit in gated)
         print(printable(line))  # a non-UTF-8 or control character is shown escaped
     return 0
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 
-def report_value(report: Any, fmt: str, output: str | None) -> dict[str, Any]:
+def report_value(report: Any, fmt: str, output: str | None, notes: Sequence[str] = ()) -> dict[str, Any]:
     """What ``check`` and ``status`` keep: the report as data (rendered afresh on
-    replay, so its elapsed time is the replay's) and where it went."""
+    replay, so its elapsed time is the replay's), where it went, and the notes the
+    run told on stderr (``gate.report.notes``)."""
     import dataclasses
 
-    return {"fmt": fmt, "output": output, "report": dataclasses.asdict(report)}
+    return {"fmt": fmt, "output": output, "report": dataclasses.asdict(report), "notes": list(notes)}
 
 
 def report_from(value: Mapping[str, Any], elapsed_ms: int) -> Any:
@@ -49,8 +50,13 @@ def _result(b: Mapping[str, Any]) -> Any:
 def replay(value: Mapping[str, Any], rep: Any) -> int:
     """Show the kept ``check`` or ``status`` result ``rep`` (``report_from(value)``)
     as the run that made it did; the exit code."""
+    import sys
+
     from gate import verdict
 
+    told = value.get("notes") or []
+    if told:
+        sys.stderr.write("".join(f"{line}\n" for line in told))
     if value["kind"] == "status":
         from gate.report import board
 

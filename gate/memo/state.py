@@ -116,6 +116,10 @@ def snapshot(git_dir: str, common_dir: str) -> list[Any]:
     if git_dir != common_dir:
         state.append(_loose_refs(os.path.join(git_dir, "refs")))
     state.append([(f, _fingerprint(f)) for f in _config_files(git_dir, common_dir)])
+    # The worktree's own policy file: check and who tell when it differs from the
+    # target's (gate.report.notes), so a replay must not outlive an edit of it.
+    wt = _worktree_of(git_dir)
+    state.append(None if wt is None else _fingerprint(os.path.join(wt, ".agentgate.toml")))
     tests = os.path.join(common_dir, "agentgate", "tests")
     try:
         with os.scandir(tests) as it:
@@ -123,6 +127,16 @@ def snapshot(git_dir: str, common_dir: str) -> list[Any]:
     except OSError:
         state.append(None)
     return state
+
+
+def _worktree_of(git_dir: str) -> str | None:
+    """The checkout of ``git_dir``: a linked worktree's (its ``gitdir`` file), the
+    folder around a ``.git`` folder, else None (bare)."""
+    link = os.path.join(git_dir, "gitdir")
+    if os.path.isfile(link):
+        with open(link, encoding="utf-8") as fh:
+            return os.path.dirname(os.path.join(git_dir, fh.read().strip()))
+    return os.path.dirname(git_dir) if os.path.basename(git_dir) == ".git" else None
 
 
 _stamp: list[Any] | None = None

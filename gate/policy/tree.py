@@ -42,3 +42,26 @@ def _parsed(repo: GitRepo, blob: str, text: str) -> dict[str, Any] | None:
         return None
     store(path, data)  # TOML dates have no JSON form: such a policy is parsed each time
     return data
+
+
+def worktree_policy(repo: GitRepo, commit: str) -> tuple[bool, bytes] | None:
+    """The worktree's ``.agentgate.toml`` when it differs from the one in ``commit``
+    (the target's, the one in force): (whether ``commit`` has one, its text).
+    None when they agree, or in a bare repository or a worktree without one."""
+    root = repo.workdir
+    if root is None:
+        return None
+    try:
+        text = (root / POLICY_FILE).read_bytes()
+    except OSError:  # absent, a folder, unreadable: nothing to compare
+        return None
+    entry = repo.entry_at(commit, POLICY_FILE)
+    committed = entry is not None and entry[1] not in (MODE_TREE, MODE_GITLINK)
+    # Line endings aside: a checkout with core.autocrlf writes CRLF for the same blob.
+    if committed and entry is not None and _lf(repo.read_blob(entry[0])) == _lf(text):
+        return None
+    return committed, text
+
+
+def _lf(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n")

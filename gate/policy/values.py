@@ -25,6 +25,9 @@ DEFAULT_PATHS: dict[str, tuple[str, ...]] = {
     "lockfiles": ("*.lock", "package-lock.json", "uv.lock", "poetry.lock", "Cargo.lock"),
 }
 
+# The path sets of ``[paths]`` and the rule each one gates (gate.checks.content).
+PATH_RULES: dict[str, str] = {"migrations": "gate.migration", "ci": "gate.ci", "lockfiles": "gate.lockfile"}
+
 
 @dataclass(frozen=True)
 class Agent:
@@ -109,6 +112,15 @@ class Policy:
     def path_set(self, name: str, path: str) -> str | None:
         """The pattern of ``paths.<name>`` matching ``path``, if any."""
         return _first_match(self.paths.get(name, ()), path)
+
+    def gates(self, path: str) -> list[tuple[str, Action, str | None]]:
+        """(rule, action, pattern) of every path gate a change of ``path`` meets,
+        rules turned off left out (``who``)."""
+        found: list[tuple[str, str | None]] = [
+            (rule, hit) for name, rule in PATH_RULES.items() if (hit := self.path_set(name, path)) is not None]
+        if path == POLICY_FILE:
+            found.append(("gate.policy", None))
+        return [(rule, self.action(rule), hit) for rule, hit in found if self.action(rule) != "off"]
 
     def is_protected(self, ref_short: str) -> bool:
         return any(fnmatch.fnmatchcase(ref_short, p) for p in self.protected)

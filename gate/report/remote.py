@@ -17,6 +17,7 @@ from gate.report.text import LABEL, location, printable
 from gate.verdict import kind, ordered
 
 PREFIX = "agentgate: "
+APPROVALS_REF = "refs/agentgate/approvals"  # gate.approvals' ref: the report layer does not load the store
 _KIND_ORDER = {"ref": 0, "agent": 1, "target": 2}
 
 
@@ -68,12 +69,18 @@ def outcome_lines(outcomes: Sequence[Outcome], target: str, action: str = "push"
         lines.append(verdict_line(o, target))
     names = _names(outcomes)
     more = f"see more: agentgate check {' '.join(shlex.quote(n) for n in names)}" if names else ""
+    asking = [n for n in names if n in _asking(outcomes)]
+    approve = " && ".join(f"agentgate approve {shlex.quote(n)}" for n in asking)
     if any(o.refused for o in outcomes):
         lines.append(f"{action} refused" + (f"; {more}" if more else ""))
+        if approve and not any(o.refused and o.verdict == "block" for o in outcomes):
+            # What lets it in, as one command that runs as printed in the pusher's
+            # clone: approve judges against the upstream when the clone's target
+            # already holds the merge, and the server reads approvals from its own ref.
+            lines.append(f"to let it in, an approver runs: {approve} && git push origin {APPROVALS_REF}; "
+                         f"then {action} again")
     elif any(o.verdict == "ask" for o in outcomes):
-        asking = [n for n in names if n in _asking(outcomes)]
-        approve = f"an approver runs: agentgate approve {' '.join(shlex.quote(n) for n in asking)}" if asking else ""
-        lines.append("; ".join(x for x in (more, approve) if x))
+        lines.append("; ".join(x for x in (more, f"an approver runs: {approve}" if approve else "") if x))
     return [x for x in lines if x]
 
 
