@@ -20,7 +20,7 @@ LABEL = {"block": "BLOCK", "ask": "ASK", "approved": "APPROVED", "warn": "WARN",
 # hostile path could carry escape sequences), bidi overrides ("trojan source"), and
 # the lone surrogates that os.fsdecode uses for non-UTF-8 bytes (they cannot be
 # encoded as UTF-8 at all).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 _ANSI = {"block": "1;31", "ask": "1;33", "approved": "32", "warn": "33", "allow": "1;32", "dim": "2"}
 
@@ -38,7 +38,7 @@ def escape_char(m: re.Match[str]) -> str:
 
 def printable(s: str) -> str:
     """``s`` with every unsafe character shown as a backslash escape (one line)."""
-    return _UNSAFE.sub(escape_char, s)
+    return UNSAFE.sub(escape_char, s)
 
 
 def printable_lines(s: str) -> list[str]:
