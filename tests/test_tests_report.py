@@ -133,6 +133,8 @@ def test_a_test_command_that_cannot_start_names_the_program_and_shows_the_shell(
     assert "Zy9x8W7v" not in proc.stdout
     text = agentgate(r.path, "check", "agent/alice/x", "--tests", env=leaky).stdout.splitlines()
     at = text.index("           output of the test command (last 2 lines):")
+    assert text[at - 1] == ("           → its last output lines are below (JSON: facts.tests.output_tail); "
+                            "fix the command or raise [tests] timeout")
     assert text[at + 1:at + 4] == ["             [redacted: GitHub token]",
                                    "             /bin/sh: 1: agentgate-test-go: not found", ""]
 

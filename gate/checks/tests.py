@@ -47,8 +47,8 @@ def findings(ctx: Context, b: BranchInfo, tested: Tested) -> tuple[Finding, ...]
         found.append(ctx.finding(
             f"tests.{o.kind}", f"the test command on {what}{reused}: {o.message}",
             key=(b.head, ctx.target_oid),
-            hint="its last output lines are below (JSON: facts.tests.output_tail); "
-                 "fix the command or raise [tests] timeout"))
+            hint=("its last output lines are below (JSON: facts.tests.output_tail)" if o.output_tail.strip()
+                  else "it printed nothing") + "; fix the command or raise [tests] timeout"))
     return tuple(f for f in found if f)
 
 
