@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from gate import approvals, verdict
-from gate.errors import GateError, UnreadableError, UsageError
+from gate.errors import GateError, NotFound, UnreadableError, UsageError, closest
 from gate.git.changes import changeset
 from gate.git.repo import GitRepo
 from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName, short_name
@@ -238,13 +238,22 @@ class Context:
         return self.policy.agents.get(name) if name else None
 
 
+def no_such_agent(ctx: Context, name: str, advice: str = "") -> NotFound:
+    """The refusal for an agent name the policy on the target does not know (exit 4),
+    with the closest names; ``advice`` (a sentence or more) follows."""
+    known = sorted(ctx.policy.agents)
+    return NotFound(f"no agent '{name}' in {POLICY_FILE} on {short_name(ctx.target_ref)}.{closest(name, known)} "
+                    f"Known agents: {', '.join(known) or 'none yet'}.{advice}")
+
+
 def resolve_target(repo: GitRepo, target: str | None) -> tuple[RefName, Oid, Policy]:
     """Find the target branch and load the policy from its tree.
 
     The target comes from ``--target``, else ``agentgate.target`` in git config,
     else ``main`` (``master`` when there is no main); when the policy found there
     names another target, that one is used. A ``--target`` that names no branch
-    is a usage error (exit 2); a missing configured target cannot run (exit 4).
+    is unknown (``NotFound``, exit 4, with the closest names); a missing configured
+    target cannot run (exit 4).
     """
     if repo.is_empty:
         raise GateError("the repository has no commits yet. Commit something to the target branch "
@@ -264,9 +273,9 @@ def resolve_target(repo: GitRepo, target: str | None) -> tuple[RefName, Oid, Pol
         raise  # a target that cannot be read is never "no target": DESIGN §2
     except GateError:
         if target:
-            raise UsageError(
-                f"--target {target}: there is no branch of that name here. Pass an existing branch "
-                "('git branch -a' lists them), or fetch it ('git fetch origin')."
+            raise NotFound(
+                f"--target {target}: there is no branch of that name here.{closest(target, repo.branch_names())} "
+                "Pass an existing branch ('git branch -a' lists them), or fetch it ('git fetch origin')."
             ) from None
         if explicit:
             raise GateError(
@@ -304,7 +313,8 @@ def build(repo: GitRepo, target: str | None = None, use_cache: bool = True) -> C
 
 def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[BranchInfo]:
     """The branches a command names (check, approve), resolved against the context:
-    the ones named, every open agent branch, or HEAD. A bad name is a usage error."""
+    the ones named, every open agent branch, or HEAD. An unknown name is ``NotFound``
+    (exit 4, with the closest names)."""
     if all_branches:
         return list(ctx.agent_branches)
     if not names:
@@ -316,10 +326,7 @@ def select(ctx: Context, names: Sequence[str], all_branches: bool) -> list[Branc
         names = [head]
     out = []
     for name in names:
-        try:
-            ref, oid = ctx.repo.resolve_branch(name)
-        except GateError as e:
-            raise UsageError(str(e)) from None  # a name on the command line: exit 2
+        ref, oid = ctx.repo.resolve_branch(name)
         if short_name(ref) == short_name(ctx.target_ref):
             # main, or origin/main when the target is main. A branch that merely sits
             # at the target's commit (an agent's fresh branch) is checked: it changes nothing.

@@ -81,9 +81,12 @@ def test_a_repository_without_a_policy_says_how_to_start(tmp_path: Path) -> None
 def test_an_unknown_target(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path / "r")
     on_branch(repo, "agent/alice/x", files={"src/billing/a.py": "a = 1\n"})
-    assert agentgate(repo.path, "check", "agent/alice/x", "--target", "nope") == (2, "", (
+    assert agentgate(repo.path, "check", "agent/alice/x", "--target", "nope") == (4, "", (
         "agentgate: --target nope: there is no branch of that name here. Pass an existing branch "
         "('git branch -a' lists them), or fetch it ('git fetch origin').\n"))
+    assert agentgate(repo.path, "check", "agent/alice/x", "--target", "mian") == (4, "", (
+        "agentgate: --target mian: there is no branch of that name here. Did you mean main? Pass an existing "
+        "branch ('git branch -a' lists them), or fetch it ('git fetch origin').\n"))
 
 
 def test_an_unknown_target_in_git_config_cannot_run(tmp_path: Path) -> None:
@@ -97,7 +100,7 @@ def test_an_unknown_target_in_git_config_cannot_run(tmp_path: Path) -> None:
 
 def test_an_unknown_branch(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path / "r")
-    assert agentgate(repo.path, "check", "agent/alice/nope") == (2, "", (
+    assert agentgate(repo.path, "check", "agent/alice/nope") == (4, "", (
         "agentgate: no branch named 'agent/alice/nope' here. List branches with 'git branch -a'; "
         "fetch remote ones with 'git fetch origin'.\n"))
 

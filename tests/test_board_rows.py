@@ -86,5 +86,7 @@ def test_the_board_is_typed_rows_and_the_plan_reads_them(tmp_path: Path) -> None
                                                           ("none", "none", "none")))
     assert b.matrix.cell("bob", "alice") == "conflict"
     steps = plan.order(b)
-    assert [(s.ref, s.conflicts_with_target, s.rebase_after) for s in steps] == [
-        (CAROL, False, ()), (ALICE, True, (BOB,)), (BOB, True, ())]
+    # alice and bob conflict with main (target.conflict blocks): held, not ranked.
+    assert [(s.ref, s.conflicts_with_target, s.rebase_after) for s in steps] == [(CAROL, False, ())]
+    assert [(h.ref, h.verdict, h.why.split(":")[0]) for h in plan.held(b)] == [
+        (ALICE, "block", "target.conflict"), (BOB, "block", "target.conflict")]

@@ -315,8 +315,8 @@ def test_a_diff_cut_inside_a_hunk_of_a_real_branch_cannot_be_checked(everything:
 def test_an_agent_the_policy_does_not_name_cannot_be_checked(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path / "r")
     assert agentgate(repo.path, "check", "--diff", "-", "--agent", "zed", stdin=b"") == (4, "", (
-        "agentgate: --agent zed: the policy on main has no such agent (agents: alice, bob). Name the agent "
-        "whose patch this is, or add [agents.zed] to .agentgate.toml on the target.\n"))
+        "agentgate: no agent 'zed' in .agentgate.toml on main. Known agents: alice, bob. Name the agent "
+        "whose patch this is (--agent), or add [agents.zed] to .agentgate.toml on the target.\n"))
 
 
 NOT_BRANCHES = "--diff checks a patch, not branches: drop BRANCH, --all and --tests"

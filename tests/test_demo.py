@@ -20,6 +20,12 @@ def test_demo_prints_a_verdict_per_branch_and_exits_0(tmp_path: Path) -> None:
     assert lines["agent/alice/refactor"] == "BLOCK"
     assert lines["agent/carol/orders-status"] == "ASK"
     assert lines["agent/dave/more-scope"] == "BLOCK"
+    # One branch is allowed, and the demo says so: a newcomer sees what may merge.
+    assert lines["agent/dave/guide"] == "ALLOW"
+    out = proc.stdout.splitlines()
+    at = out.index("  agent/dave/guide is allowed: nothing blocks or waits for an approval, tests on the merge result "
+                   "included. It may merge:")
+    assert out[at + 1] == "    agentgate merge agent/dave/guide"
     assert "agentgate status" in proc.stdout
     # The board: a row per branch, then the agents x agents matrix (alice and bob conflict).
     assert "overlaps between agents:" in proc.stdout
@@ -66,6 +72,7 @@ def test_status_after_the_demo_shows_the_merge_result_of_bobs_branch_failing(tmp
         "agent/alice/strict-config": "passed",
         "agent/bob/title": "failed",
         "agent/carol/orders-status": "passed",
+        "agent/dave/guide": "passed",
         "agent/dave/more-scope": "passed",
     }
     # …and the failing merge result counts in bob's verdict, as check --tests would.

@@ -154,17 +154,31 @@ def test_merge_in_a_terminal_records_the_approval_on_yes_then_merges(run: Run, m
     assert record.startswith("approve 1 finding(s) on agent/alice/drop\n\nApproved-by: lead@example.com\n")
 
 
-def test_a_non_approver_cannot_approve_from_the_merge_prompt(run: Run, main_repo: Repo) -> None:
+def test_a_non_approver_cannot_approve_from_the_merge_prompt_so_it_needs_approval(run: Run, main_repo: Repo) -> None:
     agent_work(run, main_repo, "drop", {}, delete=("src/billing/invoice.py",))
     before = snapshot(main_repo)
     proc = subprocess_gate(
         "merge", "--yes", "agent/alice/drop", cwd=main_repo.path, env={"AGENTGATE_USER": "someone@example.com"}
     )
-    assert proc.returncode == 4
+    assert proc.returncode == 3  # the branch needs an approval; this user cannot give it
     assert proc.stderr == (
         "agentgate: someone@example.com is not among the approvers (lead@example.com, lead). "
         "Ask one of them to review and run the approve command.\n"
     )
+    assert proc.stdout.splitlines()[-3:] == [
+        "not merged: 1 finding(s) on agent/alice/drop need a human approval. After review, an approver runs:",
+        "  agentgate approve agent/alice/drop",
+        "  agentgate merge agent/alice/drop",
+    ]
+    assert snapshot(main_repo) == before
+    # An agent's worktree never approves either: the same exit 3.
+    main_repo.git("config", "extensions.worktreeConfig", "true")
+    main_repo.git("config", "--worktree", "agentgate.agent", "alice")
+    proc = subprocess_gate("merge", "--yes", "agent/alice/drop", cwd=main_repo.path,
+                           env={"AGENTGATE_USER": "lead@example.com"})
+    assert (proc.returncode, proc.stderr) == (3, (
+        "agentgate: this worktree belongs to agent 'alice', and agents never approve. "
+        "A human approver merges from their own checkout.\n"))
     assert snapshot(main_repo) == before
 
 

@@ -273,3 +273,20 @@ def test_a_branch_stacked_on_another_does_not_overlap_with_it(
     assert found(data) == []
     _, data = run_check(r, "agent/bob/y", capsys)
     assert found(data) == []
+
+
+def test_a_branch_merged_then_reverted_has_nothing_ahead_and_no_overlaps(tmp_path: Path) -> None:
+    from tests.gitutil import check_json, findings
+
+    r = Repo.init(tmp_path / "repo")
+    r.commit("init", {".agentgate.toml": POLICY, "src/common/util.py": "a\nb\nc\n"})
+    r.branch("agent/alice/x")
+    r.commit("alice", {"src/common/util.py": "a\nALICE\nc\n"})
+    r.branch("agent/bob/y", "main")
+    r.commit("bob", {"src/common/util.py": "a\nBOB\nc\n"})
+    r.checkout("main")
+    r.git("merge", "-q", "--no-ff", "-m", "Merge agent/alice/x", "agent/alice/x")
+    r.git("revert", "--no-edit", "-m", "1", "HEAD")
+    code, report = check_json(r.path, "agent/alice/x")
+    # The two tips still conflict, but merging alice's branch (0 ahead) changes nothing.
+    assert (code, findings(report), report["branches"][0]["facts"]["ahead"]) == (0, [], 0)

@@ -49,6 +49,10 @@ PATTERNS = [
     "[!a]*.txt",
     "a\\ b",  # an escaped space
     "\\#hash",  # an escaped #
+    "services/foo:bar/**/*",  # a colon is a plain character (issue 18)
+    "services/foo:bar/",
+    "foo:bar",
+    "**/a:b/*.json",
 ]
 
 PATHS = [
@@ -66,6 +70,8 @@ PATHS = [
     "src/t/test_a.py", "src/test_b.py", "src/t/u/test_c.py", "src/t/best_a.py",
     "b.txt", "a.txt", "x/c.txt",
     "#hash", "x/#hash", "a b", "with space/f.py", ".hidden/x.py", "ünïcode/f.py",
+    "services/foo:bar/baz.json", "services/foo:bar/x/y.json", "services/foo:barx/baz.json", "services/foo:bar",
+    "foo:bar", "x/foo:bar/z", "a:b/c.json", "x/a:b/c.json", "a:b/c.py",
 ]
 
 
@@ -156,3 +162,16 @@ def test_two_policies_alive_at_once_keep_their_own_ownership() -> None:
     for pat in ("src/", "docs/", "lib/"):
         answers.append(_policy([("alice", pat)]).owner_of("docs/x.md"))
     assert answers == [None, ("alice", "docs/"), None]
+
+
+def test_a_colon_in_an_ownership_pattern_matches_literally_in_check_and_who(tmp_path: Path) -> None:
+    from tests.gitutil import POLICY, agentgate, check_json, findings, on_branch
+
+    repo = Repo.init(tmp_path / "r")
+    policy = POLICY.replace('owns = ["src/billing/", "tests/billing/"]', 'owns = ["services/foo:bar/**/*"]')
+    repo.commit("init", {".agentgate.toml": policy, "services/foo:bar/a.json": "{}\n"})
+    on_branch(repo, "agent/alice/x", files={"services/foo:bar/baz.json": "{}\n"})
+    assert check_json(repo.path, "agent/alice/x")[0] == 0
+    assert findings(check_json(repo.path, "agent/alice/x")[1]) == []
+    assert agentgate(repo.path, "who", "services/foo:bar/baz.json") == (
+        0, "services/foo:bar/baz.json: alice (pattern services/foo:bar/**/*)\n", "")

@@ -90,3 +90,21 @@ def test_huge_summary_is_cut_below_githubs_limit() -> None:
     out = github.summary_markdown(report)
     assert len(out.encode("utf-8")) < github.SUMMARY_LIMIT
     assert out.count("more findings: run `agentgate check") == 40
+
+
+def test_a_path_with_a_line_break_percent_colon_and_comma_lands_on_the_real_file(tmp_path: Path) -> None:
+    """GitHub's runner unescapes %25, %0D, %0A, %3A and %2C in a property; the two
+    characters ``\\n`` would name a file that does not exist."""
+    from tests.gitutil import agentgate, on_branch, seeded_repo
+
+    repo = seeded_repo(tmp_path / "r")
+    weird = "src/ui/odd\nname 100%:a,b\r.py"
+    on_branch(repo, "agent/alice/x", files={weird: "x = 1\n"})
+    code, out, _ = agentgate(repo.path, "check", "agent/alice/x", "--format", "github")
+    assert code == 1
+    (line,) = [ln for ln in out.splitlines() if ln.startswith("::error ")]
+    props = line.split(" ", 1)[1].split("::", 1)[0]
+    assert props == "file=src/ui/odd%0Aname 100%25%3Aa%2Cb%0D.py,title=scope.outside"
+    unescaped = (props.split(",")[0].removeprefix("file=").replace("%0D", "\r").replace("%0A", "\n")
+                 .replace("%3A", ":").replace("%2C", ",").replace("%25", "%"))
+    assert unescaped in repo.git("ls-tree", "-r", "-z", "--name-only", "agent/alice/x").split("\0")

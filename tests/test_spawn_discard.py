@@ -113,7 +113,7 @@ def test_spawn_of_an_unknown_agent_is_refused_with_the_policy_snippet(run: Run, 
     rc, out, err = run("spawn", "carol", "x", cwd=main_repo.path)
     assert (rc, out) == (4, "")
     assert err.splitlines() == [
-        "agentgate: no agent 'carol' in .agentgate.toml on main (known agents: alice, bob). "
+        "agentgate: no agent 'carol' in .agentgate.toml on main. Known agents: alice, bob. "
         "Add it to .agentgate.toml, commit that to main, and run spawn again:",
         "",
         "[agents.carol]",

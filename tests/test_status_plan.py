@@ -158,38 +158,80 @@ def test_status_without_open_agent_branches(tmp_path: Path, capsys: pytest.Captu
         "no open agent branches", "", "verdict: ALLOW"])
 
 
-def test_plan_merges_clean_branches_first_and_announces_rebases(
+def test_plan_ranks_only_what_may_merge_and_holds_the_rest_with_the_reason(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     r = four_agents(tmp_path / "r")
     rc, out = run(capsys, plan.main, "json", None, None, str(r.path))
     assert rc == 1
+    # dave's branch blocks (a file of alice's): held, never ranked.
     assert json.loads(out) == {"version": 1, "order": [
-        {"branch": "refs/heads/agent/carol/docs", "agent": "carol", "rebase_after": []},
-        {"branch": "refs/heads/agent/dave/api", "agent": "dave", "rebase_after": []},
-        {"branch": "refs/heads/agent/alice/x", "agent": "alice", "rebase_after": ["refs/heads/agent/bob/y"]},
-        {"branch": "refs/heads/agent/bob/y", "agent": "bob", "rebase_after": []},
+        {"branch": "refs/heads/agent/carol/docs", "agent": "carol", "verdict": "allow", "rebase_after": []},
+        {"branch": "refs/heads/agent/alice/x", "agent": "alice", "verdict": "allow",
+         "rebase_after": ["refs/heads/agent/bob/y"]},
+        {"branch": "refs/heads/agent/bob/y", "agent": "bob", "verdict": "allow", "rebase_after": []},
+    ], "held": [
+        {"branch": "refs/heads/agent/dave/api", "verdict": "block",
+         "why": "scope.outside: src/billing/a.py is owned by alice (pattern src/billing/), not by dave"},
     ]}
     _, out = run(capsys, plan.main, "text", None, None, str(r.path))
     assert out.splitlines() == [
-        "merge order for 4 open agent branches into main:",
+        "merge order for 3 agent branches that may merge into main:",
         "  1. agent/carol/docs (carol)",
-        "  2. agent/dave/api (dave)",
-        "       same files as: agent/alice/x, agent/bob/y",
-        "  3. agent/alice/x (alice)",
+        "  2. agent/alice/x (alice)",
         "       then rebase: agent/bob/y",
-        "  4. agent/bob/y (bob)",
+        "  3. agent/bob/y (bob)",
+        "",
+        "held, not ranked (it blocks or waits for an approval):",
+        "  agent/dave/api (dave) BLOCK: scope.outside: src/billing/a.py is owned by alice (pattern src/billing/), "
+        "not by dave",
         "",
         "1 rebase announced; verdict of the board: BLOCK",
     ]
 
 
-def test_plan_as_a_github_matrix_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_branch_waiting_for_approval_is_held_and_nothing_is_ranked_when_nothing_may_merge(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = make_repo(tmp_path / "r")
+    branch(r, "agent/carol/drop", {"docs/migrations/0001.sql": "DROP TABLE docs;\n"})
+    rc, out = run(capsys, plan.main, "json", None, None, str(r.path))
+    why = "gate.migration: docs/migrations/0001.sql is a migration (pattern **/migrations/**): added"
+    assert (rc, json.loads(out)) == (3, {"version": 1, "order": [], "held": [
+        {"branch": "refs/heads/agent/carol/drop", "verdict": "ask", "why": why}]})
+    rc, out = run(capsys, plan.main, "text", None, None, str(r.path))
+    assert (rc, out.splitlines()[:4]) == (3, [
+        "no open agent branch may merge into main now.", "",
+        "held, not ranked (it blocks or waits for an approval):",
+        f"  agent/carol/drop (carol) ASK: {why}"])
+    rc, out = run(capsys, plan.main, "github-matrix", None, None, str(r.path))
+    assert (rc, out) == (0, '{"include":[]}\n')
+
+
+@pytest.mark.parametrize("outside", ["block", "warn"])
+def test_the_owner_of_a_folder_never_rebases_onto_the_branch_that_crept_into_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], outside: str) -> None:
+    r = make_repo(tmp_path / "r", POLICY + f'"scope.outside" = "{outside}"\n')  # [rules] is the last table
+    # alice's branch (first by name) rewrites bob's file; bob's own branch changes the same line.
+    branch(r, "agent/alice/creep", {"src/ui/b.py": "b = 'alice'\n"})
+    branch(r, "agent/bob/ui", {"src/ui/b.py": "b = 'bob'\n"})
+    _, out = run(capsys, plan.main, "json", None, None, str(r.path))
+    data = json.loads(out)
+    if outside == "block":
+        assert [(s["branch"], s["rebase_after"]) for s in data["order"]] == [("refs/heads/agent/bob/ui", [])]
+        assert [h["branch"] for h in data["held"]] == ["refs/heads/agent/alice/creep"]
+    else:  # allowed with a warning: ranked, but after the owner's branch, and it rebases
+        assert [(s["branch"], s["rebase_after"]) for s in data["order"]] == [
+            ("refs/heads/agent/bob/ui", ["refs/heads/agent/alice/creep"]), ("refs/heads/agent/alice/creep", [])]
+        assert data["held"] == []
+
+
+def test_plan_as_a_github_matrix_is_one_line_of_the_branches_that_may_merge(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     r = four_agents(tmp_path / "r")
-    _, out = run(capsys, plan.main, "github-matrix", None, None, str(r.path))
+    rc, out = run(capsys, plan.main, "github-matrix", None, None, str(r.path))
+    assert rc == 0  # dave's branch blocks, and the CI step that builds the matrix still passes
     assert out.count("\n") == 1
     assert json.loads(out) == {"include": [
         {"branch": "agent/carol/docs", "ref": "refs/heads/agent/carol/docs", "agent": "carol"},
-        {"branch": "agent/dave/api", "ref": "refs/heads/agent/dave/api", "agent": "dave"},
         {"branch": "agent/alice/x", "ref": "refs/heads/agent/alice/x", "agent": "alice"},
         {"branch": "agent/bob/y", "ref": "refs/heads/agent/bob/y", "agent": "bob"},
     ]}
@@ -204,7 +246,7 @@ def test_merging_in_plan_order_meets_only_announced_conflicts(
     branch(r, "agent/carol/more", {"docs/more.md": "x\n"})
     _, out = run(capsys, plan.main, "json", None, None, str(r.path))
     steps = json.loads(out)["order"]
-    assert len(steps) == 7
+    assert len(steps) == 6  # dave's branch blocks: held, not merged
     git(tmp_path, "clone", "-q", str(r.path), "scratch")
     scratch = Repo(tmp_path / "scratch")
     announced: set[str] = set()
@@ -226,8 +268,8 @@ def test_cli_runs_status_and_plan(tmp_path: Path) -> None:
     res = runner.invoke(cli, ["status", "--format", "json", "--repo", str(r.path)])
     assert (res.exit_code, json.loads(res.stdout)["verdict"]) == (1, "block")
     res = runner.invoke(cli, ["plan", "--format", "github-matrix", "--repo", str(r.path)])
-    assert res.exit_code == 1
-    assert [i["agent"] for i in json.loads(res.stdout)["include"]] == ["carol", "dave", "alice", "bob"]
+    assert res.exit_code == 0
+    assert [i["agent"] for i in json.loads(res.stdout)["include"]] == ["carol", "alice", "bob"]
     res = runner.invoke(cli, ["plan", "--format", "sarif", "--repo", str(r.path)])
     assert res.exit_code == 2
 

@@ -165,10 +165,48 @@ def test_hanging_test_times_out_and_its_whole_process_group_is_killed(project: R
 def test_command_that_does_not_exist_is_an_error(project: Repo) -> None:
     outcome = run(project, project.rev("main"), "agentgate-no-such-command --all")
     assert (outcome.kind, outcome.exit_code, outcome.failures, outcome.message) == (
-        "error", 127, (), "the command could not start: not found (exit 127)",
+        "error", 127, (), "the command could not start: agentgate-no-such-command was not found (exit 127)",
     )  # fmt: skip
     assert "agentgate-no-such-command" in outcome.output_tail
     assert_nothing_left(project)
+
+
+def test_program_missing_after_other_commands_is_named_from_the_shells_message(project: Repo) -> None:
+    outcome = run(project, project.rev("main"), "echo preparing && GOFLAGS=-v agentgate-no-go test ./...")
+    assert (outcome.exit_code, outcome.message) == (
+        127, "the command could not start: agentgate-no-go was not found (exit 127)")
+    assert outcome.output_tail.splitlines()[0] == "preparing"
+
+
+def test_missing_program_falls_back_to_the_first_word_not_on_path(tmp_path: Path) -> None:
+    from gate.testrun.output import missing_program
+
+    (tmp_path / "run.sh").write_text("")
+    assert missing_program("", "A=1 agentgate-nope -x", tmp_path, "/usr/bin:/bin") == "agentgate-nope"
+    assert missing_program("", "./absent.sh", tmp_path, "/bin") == "./absent.sh"
+    assert missing_program("", "./run.sh", tmp_path, "/bin") is None
+    assert missing_program("", "sh -c 'exit 127'", tmp_path, "/usr/bin:/bin") is None
+    zsh = "zsh:1: command not found: gotest\n"
+    assert missing_program(zsh, "whatever", tmp_path, None) == "gotest"
+    bash = "bash: line 1: ./ci/run: No such file or directory\n"
+    assert missing_program(bash, "whatever", tmp_path, None) == "./ci/run"
+
+
+def test_output_tail_is_the_last_60_lines_with_credentials_redacted(project: Repo) -> None:
+    token = "ghp_" + "A1b2C3d4" * 5
+    script = (
+        "for i in $(seq 1 100); do echo line $i; done\n"
+        f"echo 'GITHUB_TOKEN={token}'\n"
+        "echo '-----BEGIN RSA PRIVATE KEY-----'\necho 'MIIEowIBAAKCAQEA7Zq'\n"
+        "echo '-----END RSA PRIVATE KEY-----'\necho after\nexit 3\n"
+    )
+    commit = candidate(project, {"noisy.sh": script})
+    outcome = run(project, commit, "sh noisy.sh", key="noisy")
+    lines = outcome.output_tail.splitlines()
+    # 60 lines of output; the key's three lines fold into one.
+    assert lines[-4:] == ["line 100", "[redacted: GitHub token]", "[redacted: private key]", "after"]
+    assert (len(lines), lines[0]) == (58, "line 46")
+    assert token not in outcome.output_tail and "MIIEow" not in outcome.output_tail
 
 
 def test_command_failing_without_a_failing_test_is_an_error(project: Repo) -> None:

@@ -55,7 +55,13 @@ def check(ctx: Context, subject: Subject) -> Found:
 
 
 def overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Overlap]:
-    """The most specific overlap per other open agent branch and changed file."""
+    """The most specific overlap per other open agent branch and changed file.
+
+    None for a branch with nothing ahead of the target (merged, or merged and then
+    reverted): merging it changes nothing, though its tip may conflict with others'.
+    """
+    if ctx.base(branch.head) == branch.head:
+        return []
     out: list[Overlap] = []
     for other in ctx.others(branch):
         out.extend(pair_overlaps(ctx, cs, other))

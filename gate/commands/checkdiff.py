@@ -15,12 +15,12 @@ import time
 
 from gate import context, engine, report, verdict
 from gate.context import Context
-from gate.errors import GateError, UsageError
+from gate.errors import UsageError
 from gate.git.objects import expand_blob
 from gate.git.opening import open_repo
-from gate.model import BranchResult, Report, short_name
+from gate.model import BranchResult, Report
 from gate.patch import parse as diffcheck
-from gate.policy import require_policy
+from gate.policy import POLICY_FILE, require_policy
 
 # Rules that need commits: a merge (overlap.conflict, target.*), the two sides'
 # trees (symbol.*), or a checkout to run the tests in (tests.*).
@@ -78,11 +78,9 @@ def main(
     ctx = context.build(repo, target)
     require_policy(ctx.policy, ctx.target_ref)
     if agent not in ctx.policy.agents:
-        known = ", ".join(sorted(ctx.policy.agents)) or "none"
-        raise GateError(
-            f"--agent {agent}: the policy on {short_name(ctx.target_ref)} has no such agent (agents: {known}). "
-            "Name the agent whose patch this is, or add [agents." + agent + "] to .agentgate.toml on the target."
-        )
+        raise context.no_such_agent(
+            ctx, agent, f" Name the agent whose patch this is (--agent), or add [agents.{agent}] to "
+                        f"{POLICY_FILE} on the target.")
     patch = diffcheck.parse(data, lambda abbrev: expand_blob(repo, abbrev), repo.read_blob)
     result = evaluate(ctx, agent, patch)
     rep = Report(

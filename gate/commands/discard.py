@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from gate import context
 from gate.context import Context
-from gate.errors import GateError, UsageError
+from gate.errors import GateError, NotFound, UsageError, closest
 from gate.git import clones, lifecycle, write
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
@@ -53,8 +53,10 @@ def _targets(repo: GitRepo, ctx: Context | None, name: str, all_branches: bool) 
         return [RefName(ref)]
     agent = ctx.policy.agents.get(name) if ctx is not None else None
     if agent is None:
-        raise GateError(
-            f"no local branch or agent named '{name}'. List branches with 'git branch', agents with 'agentgate status'."
+        known = [short_name(r) for r, _ in repo.iter_refs("refs/heads/")] + list(ctx.policy.agents if ctx else ())
+        raise NotFound(
+            f"no local branch or agent named '{name}'.{closest(name, known)} List branches with 'git branch', "
+            "agents with 'agentgate status'."
         )
     mine = [r for r, _ in repo.iter_refs("refs/heads/") if agent.matches_branch(short_name(r))]
     if not mine:

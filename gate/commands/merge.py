@@ -45,25 +45,24 @@ def _who(repo: GitRepo) -> str:
     )
 
 
-def _may_approve(ctx: Context, who: str) -> None:
-    """Refuse (GateError) unless ``who`` may record approvals here."""
+def _may_approve(ctx: Context, who: str) -> str | None:
+    """Why ``who`` may not record approvals here (None: they may). The branch then
+    still needs an approval (exit 3), from someone else. GateError when git does
+    not know who is asking: that is a setup to fix, not a refusal."""
     here = ctx.repo.config_get("agentgate.agent")
     if here:
-        raise GateError(
-            f"this worktree belongs to agent '{here}', and agents never approve. "
-            "A human approver merges from their own checkout."
-        )
+        return (f"this worktree belongs to agent '{here}', and agents never approve. "
+                "A human approver merges from their own checkout.")
     key = who.casefold()
     if not key:
         raise GateError("git does not know who you are: set 'git config user.email you@example.com'.")
     if ctx.policy.agent_for_identity(who) is not None:
-        raise GateError(f"{who} is an agent identity, and agents never approve.")
+        return f"{who} is an agent identity, and agents never approve."
     approvers = ctx.policy.approvers
     if approvers and key not in {a.casefold() for a in approvers}:
-        raise GateError(
-            f"{who} is not among the approvers ({', '.join(approvers)}). Ask one of them to review and "
-            "run the approve command."
-        )
+        return (f"{who} is not among the approvers ({', '.join(approvers)}). Ask one of them to review and "
+                "run the approve command.")
+    return None
 
 
 def _ask_yes(question: str) -> bool:
@@ -121,7 +120,11 @@ def main(
             sys.stdout.write(lifecycle_report.needs_approval(b.short, len(asks)))
             return EXIT_ASK
         who = _who(repo)
-        _may_approve(ctx, who)
+        refused = _may_approve(ctx, who)
+        if refused is not None:  # the findings still need an approval: exit 3, not "could not run"
+            sys.stderr.write(f"agentgate: {refused}\n")
+            sys.stdout.write(lifecycle_report.needs_approval(b.short, len(asks)))
+            return EXIT_ASK
         question = f"Approve these {len(asks)} finding(s) as {who} and merge {b.short} into {tname}? [y/N] "
         if not yes and not (confirm or _ask_yes)(question):
             print(f"not merged; {tname} was not changed.")

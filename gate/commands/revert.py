@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from gate import context
 from gate.context import Context
-from gate.errors import EXIT_ALLOW, GateError
+from gate.errors import EXIT_ALLOW, GateError, NotFound, closest
 from gate.git import landing, lifecycle
 from gate.git.opening import open_repo
 from gate.model import Oid, short_name
@@ -143,8 +143,9 @@ def main(name: str, target: str | None = None, repo_path: str | None = None) -> 
                 f"({', '.join(d[:7] for d in done)})."
             )
             return EXIT_ALLOW
-        raise GateError(
-            f"no merge of {w.label} on {tname}'s first-parent history. Work that was "
+        known = "" if w.tips or w.agent else closest(name, repo.branch_names() + list(ctx.policy.agents))
+        raise NotFound(
+            f"no merge of {w.label} on {tname}'s first-parent history.{known} Work that was "
             "fast-forwarded or squashed has no merge commit: revert its commits with 'git revert'."
         )
     landing.ready_worktree(repo, tref)  # refuse a dirty target checkout before any work

@@ -9,7 +9,6 @@ flight finish.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import os
 import signal
@@ -21,7 +20,6 @@ from types import FrameType
 from urllib.parse import quote
 
 from gate import context
-from gate.context import Context
 from gate.errors import GateError, PolicyError, UsageError
 from gate.git.lifecycle import main_root
 from gate.git.opening import open_repo
@@ -136,20 +134,12 @@ def main(repo_path: str | None = None, host: str = "127.0.0.1", port: int | None
 # -- serve token --------------------------------------------------------------------------
 
 
-def unknown_agent(ctx: Context, name: str) -> GateError:
-    known = sorted(ctx.policy.agents)
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    return GateError(f"no agent '{name}' in {POLICY_FILE} on {short_name(ctx.target_ref)}.{hint} "
-                     f"Known agents: {', '.join(known) or 'none yet'}.")
-
-
 def token_main(agent: str, repo_path: str | None = None) -> int:
     repo = open_repo(repo_path)
     ctx = context.build(repo)
     require_policy(ctx.policy, ctx.target_ref)
     if agent not in ctx.policy.agents:
-        raise unknown_agent(ctx, agent)
+        raise context.no_such_agent(ctx, agent)
     token, updated = tokens.hand_out(repo, agent)
     print(f"a new token for {agent}; its old one no longer works. Only a hash is kept "
           f"({tokens.path(repo.common_dir)}), so this is the one time it is shown.")

@@ -41,9 +41,9 @@ def unknown_agent(ctx: Context, name: str) -> GateError:
         return GateError(
             f"'{name}' cannot be an agent name: use letters, digits, '.', '_' or '-'. Known agents: {known}."
         )
-    return GateError(
-        f"no agent '{name}' in {POLICY_FILE} on {target} (known agents: {known}). "
-        f"Add it to {POLICY_FILE}, commit that to {target}, and run spawn again:\n\n"
+    return context.no_such_agent(
+        ctx, name,
+        f" Add it to {POLICY_FILE}, commit that to {target}, and run spawn again:\n\n"
         f"[agents.{name}]\n"
         f'branches = ["agent/{name}/*"]\n'
         f'owns = ["src/{name}/"]   # the paths {name} may change'

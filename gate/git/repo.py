@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pygit2
 
-from gate.errors import GateError, UnreadableError
+from gate.errors import GateError, NotFound, UnreadableError, closest
 from gate.git.rawtree import Trees
 from gate.model import MODE_GITLINK, MODE_TREE, Oid, RefName, is_zero
 
@@ -132,17 +132,26 @@ class GitRepo:
             for ref, oid in self.iter_refs("refs/remotes/"):
                 if ref.split("/", 3)[-1] == name:
                     return ref, oid
-        raise GateError(
-            f"no branch named '{name}' here. List branches with 'git branch -a'; "
-            "fetch remote ones with 'git fetch origin'."
+        raise NotFound(
+            f"no branch named '{name}' here.{closest(name, self.branch_names())} List branches with "
+            "'git branch -a'; fetch remote ones with 'git fetch origin'."
         )
+
+    def branch_names(self) -> list[str]:
+        """The short names of the local and remote-tracking branches (``x``, ``origin/x``)."""
+        out = []
+        for ref in self._r.references:
+            for prefix in ("refs/heads/", "refs/remotes/"):
+                if ref.startswith(prefix) and not ref.endswith("/HEAD"):
+                    out.append(ref[len(prefix):])
+        return out
 
     def resolve_commit(self, rev: str) -> Oid:
         try:
             obj = self._r.revparse_single(rev)
             commit = obj.peel(pygit2.Commit)
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
-            raise GateError(f"'{rev}' does not name a commit here.") from None
+            raise NotFound(f"'{rev}' does not name a commit here.{closest(rev, self.branch_names())}") from None
         return Oid(str(commit.id))
 
     def peel_commit(self, oid: str) -> Oid | None:

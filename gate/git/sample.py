@@ -1,4 +1,5 @@
-"""The sample repository ``agentgate demo`` builds: one branch per failure.
+"""The sample repository ``agentgate demo`` builds: one branch per failure, and
+one (``agent/dave/guide``) that is allowed.
 
 Built with the git command line and fixed identities and dates, so the demo is
 the same on every machine.
@@ -136,6 +137,9 @@ BRANCHES: list[tuple[str, str, dict[str, str], list[str], str]] = [
         ".agentgate.toml": POLICY.replace('owns = ["docs/"]', 'owns = ["docs/", "src/"]'),
         "docs/index.md": "# Docs\nNow with more scope.\n",
     }, [], "docs: give myself src/ too"),
+    ("agent/dave/guide", "main", {
+        "docs/guide.md": "# Guide\n\nStart with `python3 tests/run.py`.\n",
+    }, [], "docs: a getting-started guide"),
     ("agent/alice/strict-config", "main", {
         "src/common/config.py": MAIN_FILES["src/common/config.py"].replace(
             "def parse_config(path):", "def parse_config(path, strict):").replace(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gate.errors import GateError
+from gate.errors import GateError, NotFound, closest
 from gate.git import write
 from gate.git.lifecycle import Snapshot
 from gate.git.repo import GitRepo
@@ -135,7 +135,8 @@ def find(repo: GitRepo, name: str | None) -> Entry:
     for e in all_entries:  # a branch name: its most recent entry
         if name in (short_name(e.branch), e.branch):
             return e
-    raise GateError(f"no trash entry '{name}'. List them with 'agentgate trash'.")
+    known = [e.name for e in all_entries] + [short_name(e.branch) for e in all_entries]
+    raise NotFound(f"no trash entry '{name}'.{closest(name, known)} List them with 'agentgate trash'.")
 
 
 def purge(repo: GitRepo, older_than: timedelta, now: datetime) -> list[Entry]:

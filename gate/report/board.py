@@ -140,24 +140,42 @@ class PlanStep:
     overlaps_after: tuple[str, ...] = ()  # waiting branches sharing files, no conflict
 
 
-def plan_json(steps: Sequence[PlanStep]) -> str:
-    data = {"version": 1, "order": [{"branch": s.ref, "agent": s.agent, "rebase_after": list(s.rebase_after)}
-                                    for s in steps]}
+@dataclass(frozen=True)
+class PlanHeld:
+    """A branch ``agentgate plan`` does not rank: it blocks or waits for an approval."""
+
+    ref: str
+    agent: str | None
+    verdict: str
+    why: str
+
+
+def plan_json(steps: Sequence[PlanStep], held: Sequence[PlanHeld]) -> str:
+    data = {
+        "version": 1,
+        "order": [{"branch": s.ref, "agent": s.agent, "verdict": "allow", "rebase_after": list(s.rebase_after)}
+                  for s in steps],
+        "held": [{"branch": h.ref, "verdict": h.verdict, "why": h.why} for h in held],
+    }
     return json.dumps(data, indent=2) + "\n"
 
 
 def plan_github_matrix(steps: Sequence[PlanStep]) -> str:
-    """One line for ``fromJSON`` in a workflow's ``strategy.matrix``."""
+    """One line for ``fromJSON`` in a workflow's ``strategy.matrix``: the branches
+    that may merge, in order."""
     include = [{"branch": short_ref(s.ref), "ref": s.ref, "agent": s.agent} for s in steps]
     return json.dumps({"include": include}, separators=(",", ":")) + "\n"
 
 
-def plan_text(steps: Sequence[PlanStep], report: Board) -> str:
+def plan_text(steps: Sequence[PlanStep], held: Sequence[PlanHeld], report: Board) -> str:
     target = short_ref(report.target_ref or "")
     n = len(steps)
-    if not steps:
+    if not steps and not held:
         return f"no open agent branches to merge into {target}\n"
-    lines = [f"merge order for {n} open agent branch{'es' if n != 1 else ''} into {target}:"]
+    if steps:
+        lines = [f"merge order for {n} agent branch{'es' if n != 1 else ''} that may merge into {target}:"]
+    else:
+        lines = [f"no open agent branch may merge into {target} now."]
     for i, s in enumerate(steps, 1):
         line = f"{i:>3}. {short_ref(s.ref)} ({s.agent or '-'})"
         if s.conflicts_with_target:
@@ -167,19 +185,25 @@ def plan_text(steps: Sequence[PlanStep], report: Board) -> str:
             lines.append(printable("       then rebase: " + ", ".join(short_ref(r) for r in s.rebase_after)))
         if s.overlaps_after:
             lines.append(printable("       same files as: " + ", ".join(short_ref(r) for r in s.overlaps_after)))
+    if held:
+        they = "it blocks or waits" if len(held) == 1 else "they block or wait"
+        lines += ["", f"held, not ranked ({they} for an approval):"]
+        for h in held:
+            lines.append(printable(f"  {short_ref(h.ref)} ({h.agent or '-'}) {h.verdict.upper()}: {h.why}"))
     rebases = sum(len(s.rebase_after) for s in steps)
     lines += ["", f"{rebases} rebase{'s' if rebases != 1 else ''} announced; verdict of the board: "
                   f"{report.verdict.upper()}"]
     return "\n".join(lines) + "\n"
 
 
-def emit_plan(steps: Sequence[PlanStep], report: Board, fmt: str, output: str | None) -> None:
+def emit_plan(steps: Sequence[PlanStep], held: Sequence[PlanHeld], report: Board, fmt: str,
+              output: str | None) -> None:
     if fmt == "json":
-        text = plan_json(steps)
+        text = plan_json(steps, held)
     elif fmt == "github-matrix":
         text = plan_github_matrix(steps)
     else:
-        text = plan_text(steps, report)
+        text = plan_text(steps, held, report)
     write(text, output)
 
 

@@ -1,4 +1,5 @@
-"""The demo's summary: one line per branch with the verdict and why, then what to try."""
+"""The demo's summary: one line per branch with the verdict and why, the branches
+that may merge, then what to try."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def render(report: Report, root: str, tips_pass: dict[str, bool] | None = None) 
     for b in report.branches:
         name = (b.ref or "").removeprefix("refs/heads/")
         lines.append(f"  {_WORD[b.verdict]}  {name:<{width}}  {_why(b)}")
+    allowed = [(b.ref or "").removeprefix("refs/heads/") for b in report.branches if b.verdict == "allow"]
+    if allowed:
+        them = ", ".join(allowed)
+        lines += ["", f"  {them} {'is' if len(allowed) == 1 else 'are'} allowed: nothing blocks or waits for an "
+                      "approval, tests on the merge result included. It may merge:",
+                  *(f"    agentgate merge {name}" for name in allowed)]
     for b in report.branches:
         failed = [f for f in b.findings if f.rule == "tests.failed"]
         if failed and (tips_pass or {}).get(b.head or ""):

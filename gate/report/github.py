@@ -39,6 +39,15 @@ def _safe(s: str) -> str:
     return "\n".join(text.printable_lines(s))
 
 
+def _path(path: str) -> str:
+    """The path for a ``file=`` property. Line breaks stay as they are, so that
+    escape_property turns them, like ``%``, ``:`` and ``,``, into what the runner
+    reads back (``%0A``, not the two characters ``\\n``, which name no file). Other
+    control characters, bidi overrides and non-UTF-8 bytes are shown as escapes, as
+    everywhere else: a hostile name must not reach a CI log raw."""
+    return text.UNSAFE.sub(lambda m: m.group(0) if m.group(0) in "\r\n" else text.escape_char(m), path)
+
+
 def annotation(f: Finding, branch: str | None) -> str:
     """One ``::error``/``::warning``/``::notice`` line for a finding.
 
@@ -47,7 +56,7 @@ def annotation(f: Finding, branch: str | None) -> str:
     k = verdict.kind(f)
     props: list[tuple[str, str]] = []
     if f.path is not None:
-        props.append(("file", text.printable(f.path)))
+        props.append(("file", _path(f.path)))
         if f.line is not None:
             props.append(("line", str(f.line)))
             if f.end_line is not None and f.end_line >= f.line:

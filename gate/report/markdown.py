@@ -16,6 +16,7 @@ from gate.report import text
 
 MAX_ROWS = 50  # findings shown per branch: a PR comment is limited to 65,536 characters
 MAX_CELL = 400  # characters of one message or hint in a table cell
+MAX_OUTPUT = 20_000  # characters of a test command's output shown per branch
 
 ICON = {"allow": "✅", "ask": "✋", "block": "⛔", "approved": "☑️", "warn": "⚠️"}
 ACTION = {"block": "block", "ask": "ask", "approved": "ask (approved)", "warn": "warn"}
@@ -73,7 +74,21 @@ def _branch(b: BranchResult, max_rows: int) -> list[str]:
     if rest:
         run = "agentgate check " + (text.short_ref(b.ref) if b.ref is not None else "--diff")
         lines += [f"… and {text.plural(rest, 'more finding', 'more findings')}: run {code(run)} to see all.", ""]
-    return lines
+    return lines + _test_output(b)
+
+
+def _test_output(b: BranchResult) -> list[str]:
+    """The test command's last lines under the table, folded, in a fence no line can close."""
+    shown = text.test_output(b)
+    if not shown:
+        return []
+    body = "\n".join(shown)
+    if len(body) > MAX_OUTPUT:  # keep the end: that is where a test run says what failed
+        body = "…" + body[len(body) - MAX_OUTPUT + 1:]
+    longest = max((len(run) for run in re.findall("`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    summary = f"Output of the test command (last {text.plural(len(shown), 'line')})"
+    return ["<details><summary>" + summary + "</summary>", "", fence + "text", body, fence, "", "</details>", ""]
 
 
 def _matrix(matrix: Any) -> list[str]:

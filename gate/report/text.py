@@ -20,7 +20,7 @@ LABEL = {"block": "BLOCK", "ask": "ASK", "approved": "APPROVED", "warn": "WARN",
 # hostile path could carry escape sequences), bidi overrides ("trojan source"), and
 # the lone surrogates that os.fsdecode uses for non-UTF-8 bytes (they cannot be
 # encoded as UTF-8 at all).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 _ANSI = {"block": "1;31", "ask": "1;33", "approved": "32", "warn": "33", "allow": "1;32", "dim": "2"}
 
@@ -38,7 +38,7 @@ def escape_char(m: re.Match[str]) -> str:
 
 def printable(s: str) -> str:
     """``s`` with every unsafe character shown as a backslash escape (one line)."""
-    return _UNSAFE.sub(escape_char, s)
+    return UNSAFE.sub(escape_char, s)
 
 
 def printable_lines(s: str) -> list[str]:
@@ -168,6 +168,8 @@ def _branch(b: BranchResult, color: bool) -> list[str]:
         lines.append("  no findings")
         return lines + _notes(b, color)
     width = max(len(f.rule) for f in findings)
+    # The output is the command's, not one test's: shown once, under the last tests.* finding.
+    last_test = next((f for f in reversed(findings) if f.rule.startswith("tests.")), None) if test_output(b) else None
     pad = " " * (2 + 8 + 1)  # under the rule column
     for f in findings:
         k = kind(f)
@@ -180,7 +182,21 @@ def _branch(b: BranchResult, color: bool) -> list[str]:
             hint = printable_lines(f.hint)
             lines.append(pad + _paint("→ " + hint[0], "dim", color))
             lines.extend(pad + _paint("  " + more, "dim", color) for more in hint[1:])
+        if f is last_test:
+            shown = test_output(b)
+            lines.append(pad + _paint(f"output of the test command (last {plural(len(shown), 'line')}):", "dim", color))
+            lines.extend(f"{pad}  {line}".rstrip() for line in shown)
     return lines + _notes(b, color)
+
+
+def test_output(b: BranchResult) -> list[str]:
+    """The test command's last output lines (redacted when they were read), shown
+    under the branch's ``tests.*`` findings; [] when there are none or no output."""
+    tests = b.facts.get("tests")
+    tail = tests.get("output_tail") if isinstance(tests, dict) else None
+    if not isinstance(tail, str) or not tail.strip() or not any(f.rule.startswith("tests.") for f in b.findings):
+        return []
+    return printable_lines(tail.strip("\n"))
 
 
 NOTES_SHOWN = 5

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 from xml.etree import ElementTree
@@ -24,6 +24,8 @@ _LINE_CHARS = 300
 _PYTEST_LOC = re.compile(r"^(?P<path>[^\s:][^:\n]*?):(?P<line>\d+):", re.MULTILINE)
 _PYTHON_LOC = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)')
 _PYTEST_E = re.compile(r"^E +(?P<text>.*)$", re.MULTILINE)
+# pytest's own subtests close a test with this failure after one per failed subtest.
+_SUBTESTS_SUMMARY = re.compile(r"contains (?P<n>\d+) failed subtests?")
 
 
 class _Case(TestCase):
@@ -73,10 +75,13 @@ def read_report(xml: Path, root: Path) -> JUnitReport | None:
     for suite in report:
         for case in suite:
             tests += 1
-            result = next((r for r in case.result if isinstance(r, (Failure, Error))), None)
-            if result is None:
+            results = [r for r in case.result if isinstance(r, (Failure, Error))]
+            if not results:
                 continue
-            failure = _failure(cast(_Case, case), result, root_real)
+            failure = _failure(cast(_Case, case), results[0], root_real)
+            subtests = _subtests(results)
+            if subtests:
+                failure = replace(failure, subtests=subtests)
             failures.setdefault(failure.test_id, failure)
     return JUnitReport(tests=tests, failures=tuple(failures.values()))
 
@@ -101,6 +106,19 @@ def _failure(case: _Case, result: Failure | Error, root: Path) -> TestFailure:
             # fallback: pytest always leaves a traceback line to read instead.
             line = int(case.line)
     return TestFailure(test_id=test_id, path=path, line=line, message_head=_head(message, text, result))
+
+
+def _subtests(results: list[Failure | Error]) -> int:
+    """How many subtests of one test case failed (0: the case has no failed subtests).
+
+    Subtests (pytest's ``subtests``, unittest's ``subTest``) are one ``<testcase>``
+    with one ``<failure>`` per failed subtest; pytest adds a last one that counts them.
+    """
+    for r in results:
+        m = _SUBTESTS_SUMMARY.fullmatch((r.message or "").strip())
+        if m is not None:
+            return int(m["n"])
+    return len(results) if len(results) > 1 else 0
 
 
 def _relative(raw: str, root: Path) -> str | None:

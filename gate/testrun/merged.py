@@ -80,5 +80,6 @@ def candidate(ctx: Context, b: BranchInfo, merge: bool) -> tuple[str | None, str
 
 
 def _facts(o: TestOutcome) -> dict[str, Any]:
+    # output_tail: the command's last lines, already redacted (gate.testrun.output).
     return {"kind": o.kind, "reused": o.reused, "duration": round(o.duration, 3), "tests": o.tests,
-            "exit_code": o.exit_code, "commit": o.commit}
+            "exit_code": o.exit_code, "commit": o.commit, "command": o.command, "output_tail": o.output_tail}

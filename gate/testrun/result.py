@@ -17,7 +17,8 @@ class TestFailure:
     ``test_id`` is pytest-style (``tests/test_x.py::TestC::test_name``) when the
     test's file could be found in the candidate's tree, else ``classname::name``.
     ``path`` is relative to the repository root; ``line`` is 1-based, taken from the
-    traceback where possible.
+    traceback where possible. ``subtests`` counts the failed subtests (pytest's
+    ``subtests``, unittest's ``subTest``) the case reported; 0 when it has none.
     """
 
     __test__ = False  # not a pytest test class
@@ -26,6 +27,47 @@ class TestFailure:
     path: str | None
     line: int | None
     message_head: str
+    subtests: int = 0  # failed subtests reported inside this one test case
+
+
+@dataclass(frozen=True)
+class FailedFunction:
+    """The failed cases of one test function: its parametrized cases
+    (``test_x[a]``, ``test_x[b]``), Go-style subtests (``TestX/a``), or one case."""
+
+    __test__ = False
+
+    test_id: str  # the function's id: a case id without its parameters
+    cases: tuple[TestFailure, ...]
+
+    @property
+    def parts(self) -> tuple[TestFailure, ...]:
+        """The cases that count: a Go-style parent (``TestX`` failing because
+        ``TestX/a`` did) is not one of them when its subtests are listed."""
+        inner = tuple(c for c in self.cases if c.test_id != self.test_id)
+        return inner or self.cases
+
+    @property
+    def failed(self) -> int:
+        """Failed cases, each case's failed subtests counted one by one."""
+        return sum(c.subtests or 1 for c in self.parts)
+
+
+def function_id(test_id: str) -> str:
+    """``tests/t.py::test_x[a-1]`` -> ``tests/t.py::test_x``; ``pkg::TestX/sub`` -> ``pkg::TestX``."""
+    head, sep, name = test_id.rpartition("::")
+    if name.endswith("]") and "[" in name:
+        name = name[: name.index("[")]
+    name = name.split("/", 1)[0] or name
+    return head + sep + name
+
+
+def by_function(failures: tuple[TestFailure, ...]) -> tuple[FailedFunction, ...]:
+    """``failures`` gathered by test function, in the order each function first failed."""
+    groups: dict[str, list[TestFailure]] = {}
+    for f in failures:
+        groups.setdefault(function_id(f.test_id), []).append(f)
+    return tuple(FailedFunction(fid, tuple(cases)) for fid, cases in groups.items())
 
 
 @dataclass(frozen=True)

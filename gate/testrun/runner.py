@@ -23,14 +23,12 @@ from pathlib import Path
 from types import FrameType
 
 from gate.git.run import clean_env
-from gate.testrun import cache, procs, worktree
+from gate.testrun import cache, output, procs, worktree
 from gate.testrun.junit import JUnitReport, JUnitUnreadable, read_report
 from gate.testrun.result import TestJob, TestOutcome
 
 Progress = Callable[[str], None]
 
-TAIL_LINES = 40
-_TAIL_BYTES = 16384
 _TICK = 0.1  # seconds between looks at the cancel flag
 _ENV_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
 _PYTHON = re.compile(r"python[0-9.]*")
@@ -151,7 +149,7 @@ def _execute(job: TestJob, checkout: worktree.Checkout, cancel: threading.Event)
         command=job.command,
         exit_code=proc.returncode,
         duration=round(time.monotonic() - started, 3),
-        output_tail=_tail(checkout.log),
+        output_tail=output.tail(checkout.log),
         pgid=proc.pid,
     )
     if timed_out:
@@ -167,6 +165,10 @@ def _execute(job: TestJob, checkout: worktree.Checkout, cancel: threading.Event)
         return replace(ran, kind="failed", failures=report.failures, tests=tests)
     if proc.returncode == 0:
         return replace(ran, kind="passed", tests=tests, message=unreadable)
+    if proc.returncode == 127:
+        program = output.missing_program(ran.output_tail, job.command, checkout.path, env.get("PATH"))
+        if program is not None:
+            return replace(ran, tests=tests, message=f"the command could not start: {program} was not found (exit 127)")
     return replace(ran, tests=tests, message=_error_message(proc.returncode, report, unreadable))
 
 
@@ -241,17 +243,3 @@ def _is_plain_pytest(command: str) -> bool:
     if program in ("pytest", "py.test"):
         return True
     return bool(_PYTHON.fullmatch(program)) and words[1:3] == ["-m", "pytest"]
-
-
-def _tail(log: Path) -> str:
-    """The last lines of the command's output."""
-    try:
-        with open(log, "rb") as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - _TAIL_BYTES))
-            lines = f.read().decode("utf-8", "replace").splitlines()
-    except OSError:
-        return ""
-    if size > _TAIL_BYTES:
-        lines = lines[1:]  # cut mid-line
-    return "\n".join(lines[-TAIL_LINES:])
