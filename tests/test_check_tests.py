@@ -83,6 +83,7 @@ def test_parallel_jobs_each_test_in_a_checkout_of_their_own(tmp_path: Path) -> N
     r.checkout("main")
     proc = agentgate(r.path, "check", "--all", "--tests", "--jobs", "2", "--format", "json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    tests = {b["ref"].removeprefix("refs/heads/"): b["facts"]["tests"]["kind"] for b in json.loads(proc.stdout)["branches"]}
+    report = json.loads(proc.stdout)
+    tests = {b["ref"].removeprefix("refs/heads/"): b["facts"]["tests"]["kind"] for b in report["branches"]}
     assert tests == {f"agent/{a}/t{n}": "passed" for a in ("alice", "bob") for n in (1, 2)}
     assert r.git("worktree", "list", "--porcelain").count("worktree ") == 1
