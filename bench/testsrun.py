@@ -44,7 +44,10 @@ def measure(work: Path, files: int, repeats: int, env: dict[str, str], timed: Ti
     # Two small branches: the candidates differ in a few hundred files at most.
     small = sorted((b for b in manifest["branches"] if b["behind"] < 100), key=lambda b: b["files_changed"])
     names = [b["name"] for b in small][:2]
-    no_memo = {"AGENTGATE_NO_MEMO": "1"}
+    # The test checkouts (gate.testrun.pool) go with the work dir, not the system's temp.
+    tmp = work / "tmp"
+    tmp.mkdir(exist_ok=True)
+    no_memo = {"AGENTGATE_NO_MEMO": "1", "TMPDIR": str(tmp)}
 
     def check(branch: str, *extra: str) -> list[str]:
         return [*agentgate, "check", branch, "--format", "json", *extra]
