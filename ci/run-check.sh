@@ -4,6 +4,10 @@
 # `agentgate check`, and hand its exit code back (0 allow, 1 block, 3 needs
 # approval, 4 could not run).
 #
+# On a push to a branch or a scheduled run, with no branch to check, it warms the
+# caches instead (`check --all` against that branch, the verdict only logged): the
+# job the action's cache step saves from, for pull requests to restore.
+#
 # Inputs come through the environment, never through ${{ }} in the script: a
 # branch name is chosen by whoever opened the pull request.
 #   GATE_BRANCH   branch to check (default: the pull request's head, or the
@@ -54,7 +58,17 @@ else
     [ -n "$branch" ] || branch="${GITHUB_HEAD_REF:-}"
     [ -n "$target" ] || target="${GITHUB_BASE_REF:-}"
 fi
-[ -n "$branch" ] || die "no branch to check: run on pull_request or merge_group, or set the action's 'branch' input."
+warm=false
+case "${GITHUB_EVENT_NAME:-}" in
+    push | schedule)
+        if [ -z "$branch" ] && [ -n "${GITHUB_REF_NAME:-}" ]; then
+            warm=true
+            [ -n "$target" ] || target="$GITHUB_REF_NAME"
+        fi
+        ;;
+esac
+[ -n "$branch" ] || [ "$warm" = true ] ||
+    die "no branch to check: run on pull_request or merge_group, or set the action's 'branch' input."
 
 shallow="$(git rev-parse --is-shallow-repository 2>/dev/null)" || die "not a git repository: run actions/checkout first."
 if [ "$shallow" = "true" ]; then
@@ -85,11 +99,23 @@ for name in "$target" "$branch"; do
         || die "branch '$name' is not in this clone and could not be fetched from '$remote'."
 done
 
-args=(check "$branch" --format "${GATE_FORMAT:-github}")
+if [ "$warm" = true ]; then
+    # Entries no run has written for GATE_CACHE_DAYS are dropped before the cache is
+    # saved again; what open branches still need is computed again just below.
+    common="$(git rev-parse --git-common-dir)"
+    for dir in cs pairs overlaps history symbols policy; do
+        [ ! -d "$common/agentgate/$dir" ] ||
+            find "$common/agentgate/$dir" -type f -mtime +"${GATE_CACHE_DAYS:-30}" -delete
+    done
+    # No tests, whatever the input says: this job's caches are saved.
+    args=(check --all --format text)
+else
+    args=(check "$branch" --format "${GATE_FORMAT:-github}")
+fi
 [ -z "$target" ] || args+=(--target "$target")
 [ -z "${GATE_OUTPUT:-}" ] || args+=(--output "$GATE_OUTPUT")
 # `check` runs no tests unless asked (DESIGN §6).
-[ "${GATE_TESTS:-false}" != "true" ] || args+=(--tests)
+[ "$warm" = true ] || [ "${GATE_TESTS:-false}" != "true" ] || args+=(--tests)
 
 ${AGENTGATE:-agentgate} "${args[@]}"
 rc=$?
@@ -101,5 +127,9 @@ case "$rc" in
 esac
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
     { echo "exit-code=$rc"; echo "verdict=$verdict"; } >>"$GITHUB_OUTPUT"
+fi
+# Warming gates nothing: only agentgate failing to run fails the step.
+if [ "$warm" = true ] && [ "$verdict" != error ]; then
+    exit 0
 fi
 exit "$rc"

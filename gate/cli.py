@@ -53,7 +53,7 @@ _repo = click.option("--repo", "repo_path", metavar="PATH", help="Repository to 
 @_output
 @_repo
 @click.option("--tests/--no-tests", default=False, show_default=True,
-              help="Run [tests] command on each branch's merge result in a throwaway worktree.")
+              help="Run [tests] command on each branch's merge result in a reusable test checkout.")
 @click.option("--rerun", is_flag=True, help="With --tests: run again even when a result is cached.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="With --tests: branches tested at once (default: the number of cores).")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,10 @@ def hermetic_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
+    # Test checkouts (gate.testrun.pool) outlive a run: keep them out of the real temp dir.
+    tmp = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     # libgit2 took its config search path from the real HOME when pygit2 was
     # imported (at collection); without this, in-process code reads ~/.gitconfig.
     (home / "etc").mkdir()

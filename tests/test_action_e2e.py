@@ -5,9 +5,11 @@ The runner is emulated: the event payload in ``GITHUB_EVENT_PATH``, the
 ``GITHUB_*`` variables, per-step ``GITHUB_OUTPUT`` files and the job summary file;
 each ``run:`` step of ``ci/action.yml`` is written to a script and run with
 ``bash --noprofile --norc -eo pipefail`` (GitHub's ``shell: bash``), its
-``${{ inputs.* }}`` expressions filled in. Setting up Python and installing
-agentgate are the two steps a directory first on ``PATH`` stands in for: an
-``agentgate`` that runs this checkout's ``python -m gate``, and a ``python``.
+``${{ inputs.* }}`` and ``${{ steps.*.outputs.* }}`` expressions filled in. Setting
+up Python and installing agentgate are the two steps a directory first on ``PATH``
+stands in for: an ``agentgate`` that runs this checkout's ``python -m gate``, and a
+``python``. ``actions/cache/restore`` and ``save`` are emulated with a directory per
+entry: an exact key first, else the newest entry whose key starts with a restore key.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -41,6 +44,7 @@ class Run:
     stderr: str
     outputs: dict[str, str]
     summary: str
+    cache: list[str]  # what the cache steps did: "restore KEY", "restore miss", "save KEY"
 
     @property
     def annotations(self) -> list[str]:
@@ -55,14 +59,46 @@ def _read_outputs(path: Path) -> dict[str, str]:
     return out
 
 
+_IF = re.compile(r"steps\.([\w-]+)\.outputs\.([\w-]+) == 'true'")
+
+
+def _cache_step(uses: str, spec: dict[str, str], workspace: Path, store: Path) -> str:
+    """actions/cache/restore or save, on a local store: one directory per entry."""
+    paths = spec["path"].split()
+    entries = sorted(store.iterdir(), key=lambda e: e.stat().st_mtime_ns) if store.is_dir() else []
+    keys = {(e / "key").read_text(): e for e in entries}
+    if uses.startswith("actions/cache/save@"):
+        if spec["key"] in keys:
+            return f"save {spec['key']}: exists"  # GitHub warns and keeps the old entry
+        entry = store / f"{len(entries)}"
+        for p in paths:
+            if (workspace / p).exists():
+                shutil.copytree(workspace / p, entry / "files" / p)
+        (entry / "files").mkdir(parents=True, exist_ok=True)
+        (entry / "key").write_text(spec["key"])
+        return f"save {spec['key']}"
+    assert uses.startswith("actions/cache/restore@"), uses
+    hit = keys.get(spec["key"])
+    for prefix in spec.get("restore-keys", "").split():
+        hit = hit or next((e for k, e in reversed(keys.items()) if k.startswith(prefix)), None)
+    if hit is None:
+        return "restore miss"
+    for p in paths:
+        if (hit / "files" / p).exists():
+            shutil.copytree(hit / "files" / p, workspace / p, dirs_exist_ok=True)
+    return f"restore {(hit / 'key').read_text()}"
+
+
 def run_action(workspace: Path, tmp_path: Path, event_name: str, event: dict[str, Any],
                env: dict[str, str], inputs: dict[str, str] | None = None, summary_before: str = "") -> Run:
     """Run ci/action.yml's steps in ``workspace`` as the runner would for ``event``
-    (``summary_before``: what earlier steps of the job wrote to the summary)."""
+    (``summary_before``: what earlier steps of the job wrote to the summary). The
+    cache store, ``tmp_path/actions-cache``, is shared by the runs of a test."""
     action = YAML(typ="safe").load(ACTION.read_text(encoding="utf-8"))
     values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     values.update(inputs or {})
     home = tmp_path / "runner"
+    shutil.rmtree(home, ignore_errors=True)
     (home / "bin").mkdir(parents=True)
     shims = {"agentgate": f'exec "{sys.executable}" -m gate "$@"', "python": f'exec "{sys.executable}" "$@"'}
     for name, cmd in shims.items():
@@ -92,18 +128,32 @@ def run_action(workspace: Path, tmp_path: Path, event_name: str, event: dict[str
         **env,
     }
 
+    step_outputs: dict[str, dict[str, str]] = {}
+
     def fill(text: str) -> str:
         def one(m: re.Match[str]) -> str:
             expr = m.group(1)
+            if expr.startswith("steps."):
+                _, step_id, _, name = expr.split(".")
+                return step_outputs.get(step_id, {}).get(name, "")
             assert expr.startswith("inputs."), f"the emulation knows no expression {expr!r}"
             return values[expr.removeprefix("inputs.")]
         return _EXPR.sub(one, text)
 
-    step_outputs: dict[str, dict[str, str]] = {}
     stdout = stderr = ""
     code = 0
+    cache: list[str] = []
     for n, step in enumerate(action["runs"]["steps"]):
         if step.get("name") in STAND_INS:
+            continue
+        if "if" in step:
+            cond = _IF.fullmatch(step["if"])
+            assert cond, f"the emulation knows no condition {step['if']!r}"
+            if step_outputs.get(cond.group(1), {}).get(cond.group(2)) != "true":
+                continue
+        if "uses" in step:
+            spec = {k: fill(str(v)) for k, v in step["with"].items()}
+            cache.append(_cache_step(step["uses"], spec, workspace, tmp_path / "actions-cache"))
             continue
         assert "run" in step and step["shell"] == "bash", step
         script = home / f"step{n}.sh"
@@ -124,7 +174,7 @@ def run_action(workspace: Path, tmp_path: Path, event_name: str, event: dict[str
         m = re.fullmatch(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}", spec["value"])
         assert m, spec
         outputs[name] = step_outputs.get(m.group(1), {}).get(m.group(2), "")
-    return Run(code, stdout, stderr, outputs, summary.read_text())
+    return Run(code, stdout, stderr, outputs, summary.read_text(), cache)
 
 
 # -- the repository ---------------------------------------------------------------------------------
@@ -200,9 +250,10 @@ def pull_request_event(o: Origin, number: int, head: str, merge: str) -> dict[st
     }
 
 
-def run_pull_request(o: Origin, tmp_path: Path, number: int, head: str, **kw: Any) -> Run:
+def run_pull_request(o: Origin, tmp_path: Path, number: int, head: str, workspace: str = "workspace",
+                     **kw: Any) -> Run:
     merge = pull_request_ref(o, number, head)
-    ws = checkout(o, tmp_path / "workspace", f"refs/remotes/pull/{number}/merge",
+    ws = checkout(o, tmp_path / workspace, f"refs/remotes/pull/{number}/merge",
                   f"+refs/pull/{number}/merge:refs/remotes/pull/{number}/merge")
     return run_action(ws, tmp_path, "pull_request", pull_request_event(o, number, head, merge), {
         "GITHUB_HEAD_REF": head,
@@ -339,3 +390,70 @@ def test_a_shallow_checkout_fails_with_the_fix_before_agentgate_runs(origin: Ori
     assert (run.code, run.outputs) == (4, {"verdict": "", "exit-code": ""})
     assert run.stdout == ("::error title=agentgate::the checkout is shallow, so agentgate cannot find merge-bases "
                           "or the other agent branches. Use actions/checkout with 'fetch-depth: 0'.\n")
+
+
+# -- the cache ----------------------------------------------------------------------------------------
+
+KEPT = ["cs", "history", "overlaps", "pairs", "policy", "symbols"]
+
+
+def run_push(o: Origin, tmp_path: Path, workspace: str, **kw: Any) -> Run:
+    """A push to main, as actions/checkout leaves it: main checked out as a branch."""
+    ws = checkout(o, tmp_path / workspace, "refs/remotes/origin/main", branch="main")
+    main = o.work.rev("main")
+    event = {"ref": "refs/heads/main", "after": main, "repository": {"full_name": "acme/shop"}}
+    return run_action(ws, tmp_path, "push", event, {"GITHUB_REF": "refs/heads/main", "GITHUB_REF_NAME": "main",
+                                                    "GITHUB_SHA": main}, **kw)
+
+
+def saved(tmp_path: Path) -> dict[str, list[str]]:
+    """Each saved entry's key and the folders it holds."""
+    store = tmp_path / "actions-cache"
+    entries = sorted(store.iterdir()) if store.is_dir() else []
+    return {(e / "key").read_text(): sorted(os.listdir(e / "files" / ".git" / "agentgate")) for e in entries}
+
+
+def test_a_push_to_main_warms_the_cache_and_saves_only_what_object_ids_key(origin: Origin, tmp_path: Path) -> None:
+    run = run_push(origin, tmp_path, "push")
+    # agent/alice/block blocks, but warming gates nothing.
+    assert (run.code, run.outputs) == (0, {"verdict": "block", "exit-code": "1"}), run.stdout + run.stderr
+    assert run.annotations == []
+    key = f"agentgate-1-Linux-main:{origin.work.rev('main')}"
+    assert run.cache == ["restore miss", f"save {key}"]
+    assert "memo" in os.listdir(tmp_path / "push" / ".git" / "agentgate")  # written, and not kept
+    assert saved(tmp_path) == {key: KEPT}
+
+
+def test_a_pull_request_restores_what_the_push_saved_and_saves_nothing(origin: Origin, tmp_path: Path) -> None:
+    run_push(origin, tmp_path, "push")
+    before = saved(tmp_path)
+    run = run_pull_request(origin, tmp_path, 7, "agent/alice/block", workspace="pr")
+    assert (run.code, run.outputs) == (1, {"verdict": "block", "exit-code": "1"}), run.stderr
+    assert run.cache == [f"restore agentgate-1-Linux-main:{origin.work.rev('main')}"]
+    assert saved(tmp_path) == before
+    cs = tmp_path / "pr" / ".git" / "agentgate" / "cs"
+    assert sorted(p.name for p in cs.rglob("*.json")) == sorted(
+        p.name for p in (tmp_path / "push" / ".git" / "agentgate" / "cs").rglob("*.json"))
+
+
+def test_after_main_moved_a_pull_request_falls_back_to_the_newest_entry(origin: Origin, tmp_path: Path) -> None:
+    run_push(origin, tmp_path, "push")
+    old = f"agentgate-1-Linux-main:{origin.work.rev('main')}"
+    origin.work.commit("lead: docs", {"docs/x.md": "x\n"})
+    git(origin.bare, "fetch", "-q", str(origin.work.path), "+main:main")
+    run = run_pull_request(origin, tmp_path, 9, "agent/alice/clean", workspace="pr")
+    assert (run.code, run.cache) == (0, [f"restore {old}"])
+    # The next push to main saves under main's new commit, starting from the old entry.
+    moved = run_push(origin, tmp_path, "push2")
+    assert moved.cache == [f"restore {old}", f"save agentgate-1-Linux-main:{origin.work.rev('main')}"]
+
+
+def test_a_run_with_tests_never_saves_the_cache(origin: Origin, tmp_path: Path) -> None:
+    run = run_push(origin, tmp_path, "push", inputs={"tests": "true"})
+    assert (run.code, run.cache) == (0, ["restore miss"])
+    assert saved(tmp_path) == {}
+
+
+def test_cache_false_neither_restores_nor_saves(origin: Origin, tmp_path: Path) -> None:
+    run = run_push(origin, tmp_path, "push", inputs={"cache": "false"})
+    assert (run.code, run.cache) == (0, [])

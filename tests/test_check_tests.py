@@ -64,3 +64,26 @@ def test_tests_without_a_tests_table_is_a_usage_error(tmp_path: Path) -> None:
     proc = agentgate(r.path, "check", "--tests")
     assert proc.returncode == 2
     assert "[tests]" in proc.stderr and "agentgate init" in proc.stderr
+
+
+# Passes only in a checkout no other run is using: it marks the checkout busy, waits,
+# and checks that the mark is still its own and nothing else appeared.
+EXCLUSIVE = ("sh -c 'test ! -e busy && echo $$ > busy && sleep 0.5 && test \"$(cat busy)\" = $$ "
+             "&& test -z \"$(git status --porcelain | grep -v busy)\"'")
+
+
+def test_parallel_jobs_each_test_in_a_checkout_of_their_own(tmp_path: Path) -> None:
+    r = Repo.init(tmp_path / "repo")
+    policy = POLICY + f'\n[tests]\ncommand = "{EXCLUSIVE.replace(chr(34), chr(92) + chr(34))}"\ntimeout = 60\n'
+    r.commit("init", {".agentgate.toml": policy, "src/billing/a.py": "x = 1\n", "src/ui/b.py": "y = 1\n"})
+    for agent, path in (("alice", "src/billing/a.py"), ("bob", "src/ui/b.py")):
+        for n in (1, 2):
+            r.branch(f"agent/{agent}/t{n}", "main")
+            r.commit(f"{agent} {n}", {path: f"v = {n}\n"})
+    r.checkout("main")
+    proc = agentgate(r.path, "check", "--all", "--tests", "--jobs", "2", "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    tests = {b["ref"].removeprefix("refs/heads/"): b["facts"]["tests"]["kind"] for b in report["branches"]}
+    assert tests == {f"agent/{a}/t{n}": "passed" for a in ("alice", "bob") for n in (1, 2)}
+    assert r.git("worktree", "list", "--porcelain").count("worktree ") == 1

@@ -44,7 +44,55 @@ def test_example_workflow_asks_only_for_what_it_needs() -> None:
     text = (CI / "agentgate.yml").read_text(encoding="utf-8")
     assert "permissions:\n  contents: read\n" in text
     assert text.count("security-events: write") == 1  # the optional SARIF job only
-    assert text.count("fetch-depth: 0") == 2
+    assert text.count("fetch-depth: 0") == 3
+
+
+def test_the_cache_steps_keep_only_what_object_ids_key_and_save_only_when_told() -> None:
+    from ruamel.yaml import YAML
+
+    steps = {s["name"]: s for s in YAML(typ="safe").load((CI / "action.yml").read_text())["runs"]["steps"]}
+    restore, save = steps["Restore agentgate's caches"], steps["Save agentgate's caches"]
+    # actions/cache finds an entry only with the very same paths.
+    assert restore["with"]["path"] == save["with"]["path"]
+    assert restore["with"]["path"].split() == [f".git/agentgate/{d}" for d in
+                                               ("cs", "pairs", "overlaps", "history", "symbols", "policy")]
+    assert (restore["uses"], save["uses"]) == ("actions/cache/restore@v4", "actions/cache/save@v4")
+    assert restore["if"] == "steps.cache.outputs.restore == 'true'"
+    assert save["if"] == "steps.cache.outputs.save == 'true'"
+
+
+def _cache_key(clone: Path, tmp_path: Path, **env: str) -> dict[str, str]:
+    out = tmp_path / "cache-output"
+    out.write_text("")
+    full = {**os.environ, "GITHUB_OUTPUT": str(out), "RUNNER_OS": "Linux", **env}
+    proc = subprocess.run(["bash", str(CI / "cache-key.sh")], cwd=clone, env=full, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return dict(line.split("=", 1) for line in out.read_text().splitlines())
+
+
+@pytest.mark.parametrize(("event", "env", "save"), [
+    ("pull_request", {"GITHUB_BASE_REF": "main"}, "false"),
+    ("pull_request_target", {"GITHUB_BASE_REF": "main"}, "false"),
+    ("push", {"GITHUB_REF_NAME": "main"}, "true"),
+    ("schedule", {"GITHUB_REF_NAME": "main"}, "true"),
+    ("push", {"GITHUB_REF_NAME": "main", "GATE_TESTS": "true"}, "false"),
+    ("push", {"GITHUB_REF_NAME": "agent/alice/fix", "GATE_TARGET": "main"}, "false"),
+    ("workflow_dispatch", {"GITHUB_REF_NAME": "main", "GATE_TARGET": "main"}, "false"),
+])
+def test_only_a_run_on_the_target_without_tests_saves_the_cache(
+    origin: Path, tmp_path: Path, event: str, env: dict[str, str], save: str
+) -> None:
+    clone = _checkout(origin, tmp_path / "clone", "origin/main")
+    main = git(clone, "rev-parse", "origin/main").strip()
+    assert _cache_key(clone, tmp_path, GITHUB_EVENT_NAME=event, **env) == {
+        "restore": "true", "save": save, "key": f"agentgate-1-Linux-main:{main}", "prefix": "agentgate-1-Linux-main:"}
+
+
+def test_no_cache_without_a_target_commit_or_when_turned_off(origin: Path, tmp_path: Path) -> None:
+    clone = _checkout(origin, tmp_path / "clone", "origin/main")
+    assert _cache_key(clone, tmp_path, GITHUB_EVENT_NAME="pull_request", GITHUB_BASE_REF="gone")["restore"] == "false"
+    off = _cache_key(clone, tmp_path, GITHUB_EVENT_NAME="push", GITHUB_REF_NAME="main", GATE_CACHE="false")
+    assert (off["restore"], off["save"]) == ("false", "false")
 
 
 def test_action_never_expands_inputs_inside_a_script() -> None:
@@ -170,3 +218,18 @@ def test_local_branches_are_not_moved_outside_actions(origin: Path, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == "args: check agent/alice/fix --format github"
     assert git(clone, "rev-parse", "agent/alice/fix") == before
+
+
+@pytest.mark.parametrize(("rc", "code", "verdict"), [("0", 0, "allow"), ("1", 0, "block"), ("3", 0, "ask"),
+                                                     ("4", 4, "error")])
+def test_a_push_to_the_target_warms_every_branch_and_fails_only_when_agentgate_cannot_run(
+    origin: Path, tmp_path: Path, rc: str, code: int, verdict: str
+) -> None:
+    clone = tmp_path / "clone"
+    git(origin.parent, "clone", "-q", f"file://{origin}", str(clone))
+    out_file = tmp_path / "github_output"
+    proc = _run(clone, tmp_path, GITHUB_EVENT_NAME="push", GITHUB_REF_NAME="main", GATE_TESTS="true",
+                GITHUB_OUTPUT=str(out_file), STUB_RC=rc)
+    assert proc.returncode == code, proc.stderr
+    assert proc.stdout.splitlines()[0] == "args: check --all --format text --target main"  # never --tests
+    assert out_file.read_text() == f"exit-code={rc}\nverdict={verdict}\n"

@@ -1,7 +1,8 @@
-"""Tests on the merge candidate in a throwaway worktree (issue 6): real git, real processes."""
+"""Tests on the merge candidate in a pool of reusable test checkouts (issues 6, 17): real git, real processes."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shlex
 import shutil
@@ -17,7 +18,8 @@ import pytest
 from gate.testrun import TestFailure, TestJob, TestOutcome, run_many, run_tests, with_junit
 from gate.testrun.cache import cache_path, cached_outcomes, store
 from gate.testrun.junit import read_report
-from tests.gitutil import Repo
+from gate.testrun.pool import pool_dir
+from tests.gitutil import Repo, git
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider"
@@ -109,12 +111,29 @@ def worktrees(repo: Repo) -> list[str]:
     return [ln for ln in repo.git("worktree", "list", "--porcelain").splitlines() if ln.startswith("worktree ")]
 
 
+def slot_checkouts(repo: Repo) -> list[Path]:
+    root = pool_dir(repo.path / ".git")
+    return sorted(p / "checkout" for p in root.iterdir()) if root.is_dir() else []
+
+
 def assert_nothing_left(repo: Repo) -> None:
-    """Only the user's worktree, no scratch dir, no admin dir, no lock; main untouched."""
+    """Only the user's worktree and no admin dir; the pool's slots, and nothing else,
+    in the temp dir, each clean, unlocked and ready for the next run; main untouched."""
     assert worktrees(repo) == [f"worktree {repo.path}"]
-    assert os.listdir(tempfile.gettempdir()) == []
     assert not (repo.path / ".git" / "worktrees").exists()
-    assert os.listdir(repo.path / ".git" / "agentgate" / "wt") == []
+    assert os.listdir(tempfile.gettempdir()) == [pool_dir(repo.path / ".git").name]
+    locks = sorted((repo.path / ".git" / "agentgate" / "pool").iterdir())
+    assert [lock.name for lock in locks] == [f"{n}.lock" for n in range(len(slot_checkouts(repo)))]
+    for co, lock in zip(slot_checkouts(repo), locks, strict=True):
+        assert os.listdir(co.parent) == ["checkout"]  # the run's JUnit file and log are gone
+        assert git(co, "status", "--porcelain", "--ignored", "--untracked-files=all") == ""
+        assert lock.read_text().startswith("ready ")
+        fd = os.open(lock, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # no run holds it any more
+        finally:
+            os.close(fd)
+    assert not (repo.path / ".git" / "agentgate" / "wt").exists()
     assert repo.git("status", "--porcelain") == ""
     assert repo.git("for-each-ref", "--format=%(refname)").splitlines() == ["refs/heads/main"]
 
@@ -280,12 +299,15 @@ def test_unreadable_cache_entry_means_a_new_run(project: Repo) -> None:
 
 def test_commit_that_cannot_be_checked_out_is_an_error(project: Repo) -> None:
     outcome = run(project, "0" * 40, "exit 0")
-    assert outcome.kind == "error"
-    assert outcome.message.startswith("could not check out 000000000000 in a temporary worktree: fatal: ")
+    assert (outcome.kind, outcome.message) == (
+        "error", "could not check out 000000000000 in a test checkout: fatal: reference is not a tree: " + "0" * 40)
+    assert worktrees(project) == [f"worktree {project.path}"]
+    # The slot it was to use serves the next run.
+    assert run(project, project.rev("main"), "test -f calc.py").kind == "passed"
     assert_nothing_left(project)
 
 
-def test_run_many_tests_each_candidate_in_its_own_worktree_in_order(project: Repo) -> None:
+def test_run_many_tests_each_candidate_in_a_slot_of_its_own_in_order(project: Repo) -> None:
     git_dir = project.path / ".git"
     passing = candidate(project, {"run-tests.sh": "exit 0\n"})
     failing = candidate(project, {"run-tests.sh": JUNIT_SCRIPT})
@@ -295,7 +317,75 @@ def test_run_many_tests_each_candidate_in_its_own_worktree_in_order(project: Rep
     ]
     outcomes = run_many(2, items)
     assert [o.kind for o in outcomes] == ["failed", "passed", "failed"]
-    assert len({o.output_tail for o in outcomes}) == 3  # three distinct worktree paths
+    # Two at a time: two slots, the third run reuses one of them.
+    assert {o.output_tail for o in outcomes} == {str(co) for co in slot_checkouts(project)}
+    assert len(slot_checkouts(project)) == 2
+    assert_nothing_left(project)
+
+
+# A test command that leaves every kind of trace: an untracked file, an ignored one, a
+# new directory, a nested repository, a changed tracked file and a deleted one.
+LITTER = (
+    "echo junk > stray.txt && echo '*.log' > .gitignore && echo x > run.log && mkdir -p build/out "
+    "&& echo y > build/out/lib.so && git init -q nested && echo 'def add(a, b): return 0' > calc.py "
+    "&& rm pytest.ini"
+)
+# ... and one that passes only where none of it is left and HEAD is the candidate, detached.
+PRISTINE = (
+    'test "$(git rev-parse HEAD)" = "$WANT" && ! git symbolic-ref -q HEAD && git diff --quiet HEAD '
+    '&& test -z "$(git status --porcelain --ignored --untracked-files=all)" && test ! -e stray.txt '
+    "&& test ! -e build && test -f pytest.ini && grep -q 'a + b' calc.py && pwd"
+)
+
+
+def test_nothing_of_one_candidates_run_survives_into_the_next_in_the_same_slot(
+    project: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = candidate(project, {"README.md": "one\n"})
+    second = candidate(project, {"README.md": "two\n"})
+    dirty = run(project, first, LITTER + " && pwd")
+    assert dirty.kind == "passed", dirty.output_tail
+    monkeypatch.setenv("WANT", second)
+    clean = run(project, second, PRISTINE)
+    assert (clean.kind, clean.output_tail) == ("passed", dirty.output_tail.splitlines()[-1])  # the same slot
+    assert worktrees(project) == [f"worktree {project.path}"]
+    assert_nothing_left(project)
+
+
+def test_a_slot_whose_git_config_a_test_changed_is_made_anew(
+    project: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = run(project, project.rev("main"), "git config alias.st 'status --short' && git config alias.st")
+    assert planted.kind == "passed"
+    monkeypatch.setenv("WANT", project.rev("main"))
+    again = run(project, project.rev("main"), "! git config alias.st && " + PRISTINE, key="again")
+    assert again.kind == "passed", again.output_tail
+    assert_nothing_left(project)
+
+
+def test_a_pool_directory_someone_else_could_write_is_refused(project: Repo) -> None:
+    root = pool_dir(project.path / ".git")
+    root.mkdir(mode=0o755)
+    root.chmod(0o755)
+    outcome = run(project, project.rev("main"), "exit 0")
+    assert (outcome.kind, outcome.message) == (
+        "error", f"{root} exists but is not a private directory of yours (owner {os.getuid()}, mode drwxr-xr-x): "
+        "agentgate keeps its test checkouts there. Remove it and run again.")
+    assert os.listdir(root) == []
+
+
+def test_parallel_runs_never_share_a_slot(project: Repo) -> None:
+    """Each run marks its slot busy and checks, after a while, that the mark and its
+    own candidate are still there: a slot handed to two runs would fail both."""
+    git_dir = project.path / ".git"
+    commits = [candidate(project, {"n.txt": f"{n}\n"}) for n in range(6)]
+    check = 'test "$(git rev-parse HEAD)" = {c} && test ! -e busy && touch busy && sleep 0.3 ' \
+            '&& test "$(git rev-parse HEAD)" = {c} && test "$(ls busy*)" = busy && pwd'
+    items = [TestJob(project.path, git_dir, c, check.format(c=c), 60.0, c) for c in commits]
+    outcomes = run_many(3, items)
+    assert [(o.kind, o.message) for o in outcomes] == [("passed", "")] * 6, [o.output_tail for o in outcomes]
+    assert {o.output_tail for o in outcomes} <= {str(co) for co in slot_checkouts(project)}
+    assert 1 <= len(slot_checkouts(project)) <= 3
     assert_nothing_left(project)
 
 
@@ -318,38 +408,72 @@ def _started(pidfile: Path, proc: subprocess.Popen[bytes]) -> int:
 
 
 @pytest.mark.parametrize(("sig", "returncode"), [(signal.SIGTERM, 143), (signal.SIGINT, -signal.SIGINT)])
-def test_signal_during_a_run_removes_the_worktree_and_every_process(
+def test_signal_during_a_run_cleans_the_checkout_and_kills_every_process(
     project: Repo, tmp_path: Path, sig: signal.Signals, returncode: int
 ) -> None:
     pidfile = tmp_path / "pgid"
-    command = f"echo $$ > {pidfile}.tmp && mv {pidfile}.tmp {pidfile} && sleep 30"
+    command = f"{LITTER} && echo $$ > {pidfile}.tmp && mv {pidfile}.tmp {pidfile} && sleep 30"
     proc = _harness(project, tmp_path, command)
     pgid = _started(pidfile, proc)
-    assert len(worktrees(project)) == 2
+    assert worktrees(project) == [f"worktree {project.path}"]  # a slot is no linked worktree
     proc.send_signal(sig)
     assert proc.wait(timeout=60) == returncode
     assert group_gone(pgid)
     assert_nothing_left(project)
 
 
-def test_worktree_left_by_a_killed_run_is_pruned_by_the_next_run(project: Repo, tmp_path: Path) -> None:
+def test_a_slot_left_by_a_killed_run_is_repaired_by_the_next_run(
+    project: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pidfile = tmp_path / "pgid"
-    proc = _harness(project, tmp_path, f"echo $$ > {pidfile}.tmp && mv {pidfile}.tmp {pidfile} && exec sleep 30")
+    proc = _harness(project, tmp_path, f"{LITTER} && echo $$ > {pidfile}.tmp && mv {pidfile}.tmp {pidfile} "
+                                       "&& exec sleep 30")
     pgid = _started(pidfile, proc)
     proc.kill()  # SIGKILL: nothing of agentgate runs to clean up
     proc.wait()
     os.killpg(pgid, signal.SIGKILL)  # the orphaned test command; a SIGKILLed runner cannot
-    assert len(worktrees(project)) == 2 and len(os.listdir(tempfile.gettempdir())) == 1
+    (co,) = slot_checkouts(project)
+    assert (co / "stray.txt").is_file()
+    assert (project.path / ".git" / "agentgate" / "pool" / "0.lock").read_text().startswith("busy ")
+    # A git killed while writing the index leaves its lock behind too.
+    (co / ".git" / "index.lock").write_text("")
+    other = candidate(project, {"README.md": "next\n"})
+    monkeypatch.setenv("WANT", other)
+    outcome = run(project, other, PRISTINE)
+    assert (outcome.kind, outcome.output_tail) == ("passed", str(co)), outcome.output_tail
+    assert_nothing_left(project)
+
+
+def test_a_slot_whose_clone_was_cut_short_is_made_again(project: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(project, project.rev("main"), "exit 0").kind == "passed"
+    (co,) = slot_checkouts(project)
+    shutil.rmtree(co / ".git" / "objects")  # what a kill during `git clone` can leave
+    (project.path / ".git" / "agentgate" / "pool" / "0.lock").write_text("busy x\n")
+    monkeypatch.setenv("WANT", project.rev("main"))
+    outcome = run(project, project.rev("main"), PRISTINE, key="again")
+    assert (outcome.kind, outcome.output_tail) == ("passed", str(co)), outcome.output_tail
+    assert_nothing_left(project)
+
+
+def test_worktree_left_by_a_killed_run_of_an_earlier_version_is_pruned(project: Repo, tmp_path: Path) -> None:
+    # What a run killed with SIGKILL left before the pool: a linked worktree in a
+    # random-named scratch dir, and the lock file naming it.
+    scratch = Path(tempfile.gettempdir()) / "agentgate-0123456789ab"
+    scratch.mkdir()
+    project.git("worktree", "add", "-q", "--detach", str(scratch / scratch.name), "main")
+    locks = project.path / ".git" / "agentgate" / "wt"
+    locks.mkdir(parents=True)
+    (locks / "0123456789ab.lock").write_text(f"{scratch}\n")
     # The user's own worktrees stay, even one whose disk is away (git calls it prunable).
     project.git("worktree", "add", "-q", "-b", "agent/bob/x", str(tmp_path / "bob"))
     project.git("worktree", "add", "-q", "-b", "agent/eve/y", str(tmp_path / "eve"))
     shutil.rmtree(tmp_path / "eve")
     users = [f"worktree {tmp_path / 'bob'}", f"worktree {tmp_path / 'eve'}"]
-    assert sorted(worktrees(project)[1:])[:2] == users  # and the stale agentgate one
+    assert len(worktrees(project)) == 4
     assert run(project, project.rev("main"), "exit 0").kind == "passed"
     assert worktrees(project) == [f"worktree {project.path}", *users]
-    assert os.listdir(tempfile.gettempdir()) == []
-    assert os.listdir(project.path / ".git" / "agentgate" / "wt") == []
+    assert os.listdir(tempfile.gettempdir()) == [pool_dir(project.path / ".git").name]
+    assert os.listdir(locks) == []
 
 
 @pytest.mark.parametrize(
@@ -439,26 +563,33 @@ def test_cached_outcomes_keeps_the_newest_result_of_each_commit_and_skips_torn_f
     assert cached_outcomes(tmp_path / "never-tested") == {}
 
 
-def test_parallel_temporary_worktrees_do_not_trip_over_git_removing_its_worktrees_dir(project: Repo) -> None:
-    """git deletes .git/worktrees when its last linked worktree goes; an add racing
-    with that deletion fails unless agentgate serialises the two."""
+def test_many_threads_cycling_through_the_pool_each_get_a_slot_of_their_own(project: Repo) -> None:
     from concurrent.futures import ThreadPoolExecutor
+    from threading import Lock
 
-    from gate.testrun.worktree import WorktreeError, temporary_worktree
+    from gate.testrun.pool import checkout
 
     git_dir = project.path / ".git"
     head = project.rev("main")
+    in_use: set[Path] = set()
+    guard = Lock()
 
     def cycle(_: int) -> str:
-        try:
-            for _ in range(15):
-                with temporary_worktree(git_dir, project.path, head) as co:
-                    assert (co.path / ".git").is_file()
-        except WorktreeError as e:
-            return str(e)
+        for _ in range(10):
+            with checkout(git_dir, head) as co:
+                with guard:
+                    if co.path in in_use:
+                        return f"{co.path} handed out twice"
+                    in_use.add(co.path)
+                assert (co.path / ".git").is_dir() and (co.path / "calc.py").is_file()
+                (co.path / "litter").write_text("x")
+                with guard:
+                    in_use.discard(co.path)
         return ""
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        errors = [e for e in pool.map(cycle, range(8)) if e]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        errors = [e for e in pool.map(cycle, range(6)) if e]
     assert errors == []
-    assert not (git_dir / "worktrees").exists() or not any((git_dir / "worktrees").iterdir())
+    assert len(slot_checkouts(project)) <= 6
+    assert worktrees(project) == [f"worktree {project.path}"]
+    assert_nothing_left(project)

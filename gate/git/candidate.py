@@ -1,5 +1,5 @@
 """The merge candidate: the current target with a branch merged in, as a commit
-object that no ref points at (tests run on it in a throwaway worktree)."""
+object that no ref points at (tests run on it in a test checkout, gate.testrun.pool)."""
 
 from __future__ import annotations
 

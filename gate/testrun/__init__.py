@@ -1,9 +1,10 @@
-"""Tests on the merge candidate, in a throwaway worktree (issue 6, DESIGN §5 ``tests.*``, §10).
+"""Tests on the merge candidate, in a reusable test checkout (issues 6, 17; DESIGN §5 ``tests.*``, §9, §10).
 
 ``run_tests``/``run_many`` take a candidate commit id (the lead's in-memory merge,
-or a branch tip), check it out in a temporary detached worktree, run the test
+or a branch tip), check it out (detached) in a slot of the repository's pool of
+test checkouts (``pool``), run the test
 command there in its own process group with a timeout, read the JUnit report, and
-cache the outcome by key. No pygit2 here: the git command line does the worktrees.
+cache the outcome by key. No pygit2 here: the git command line does the checkouts.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Runs ``[tests] command`` on each branch's merge candidate (the current target
 with the branch merged in memory; the branch tip under ``merge = false``) in a
-throwaway worktree (``gate.testrun``), several branches at once. The outcomes go
+reusable test checkout (``gate.testrun``), several branches at once. The outcomes go
 to the engine; ``gate.checks.tests`` turns them into ``tests.*`` findings.
 """
 

@@ -1,9 +1,9 @@
-"""Run the test command on candidate commits, each in its own throwaway worktree.
+"""Run the test command on candidate commits, each in a test checkout of its own.
 
 The main thread only waits: workers run the commands, so a SIGTERM or Ctrl-C, which
 Python delivers to the main thread, never lands in the middle of a cleanup. It
 sets the cancel event instead, the workers kill their process groups and remove
-their worktrees, and the exception goes on once they are done.
+clean their checkouts, and the exception goes on once they are done.
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from gate.git.run import clean_env
-from gate.testrun import cache, output, procs, worktree
-from gate.testrun.junit import JUnitReport, JUnitUnreadable, read_report
+from gate.testrun import cache, output, pool, procs, worktree
 from gate.testrun.result import TestJob, TestOutcome
+
+if TYPE_CHECKING:
+    from gate.testrun.junit import JUnitReport
 
 Progress = Callable[[str], None]
 
@@ -49,7 +52,7 @@ def run_tests(
     on_progress: Progress | None = None,
     label: str = "",
 ) -> TestOutcome:
-    """Run ``command`` in a temporary detached worktree at ``commit``; see :func:`run_many`."""
+    """Run ``command`` in a test checkout of ``commit`` (detached); see :func:`run_many`."""
     job = TestJob(repo_dir, git_dir, commit, command, timeout, cache_key, rerun, label)
     return run_many(1, [job], on_progress)[0]
 
@@ -57,7 +60,8 @@ def run_tests(
 def run_many(jobs: int | None, items: Sequence[TestJob], on_progress: Progress | None = None) -> list[TestOutcome]:
     """Test several candidates, ``jobs`` at a time (None: one per core); outcomes in order.
 
-    First removes what killed runs left behind, then answers from the cache what it
+    First removes the worktrees killed runs of earlier versions left behind (a
+    killed run's pool slot is repaired when it is next used), then answers from the cache what it
     can (unless a job says ``rerun``). ``on_progress`` gets one line when a job starts
     and one when it ends, from worker threads: it must be thread-safe.
     """
@@ -93,8 +97,8 @@ def run_many(jobs: int | None, items: Sequence[TestJob], on_progress: Progress |
 def _sigterm_raises() -> Iterator[None]:
     """While running, SIGTERM raises ``SystemExit(143)`` in the main thread, once.
 
-    The default action would end the process on the spot, leaving the worktree and
-    the test processes behind. Later SIGTERMs are ignored while cleanup runs.
+    The default action would end the process on the spot, leaving the test
+    processes behind and the checkout dirty. Later SIGTERMs are ignored while cleanup runs.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -119,7 +123,7 @@ def _run_job(job: TestJob, cancel: threading.Event, say: Progress) -> TestOutcom
         raise _Cancelled
     say(f"{job.name}: testing {job.commit[:12]}: {job.command}")
     try:
-        with worktree.temporary_worktree(job.git_dir, job.repo_dir, job.commit) as checkout:
+        with pool.checkout(job.git_dir, job.commit) as checkout:
             outcome = _execute(job, checkout, cancel)
     except worktree.WorktreeError as exc:
         outcome = TestOutcome(kind="error", commit=job.commit, command=job.command, message=str(exc))
@@ -128,7 +132,7 @@ def _run_job(job: TestJob, cancel: threading.Event, say: Progress) -> TestOutcom
     return outcome
 
 
-def _execute(job: TestJob, checkout: worktree.Checkout, cancel: threading.Event) -> TestOutcome:
+def _execute(job: TestJob, checkout: pool.Checkout, cancel: threading.Event) -> TestOutcome:
     env = clean_env()
     env["AGENTGATE_JUNIT"] = str(checkout.junit)
     started = time.monotonic()
@@ -155,11 +159,7 @@ def _execute(job: TestJob, checkout: worktree.Checkout, cancel: threading.Event)
     if timed_out:
         message = f"ran past its {job.timeout:g} s timeout; its process group was killed"
         return replace(ran, kind="timeout", message=message)
-    try:
-        report = read_report(checkout.junit, checkout.path)
-        unreadable = ""
-    except JUnitUnreadable as exc:
-        report, unreadable = None, str(exc)
+    report, unreadable = _read_junit(checkout)
     tests = report.tests if report is not None else None
     if report is not None and report.failures:
         return replace(ran, kind="failed", failures=report.failures, tests=tests)
@@ -170,6 +170,18 @@ def _execute(job: TestJob, checkout: worktree.Checkout, cancel: threading.Event)
         if program is not None:
             return replace(ran, tests=tests, message=f"the command could not start: {program} was not found (exit 127)")
     return replace(ran, tests=tests, message=_error_message(proc.returncode, report, unreadable))
+
+
+def _read_junit(checkout: pool.Checkout) -> tuple[JUnitReport | None, str]:
+    """The run's JUnit report (None when it wrote none), or why it could not be read."""
+    if not checkout.junit.exists():
+        return None, ""  # no report: junitparser (~50 ms to import) is not needed
+    from gate.testrun.junit import JUnitUnreadable, read_report
+
+    try:
+        return read_report(checkout.junit, checkout.path), ""
+    except JUnitUnreadable as exc:
+        return None, str(exc)
 
 
 def _wait(proc: subprocess.Popen[bytes], deadline: float, cancel: threading.Event) -> bool:

@@ -1,15 +1,16 @@
-"""Throwaway detached worktrees for test runs, and removal of ones a killed run left.
+"""Removal of the throwaway worktrees that runs of earlier versions left when killed.
 
-Layout, for a run with random token T:
+Test runs now use the slots of ``gate.testrun.pool``. Before, each run made a linked
+worktree, and a run killed with ``kill -9`` left, for a random token T:
 
-- ``<system temp>/agentgate-T/`` — the scratch dir: the worktree
-  ``agentgate-T/agentgate-T/``, the JUnit file and the output log beside it.
-  Outside the repository on purpose: tools that look for their configuration in
-  parent directories (pytest's rootdir and conftest.py, node_modules, .editorconfig)
-  would otherwise find the user's own checkout above ``.git/``.
-- ``<git-common-dir>/agentgate/wt/T.lock`` — holds the scratch path and is
-  ``flock``-ed for the whole run. The kernel drops the lock when the process dies,
-  however it dies, so a lock that can be taken belongs to a dead run.
+- ``<system temp>/agentgate-T/`` — the scratch dir, with the worktree
+  ``agentgate-T/agentgate-T/`` in it;
+- ``<git-common-dir>/agentgate/wt/T.lock`` — the scratch path, ``flock``-ed for the
+  whole run (a lock that can be taken belongs to a dead run);
+- the worktree's admin dir in ``<git-common-dir>/worktrees/``.
+
+``prune_stale`` removes those, so ``git worktree list`` shows nothing of agentgate
+after an upgrade either.
 """
 
 from __future__ import annotations
@@ -17,13 +18,8 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import secrets
 import shutil
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from gate.git.run import GitUnavailable, Ran, clean_env, git
@@ -34,16 +30,7 @@ _SCRATCH_NAME = re.compile(r"agentgate-[0-9a-f]{12}")
 _TMP_LOCK_AGE = 3600.0  # seconds before an unrenamed lock file is certainly abandoned
 
 class WorktreeError(Exception):
-    """The temporary worktree could not be created."""
-
-
-@dataclass(frozen=True)
-class Checkout:
-    """A temporary worktree and the files of its run, kept outside the worktree."""
-
-    path: Path
-    junit: Path
-    log: Path
+    """The test checkout could not be made ready; the message says why."""
 
 
 def _git(git_dir: Path, cwd: Path, *args: str) -> Ran:
@@ -60,61 +47,6 @@ def _lock_dir(git_dir: Path) -> Path:
     return git_dir / "agentgate" / "wt"
 
 
-@contextmanager
-def temporary_worktree(git_dir: Path, repo_dir: Path, commit: str) -> Iterator[Checkout]:
-    """A detached worktree at ``commit``, removed with its files when the block exits.
-
-    No branch and no ref is created: the worktree's HEAD lives in its own admin dir,
-    which goes with it. Hooks are off for the checkout (``core.hooksPath=/dev/null``):
-    a user's ``post-checkout`` hook has no business in a throwaway tree.
-    """
-    token = secrets.token_hex(6)
-    scratch = Path(tempfile.gettempdir()) / f"{PREFIX}{token}"
-    fd, lock = _claim(_lock_dir(git_dir), token, scratch)
-    try:
-        try:
-            scratch.mkdir(mode=0o700)
-        except OSError as exc:
-            raise WorktreeError(f"could not create a temporary directory for the tests: {exc}") from exc
-        wt = scratch / scratch.name
-        with worktrees_locked(git_dir):
-            proc = _git(
-                git_dir, repo_dir, "-c", "core.hooksPath=/dev/null",
-                "worktree", "add", "--quiet", "--detach", str(wt), commit,
-            )  # fmt: skip
-        if proc.code != 0:
-            raise WorktreeError(f"could not check out {commit[:12]} in a temporary worktree: {proc.error}")
-        yield Checkout(path=wt, junit=scratch / "junit.xml", log=scratch / "output.log")
-    finally:
-        remove_scratch(git_dir, repo_dir, scratch)
-        lock.unlink(missing_ok=True)
-        os.close(fd)
-
-
-def _claim(locks: Path, token: str, scratch: Path) -> tuple[int, Path]:
-    """Create and hold the lock file naming ``scratch``; returns its fd and path.
-
-    Locked under a name no pruner looks at, then renamed into place: a ``*.lock``
-    a pruner can see is either held by a live run or stale.
-    """
-    pending = locks / f"{token}.tmp"
-    try:
-        locks.mkdir(parents=True, exist_ok=True)
-        fd = os.open(pending, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        raise WorktreeError(f"could not write to {locks}: {exc}") from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, os.fsencode(scratch) + b"\n")
-        lock = locks / f"{token}.lock"
-        os.rename(pending, lock)
-    except OSError as exc:
-        os.close(fd)
-        pending.unlink(missing_ok=True)
-        raise WorktreeError(f"could not write to {locks}: {exc}") from exc
-    return fd, lock
-
-
 def remove_scratch(git_dir: Path, repo_dir: Path, scratch: Path) -> None:
     """Remove a scratch dir, its worktree and the worktree's admin dir in ``git_dir``."""
     wt = scratch / scratch.name
@@ -126,7 +58,7 @@ def remove_scratch(git_dir: Path, repo_dir: Path, scratch: Path) -> None:
             removed = _git(git_dir, repo_dir, "worktree", "remove", "--force", "--force", str(wt)).code == 0
         if not removed:
             _drop_admin_dirs(git_dir, scratch)
-    _rmtree(scratch)
+    rmtree(scratch)
 
 
 def _drop_admin_dirs(git_dir: Path, scratch: Path) -> None:
@@ -147,7 +79,7 @@ def _drop_admin_dirs(git_dir: Path, scratch: Path) -> None:
         except OSError:
             continue
         if os.path.realpath(gitdir).startswith(inside):
-            _rmtree(admin)
+            rmtree(admin)
     try:
         admin_root.rmdir()  # as git does when the last linked worktree goes
     except OSError:
@@ -188,7 +120,7 @@ def prune_stale(git_dir: Path, repo_dir: Path) -> list[Path]:
     return pruned
 
 
-def _rmtree(path: Path) -> None:
+def rmtree(path: Path) -> None:
     """Delete a tree, even where a test suite left read-only directories in it."""
     if not os.path.lexists(path):
         return
