@@ -17,6 +17,7 @@ from typing import Any
 
 from gate import approvals, verdict
 from gate.errors import GateError, UnreadableError, UsageError
+from gate.git.attrs import MergeAttributes
 from gate.git.changes import changeset
 from gate.git.repo import GitRepo
 from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName, short_name
@@ -209,6 +210,12 @@ class Context:
     def others(self, branch: BranchInfo) -> list[BranchInfo]:
         """Open agent branches other than ``branch`` (by name and by tip)."""
         return [b for b in self.agent_branches if b.short != branch.short and b.head != branch.head]
+
+    @cached_property
+    def merge_attrs(self) -> MergeAttributes:
+        """Merge attributes as git reads them with the target checked out (DESIGN §3):
+        from the target's tree, never the branch's or a working directory."""
+        return MergeAttributes(self.repo, self.target_oid)
 
     def agent(self, name: str | None) -> Agent | None:
         return self.policy.agents.get(name) if name else None

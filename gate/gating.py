@@ -98,7 +98,8 @@ def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> Br
         res = engine.evaluate(ctx, b, tested=Tested(tested, cfg.merge if cfg else True) if tested else None)
         cs = ctx.changes(b.head)
         ovs = overlap.overlaps(ctx, b, cs)
-        to_target = merge.analyze(ctx.repo, b.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,))
+        to_target = merge.analyze(ctx.repo, b.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,),
+                                  attrs=ctx.merge_attrs)
     except GateError as e:
         # One unreadable branch (no common history…) must not hide the others: it
         # cannot be judged, so it blocks (fail closed), and the board says why.
