@@ -13,16 +13,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate import approvals, verdict
 from gate.errors import GateError, UnreadableError, UsageError
-from gate.git.attrs import MergeAttributes
 from gate.git.changes import changeset
 from gate.git.repo import GitRepo
 from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName, short_name
 from gate.policy import POLICY_FILE, Agent, Policy
 from gate.policy.tree import load_policy_at
+
+if TYPE_CHECKING:
+    from gate.git.attrs import MergeAttributes
+    from gate.git.effect import Effect
 
 _TRAILER = re.compile(r"^Agent:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
 
@@ -215,7 +218,17 @@ class Context:
     def merge_attrs(self) -> MergeAttributes:
         """Merge attributes as git reads them with the target checked out (DESIGN §3):
         from the target's tree, never the branch's or a working directory."""
+        from gate.git.attrs import MergeAttributes
+
         return MergeAttributes(self.repo, self.target_oid)
+
+    def effect(self, head: str) -> Effect:
+        """The merge effect of ``head``: what merging it into the target changes that
+        its change set does not show (``gate.git.effect``)."""
+        from gate.git.effect import merge_effect
+
+        return merge_effect(self.repo, self.target_oid, Oid(head), self.changes(head), self.merge_attrs,
+                            self.use_cache)
 
     def agent(self, name: str | None) -> Agent | None:
         return self.policy.agents.get(name) if name else None

@@ -41,7 +41,10 @@ def evaluate(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, 
     """
     kind: Kind = "branch" if merge is None else "merge"
     cs = ctx.changes(branch.head) if merge is None else merge
-    subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed)
+    # DESIGN §3: a branch is judged on what merging it does, too (gate.git.effect).
+    effect = ctx.effect(branch.head).files if merge is None else ()
+    subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed,
+                      effect=effect)
     findings, notes = _run(ctx, subject)
     approver = pusher is not None and pusher.approver
     own = branch.agent is None and branch.unknown_agent is None

@@ -3,10 +3,11 @@ large files, secrets, symlinks, submodules and modes."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from gate.checks import Found, NewText, Subject, symlinks
+from gate.checks import Found, NewText, Subject, effect_reason, symlinks
 from gate.context import BranchInfo, Context
 from gate.git import links
 from gate.git.repo import GitRepo
@@ -69,6 +70,14 @@ def check(ctx: Context, subject: Subject) -> Found:
     out: list[Finding | None] = []
     for fc in cs.files:
         out.extend(_file(ctx, branch, fc, src, hits.get(fc.path, ()) if id(fc) in eligible else ()))
+    for u in subject.effect:
+        # What merging the branch changes beyond its own diff (a revert of the
+        # target's work, an edit carried into a file the target moved): judged alike.
+        fc, why = u.change, effect_reason(ctx, u)
+        scan = fc.new_path is not None and not fc.binary and fc.new_mode not in (MODE_LINK, MODE_GITLINK) \
+            and fc.new_size <= pol.max_file_bytes
+        found = _file(ctx, branch, fc, src, secrets.scan(src.added_lines(fc)) if scan else ())
+        out.extend(None if f is None else dataclasses.replace(f, message=f"{why}: {f.message}") for f in found)
     return Found.of(out)
 
 

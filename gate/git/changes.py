@@ -59,8 +59,9 @@ def compute(repo: GitRepo, base: str, head: str) -> ChangeSet:
     """Diff ``base``'s tree against ``head``'s as ``git diff -M`` does (checked
     against git by tests/test_changes_differential.py)."""
     r = repo.raw
-    old_tree = r[base].peel(pygit2.Commit).tree
-    new_tree = r[head].peel(pygit2.Commit).tree
+    # Commits, or trees (the merge effect diffs the target against a merged tree).
+    old_tree = r[base].peel(pygit2.Tree)
+    new_tree = r[head].peel(pygit2.Tree)
     diff = old_tree.diff_to_tree(
         new_tree,
         # git turns the indent heuristic on by default (diff.indentHeuristic);
