@@ -88,6 +88,8 @@ class Merged:
 def merge_commits(repo: GitRepo, ours: str, theirs: str, attrs: MergeAttributes) -> Merged:
     """Merge ``theirs`` into ``ours`` as git would with ``attrs``' commit checked out."""
     r = neutral(repo)
+    # libgit2 builds the virtual merge-base of criss-cross history recursively, as
+    # git does (checked against git merge-tree by tests/test_merge_effect_differential.py).
     index = r.merge_commits(pygit2.Oid(hex=str(ours)), pygit2.Oid(hex=str(theirs)))
     conflicts: list[Conflict] = []
     drivers: dict[str, str] = {}

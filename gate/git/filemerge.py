@@ -74,7 +74,9 @@ def _pair_kind(repo: GitRepo, fa: FileChange, fb: FileChange, attrs: MergeAttrib
         if fa.status == RENAMED and fb.status == RENAMED and fa.new_path != fb.new_path:
             return "rename/rename"
         base = (Oid(str(fa.old_oid)), fa.old_mode)
-        return _content(repo, base, _new(fa), _new(fb), fa.path, attrs)
+        # git merges a renamed file where it lands, with that path's attributes.
+        lands = fa.path if fa.status == RENAMED else fb.path
+        return _content(repo, base, _new(fa), _new(fb), lands, attrs)
     # Two different files arrive at one path: git merges them with an empty base.
     if fa.status == ADDED and fb.status == ADDED:
         kind = "add/add"
