@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate import approvals, verdict
 from gate.errors import GateError, NotFound, UnreadableError, UsageError, closest
@@ -23,6 +23,10 @@ from gate.model import Action, ChangeSet, FileChange, Finding, Oid, RefName, sho
 from gate.policy import POLICY_FILE, Agent, Policy
 from gate.policy.tree import load_policy_at
 from gate.scan import secrets
+
+if TYPE_CHECKING:
+    from gate.git.attrs import MergeAttributes
+    from gate.git.effect import Effect
 
 _TRAILER = re.compile(r"^Agent:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
 
@@ -233,6 +237,22 @@ class Context:
     def others(self, branch: BranchInfo) -> list[BranchInfo]:
         """Open agent branches other than ``branch`` (by name and by tip)."""
         return [b for b in self.agent_branches if b.short != branch.short and b.head != branch.head]
+
+    @cached_property
+    def merge_attrs(self) -> MergeAttributes:
+        """Merge attributes as git reads them with the target checked out (DESIGN §3):
+        from the target's tree, never the branch's or a working directory."""
+        from gate.git.attrs import MergeAttributes
+
+        return MergeAttributes(self.repo, self.target_oid)
+
+    def effect(self, head: str) -> Effect:
+        """The merge effect of ``head``: what merging it into the target changes that
+        its change set does not show (``gate.git.effect``)."""
+        from gate.git.effect import merge_effect
+
+        return merge_effect(self.repo, self.target_oid, Oid(head), self.changes(head), self.merge_attrs,
+                            self.use_cache)
 
     def agent(self, name: str | None) -> Agent | None:
         return self.policy.agents.get(name) if name else None

@@ -63,8 +63,10 @@ def examine(ctx: Context, branch: BranchInfo, *, tested: Tested | None = None, r
     """
     kind: Kind = "branch" if merge is None else "merge"
     cs = ctx.changes(branch.head) if merge is None else merge
+    # DESIGN §3: a branch is judged on what merging it does, too (gate.git.effect).
+    effect = ctx.effect(branch.head).files if merge is None else ()
     subject = Subject(kind, branch, cs, refusing_only=refusing_only, tested=tested, unattributed=unattributed,
-                      commits=None if commits is None else tuple(commits))
+                      commits=None if commits is None else tuple(commits), effect=effect)
     findings, notes, seen = _run(ctx, subject)
     approver = pusher is not None and pusher.approver
     own = branch.agent is None and branch.unknown_agent is None

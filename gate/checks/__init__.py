@@ -11,6 +11,7 @@ what each runs on; ``gate.engine`` runs them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -25,10 +26,14 @@ from gate.model import (
     RefName,
     RefUpdate,
     TargetConflicts,
+    short_name,
 )
 
+_MERGE_TITLE = re.compile(r"Merge (?:remote-tracking )?branch '([^']+)'")
+
 if TYPE_CHECKING:
-    from gate.context import BranchInfo
+    from gate.context import BranchInfo, Context
+    from gate.git.effect import Unexplained
     from gate.git.links import Change
     from gate.testrun.result import TestOutcome
 
@@ -90,6 +95,40 @@ class Subject:
     # The commits whose added content the history rules judge (``gate.checks.history``);
     # None: a branch's commits not on the target, a merge commit itself.
     commits: tuple[Oid, ...] | None = None
+    # The merge effect's changes the change set does not show (gate.git.effect):
+    # scope and content rules judge them as changes of the branch, saying why.
+    effect: tuple[Unexplained, ...] = ()
+
+    def judged(self, ctx: Context) -> list[tuple[FileChange, str]]:
+        """(change, why) of every file the scope and content rules judge: the change
+        set's (why "") and the merge effect's it does not show."""
+        return [(fc, "") for fc in self.changes.files] + [(u.change, effect_reason(ctx, u)) for u in self.effect]
+
+
+def effect_reason(ctx: Context, u: Unexplained) -> str:
+    """Why a change of the merge effect is the branch's: "merging this branch would
+    revert src/billing/core.py, changed on main by alice's agent/alice/x"."""
+    name = short_name(ctx.target_ref)
+    where = "since the merge-base"
+    if u.commit is not None:
+        agent = _merged_agent(ctx, u.title) if u.merged else None
+        where = f"by {agent[0]}'s {agent[1]}" if agent else f'in {u.commit[:8]} "{u.title}"'
+    p = u.change.path
+    if u.kind == "moved":
+        return f"merging this branch would write its change of {u.source} into {p} ({name} moved it there {where})"
+    if u.kind == "revert":
+        return f"merging this branch would revert {p}, changed on {name} {where}"
+    return f"merging this branch would change {p}, which its own diff does not show (changed on {name} {where})"
+
+
+def _merged_agent(ctx: Context, title: str) -> tuple[str, str] | None:
+    """(agent, branch) a merge title names ("Merge branch 'agent/alice/x'"), when
+    the branch is an agent's: only words for a message, never an attribution."""
+    m = _MERGE_TITLE.match(title)
+    if m is None:
+        return None
+    agent = ctx.policy.agent_for_branch(m.group(1))
+    return (agent.name, m.group(1)) if agent is not None else None
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ what it adds: its added lines, new names and link targets are scanned here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from gate.checks import Found, NewText, Subject, symlinks
+from gate.checks import Found, NewText, Subject, effect_reason, symlinks
 from gate.context import BranchInfo, Context
 from gate.git import links
 from gate.git.repo import GitRepo
@@ -71,6 +72,13 @@ def check(ctx: Context, subject: Subject) -> Found:
         out.extend(_file(ctx, branch, fc, src))
         if patch:
             out.extend(_added(ctx, branch, fc, src))
+    for u in subject.effect:
+        # What merging the branch changes beyond its own diff (a revert of the
+        # target's work, an edit carried into a file the target moved): judged alike.
+        # Its content comes from commits the history rules scan already.
+        fc, why = u.change, effect_reason(ctx, u)
+        found = _file(ctx, branch, fc, src)
+        out.extend(None if f is None else dataclasses.replace(f, message=f"{why}: {f.message}") for f in found)
     out.extend(_rerouted(ctx, branch, cs, src))
     return Found.of(out)
 

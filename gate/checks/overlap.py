@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from gate.checks import Found, Subject
 from gate.context import BranchInfo, Context
 from gate.git.overlaps import Collision, collisions, keep
-from gate.git.pairs import CONFLICT, FILE, HUNK
+from gate.git.pairs import CONFLICT, FILE, HUNK, UNDECIDED
 from gate.lines import touching
-from gate.model import ChangeSet, FileChange, Finding, PairRow, Relation, worst
+from gate.model import Action, ChangeSet, FileChange, Finding, PairRow, Relation, worst
 
 Lines = tuple[int, int]
 
@@ -71,7 +71,7 @@ def overlaps(ctx: Context, branch: BranchInfo, cs: ChangeSet) -> list[Overlap]:
 def pair_overlaps(ctx: Context, cs: ChangeSet, other: BranchInfo) -> list[Overlap]:
     """What the branch of change set ``cs`` and ``other`` collide on (``gate.git.overlaps``)."""
     found = collisions(ctx.repo, cs, other.head, ctx.base(other.head), lambda: ctx.changes(other.head),
-                       use_cache=ctx.use_cache)
+                       use_cache=ctx.use_cache, attrs=ctx.merge_attrs)
     return [Overlap.of(other, c) for c in found]
 
 
@@ -95,7 +95,14 @@ def _finding(ctx: Context, ov: Overlap) -> Finding | None:
     if ov.other_lines and ov.relation != FILE:
         other["lines"] = list(ov.other_lines)
     lines = ov.lines
-    if ov.relation == CONFLICT:
+    action: Action | None = None
+    if ov.relation == CONFLICT and ov.kind.startswith(UNDECIDED):
+        other["kind"] = ov.kind
+        driver = ov.kind.removeprefix(UNDECIDED)
+        msg = f"merge driver {driver}: agentgate cannot tell whether {ov.path} merges cleanly with {who}"
+        hint = f"merge the two branches with git to see what the driver does, or tell {o.agent}"
+        action = "warn"  # DESIGN §5: never a blocking conflict
+    elif ov.relation == CONFLICT:
         other["kind"] = ov.kind
         msg = f"{ov.path} conflicts with {who} ({ov.kind}): the two branches do not merge cleanly"
         hint = (f"agree with {o.agent} which branch merges first; the other then rebases onto the "
@@ -115,7 +122,7 @@ def _finding(ctx: Context, ov: Overlap) -> Finding | None:
     return ctx.finding(
         RULES[ov.relation], msg, path=ov.path,
         line=lines[0] if lines else None, end_line=lines[1] if lines else None,
-        hint=hint, other=other, change=ov.change, key=(o.short, ov.other_path),
+        hint=hint, other=other, change=ov.change, key=(o.short, ov.other_path), action=action,
     )
 
 

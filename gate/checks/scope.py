@@ -8,7 +8,7 @@ from gate.model import RENAMED, Finding
 
 
 def check(ctx: Context, subject: Subject) -> Found:
-    branch, cs = subject.branch, subject.changes
+    branch = subject.branch
     out: list[Finding | None] = []
     if branch.unknown_agent is not None:
         out.append(ctx.finding(
@@ -23,7 +23,8 @@ def check(ctx: Context, subject: Subject) -> Found:
     if branch.agent is None:
         return Found.of(out)
     pol = ctx.policy
-    for fc in cs.files:
+    for fc, why in subject.judged(ctx):
+        said = f"{why}: " if why else ""
         shared_done = False
         for path in fc.paths:
             owner = pol.owner_of(path)
@@ -34,7 +35,7 @@ def check(ctx: Context, subject: Subject) -> Found:
                 if not shared_done:
                     out.append(ctx.finding(
                         "scope.shared",
-                        f"{path} is shared (pattern {shared}); other agents depend on it",
+                        f"{said}{path} is shared (pattern {shared}); other agents depend on it",
                         path=path, change=fc, other={"pattern": shared},
                         hint="keep the change small and tell the other agents",
                     ))
@@ -44,11 +45,11 @@ def check(ctx: Context, subject: Subject) -> Found:
             if fc.status == RENAMED:
                 side = " (renamed from here)" if path == fc.old_path else " (renamed to here)"
             if owner is not None:
-                msg = f"{path}{side} is owned by {owner[0]} (pattern {owner[1]}), not by {branch.agent}"
+                msg = f"{said}{path}{side} is owned by {owner[0]} (pattern {owner[1]}), not by {branch.agent}"
                 other = {"agent": owner[0], "pattern": owner[1]}
                 hint = f"leave this file to {owner[0]}, or move the change to a branch of {owner[0]}"
             else:
-                msg = f"{path}{side} is owned by no agent and is not shared"
+                msg = f"{said}{path}{side} is owned by no agent and is not shared"
                 other = None
                 hint = f"add a pattern for it to agents.{branch.agent}.owns or [shared] paths on the target"
             out.append(ctx.finding("scope.outside", msg, path=path, change=fc, other=other,

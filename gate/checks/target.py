@@ -19,27 +19,35 @@ from gate.model import ChangeSet, FileChange, Finding, TargetConflicts
 
 def check(ctx: Context, subject: Subject) -> Found:
     branch, cs = subject.branch, subject.changes
-    pair = merge.analyze(ctx.repo, branch.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,))
+    pair = merge.analyze(ctx.repo, branch.head, ctx.target_oid, use_cache=ctx.use_cache, known=(cs,),
+                         attrs=ctx.merge_attrs)
     by_path = cs.by_path()
     name = target_name(ctx)
     hint = rebase_hint(ctx)
     out: list[Finding | None] = []
     conflicted: set[int] = set()
-    for e in pair.conflicts:
+    for e in pair.conflicts + pair.undecided:
         fc = next((by_path[p] for p in e.ours if p in by_path), None)
         path = fc.path if fc is not None else (e.ours or e.theirs)[-1]
         if fc is not None:
             conflicted.add(id(fc))
         lines = e.ours_lines if e.kind == "content" else None
+        if e.undecided:
+            # DESIGN §5: a custom driver agentgate does not run (gate.git.asgit) warns.
+            msg = (f"merge driver {e.driver}: agentgate cannot tell whether {path} merges cleanly "
+                   f"into {name} ({name} changed it too since this branch forked)")
+            fix = f"{hint}, or merge it with git to see what the driver does"
+        else:
+            msg = (f"{path} does not merge cleanly into {name} ({e.kind}): {name} changed it too "
+                   "since this branch forked")
+            fix = hint + f" and resolve {path}"
         out.append(ctx.finding(
-            "target.conflict",
-            f"{path} does not merge cleanly into {name} ({e.kind}): {name} changed it too "
-            "since this branch forked",
+            "target.conflict", msg,
             path=path, line=lines[0] if lines else None, end_line=lines[1] if lines else None,
-            hint=hint + f" and resolve {path}",
+            hint=fix,
             other={"branch": ctx.target_ref, "head": ctx.target_oid, "kind": e.kind,
                    "path": (e.theirs or e.ours)[-1]},
-            change=fc, key=(e.kind,),
+            change=fc, key=(e.kind,), action="warn" if e.undecided else None,
         ))
     behind = ctx.repo.ahead_behind(branch.head, ctx.target_oid)[1]
     limit = ctx.policy.max_behind

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pygit2
 
+from gate.git import asgit
+from gate.git.attrs import MergeAttributes
 from gate.git.repo import GitRepo
 from gate.model import Oid
 
@@ -21,10 +23,12 @@ def merge_candidate(repo: GitRepo, target: str, head: str, message: str) -> tupl
     if repo.descends(head, target):
         tree = r[head].peel(pygit2.Commit).tree_id
         return Oid(head), Oid(str(tree))
-    index = r.merge_commits(target, head)
-    if index.conflicts is not None:
+    # As git merges with the target checked out (its merge attributes); a file a
+    # custom driver would merge leaves the candidate unknown, so nothing is tested.
+    merged = asgit.merge_commits(repo, target, head, MergeAttributes(repo, target))
+    if merged.tree is None or merged.undecided:
         return None, None
-    tree = index.write_tree(r)
+    tree = pygit2.Oid(hex=merged.tree)
     sig = pygit2.Signature(*_SIG, time=0, offset=0)
     oid = r.create_commit(None, sig, sig, message, tree, [pygit2.Oid(hex=target), pygit2.Oid(hex=head)])
     return Oid(str(oid)), Oid(str(tree))

@@ -70,14 +70,15 @@ def compute(repo: GitRepo, base: str | None, head: str) -> ChangeSet:
     """Diff ``base``'s tree (None: the empty tree) against ``head``'s as ``git diff
     -M`` does (checked against git by tests/test_changes_differential.py)."""
     r = repo.raw
-    new_tree = r[head].peel(pygit2.Commit).tree
+    # Commits, or trees (the merge effect diffs the target against a merged tree).
+    new_tree = r[head].peel(pygit2.Tree)
     # git turns the indent heuristic on by default (diff.indentHeuristic);
     # libgit2 does not, and the heuristic decides where an ambiguous hunk sits.
     flags = DiffOption.INCLUDE_TYPECHANGE | DiffOption.INDENT_HEURISTIC
     if base is None:
         diff = new_tree.diff_to_tree(flags=flags, context_lines=0, interhunk_lines=0, swap=True)
     else:
-        old_tree = r[base].peel(pygit2.Commit).tree
+        old_tree = r[base].peel(pygit2.Tree)
         diff = old_tree.diff_to_tree(new_tree, flags=flags, context_lines=0, interhunk_lines=0)
     # git diff -M: renames at 50% similarity, exact renames first.
     diff.find_similar(flags=DiffFind.FIND_RENAMES, rename_threshold=50)

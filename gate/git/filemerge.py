@@ -1,6 +1,8 @@
 """Per-file three-way merges of two change sets against one base: for every path
 both sides change, its relation (``conflict``, ``hunk``, ``file``) and conflict
-kind, as git's ort merge would find them. Only the blobs of those paths are read.
+kind, as git's ort merge would find them with the target's merge attributes
+(``gate.git.attrs``: ``union``, ``binary``/``-merge``, a custom driver agentgate
+does not run). Only the blobs of those paths are read.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import cast
 import pygit2
 from pygit2.enums import FileMode
 
+from gate.git.asgit import file_merge, undecided_kind
+from gate.git.attrs import BINARY, CUSTOM, UNION, MergeAttributes
 from gate.git.pairs import CONFLICT, FILE, HUNK, PairEntry
 from gate.git.repo import GitRepo
 from gate.lines import first_lines, touching
@@ -22,7 +26,8 @@ _BINARY_PROBE = 8000
 Side = tuple[Oid, int]  # (blob id, mode)
 
 
-def merge_changes(repo: GitRepo, ca: ChangeSet, cb: ChangeSet) -> tuple[PairEntry, ...]:
+def merge_changes(repo: GitRepo, ca: ChangeSet, cb: ChangeSet,
+                  attrs: MergeAttributes | None = None) -> tuple[PairEntry, ...]:
     """Every path both change sets (against the same base) touch, with its relation.
 
     Changes are paired by base path (modify, delete, rename follow the file) and by
@@ -37,14 +42,14 @@ def merge_changes(repo: GitRepo, ca: ChangeSet, cb: ChangeSet) -> tuple[PairEntr
         pairs.setdefault((id(old_a[p]), id(old_b[p])), (old_a[p], old_b[p]))
     for p in sorted(new_a.keys() & new_b.keys()):
         pairs.setdefault((id(new_a[p]), id(new_b[p])), (new_a[p], new_b[p]))
-    out = [_entry(repo, fa, fb) for fa, fb in pairs.values()]
+    out = [_entry(repo, fa, fb, attrs) for fa, fb in pairs.values()]
     out.extend(_file_directory(ca, cb))
     out.extend(e.flipped() for e in _file_directory(cb, ca))
     return tuple(out)
 
 
-def _entry(repo: GitRepo, fa: FileChange, fb: FileChange) -> PairEntry:
-    kind = _pair_kind(repo, fa, fb)
+def _entry(repo: GitRepo, fa: FileChange, fb: FileChange, attrs: MergeAttributes | None) -> PairEntry:
+    kind = _pair_kind(repo, fa, fb, attrs)
     touch = touching(fa, fb)
     if kind:
         relation = CONFLICT
@@ -58,7 +63,7 @@ def _entry(repo: GitRepo, fa: FileChange, fb: FileChange) -> PairEntry:
                      None if fb.status == DELETED else lb)
 
 
-def _pair_kind(repo: GitRepo, fa: FileChange, fb: FileChange) -> str | None:
+def _pair_kind(repo: GitRepo, fa: FileChange, fb: FileChange, attrs: MergeAttributes | None) -> str | None:
     """The conflict kind of two changes, or None when they merge cleanly (as git ort)."""
     if fa.old_path is not None and fa.old_path == fb.old_path:
         if fa.status == DELETED and fb.status == DELETED:
@@ -69,7 +74,9 @@ def _pair_kind(repo: GitRepo, fa: FileChange, fb: FileChange) -> str | None:
         if fa.status == RENAMED and fb.status == RENAMED and fa.new_path != fb.new_path:
             return "rename/rename"
         base = (Oid(str(fa.old_oid)), fa.old_mode)
-        return _content(repo, base, _new(fa), _new(fb), fa.path)
+        # git merges a renamed file where it lands, with that path's attributes.
+        lands = fa.path if fa.status == RENAMED else fb.path
+        return _content(repo, base, _new(fa), _new(fb), lands, attrs)
     # Two different files arrive at one path: git merges them with an empty base.
     if fa.status == ADDED and fb.status == ADDED:
         kind = "add/add"
@@ -77,15 +84,17 @@ def _pair_kind(repo: GitRepo, fa: FileChange, fb: FileChange) -> str | None:
         kind = "rename/rename"
     else:
         kind = "rename/add"
-    return kind if _content(repo, None, _new(fa), _new(fb), fa.path) else None
+    return kind if _content(repo, None, _new(fa), _new(fb), fa.path, attrs) else None
 
 
 def _new(fc: FileChange) -> Side:
     return Oid(str(fc.new_oid)), fc.new_mode
 
 
-def _content(repo: GitRepo, base: Side | None, a: Side, b: Side, path: str) -> str | None:
-    """Three-way merge of one file's blobs (base None: an add/add two-way merge)."""
+def _content(repo: GitRepo, base: Side | None, a: Side, b: Side, path: str,
+             attrs: MergeAttributes | None) -> str | None:
+    """Three-way merge of one file's blobs (base None: an add/add two-way merge) with
+    the driver the target's attributes name for ``path``."""
     if a == b or (base is not None and base in (a, b)):
         return None
     if a[1] != b[1] and (base is None or base[1] not in (a[1], b[1])):
@@ -95,53 +104,28 @@ def _content(repo: GitRepo, base: Side | None, a: Side, b: Side, path: str) -> s
     special = (MODE_LINK, MODE_GITLINK)
     if a[1] in special or b[1] in special or (base is not None and base[1] in special):
         return "content"  # symlink targets and submodule commits have no text merge
+    driver = attrs.driver(path) if attrs is not None else ""
+    if driver.startswith(CUSTOM):
+        return undecided_kind(driver)
+    if driver == BINARY:
+        return "binary"  # git's binary driver: both sides changed it, so it conflicts
     r = repo.raw
     blobs = [cast(pygit2.Blob, r[x[0]]).data[:_BINARY_PROBE] for x in (base, a, b) if x is not None]
     if any(b"\0" in blob for blob in blobs):
         return "binary"
-    return None if _merges_cleanly(r, base, a, b, path) else "content"
+    return None if _merges_cleanly(r, base, a, b, path, union=driver == UNION) else "content"
 
 
-def _merges_cleanly(r: pygit2.Repository, base: Side | None, a: Side, b: Side, path: str) -> bool:
+def _merges_cleanly(r: pygit2.Repository, base: Side | None, a: Side, b: Side, path: str, union: bool) -> bool:
     try:
         os.fsencode(path).decode("utf-8")
     except UnicodeDecodeError:
         path = "file"  # the name does not change the merge; a non-UTF-8 one trips pygit2
     entries = [None if x is None else pygit2.IndexEntry(path, pygit2.Oid(hex=x[0]), FileMode(x[1]))
                for x in (base, a, b)]
-    try:
-        return _automergeable_raw(r, entries)
-    except (ImportError, AttributeError):
-        pass
-    try:
-        return bool(r.merge_file_from_index(entries[0], entries[1], entries[2]).automergeable)
-    except UnicodeDecodeError:
-        # pygit2 decodes the merged text as UTF-8; a Latin-1 file cannot say.
-        return False
-
-
-def _automergeable_raw(r: pygit2.Repository, entries: list[pygit2.IndexEntry | None]) -> bool:
-    """libgit2's answer without pygit2 decoding the merged text (it decodes it as
-    UTF-8 and fails on Latin-1 sources, and we only need the flag)."""
-    from pygit2.errors import check_error
-    from pygit2.ffi import C, ffi
-
-    res = ffi.new("git_merge_file_result *")
-    keep = []
-    c_entries = []
-    for e in entries:
-        if e is None:
-            c_entries.append(ffi.NULL)
-        else:
-            centry, ref = e._to_c()
-            keep.append(ref)
-            c_entries.append(centry)
-    err = C.git_merge_file_from_index(res, r._repo, *c_entries, ffi.NULL)
-    check_error(err)
-    try:
-        return bool(res.automergeable)
-    finally:
-        C.git_merge_file_result_free(res)
+    o, t = entries[1], entries[2]
+    assert o is not None and t is not None
+    return file_merge(r, entries[0], o, t, union=union, want=False)[0]
 
 
 def _file_directory(ca: ChangeSet, cb: ChangeSet) -> list[PairEntry]:

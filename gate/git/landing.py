@@ -14,8 +14,10 @@ from pathlib import Path
 import pygit2
 
 from gate.errors import GateError
-from gate.git import write
+from gate.git import asgit, write
+from gate.git.attrs import MergeAttributes
 from gate.git.lifecycle import Worktree, worktree_of
+from gate.git.pairs import UNDECIDED
 from gate.git.repo import GitRepo
 from gate.git.run import clean_env, git
 from gate.model import Oid
@@ -107,13 +109,19 @@ def _conflicts(index: pygit2.Index) -> list[str]:
 
 
 def merge_tree(repo: GitRepo, target: str, head: str) -> tuple[Oid | None, list[str]]:
-    """(tree of target+head merged, []) or (None, conflicting paths), in memory."""
+    """(tree of target+head merged, []) or (None, conflicting paths), in memory, as
+    git merges with the target checked out (``gate.git.asgit``: its merge attributes;
+    a file a custom merge driver would merge is not merged here, and says so)."""
     if repo.descends(head, target):
         return repo.tree_id(head), []
-    index = repo.raw.merge_commits(target, head)
-    if index.conflicts is not None:
-        return None, _conflicts(index)
-    return Oid(str(index.write_tree(repo.raw))), []
+    merged = asgit.merge_commits(repo, target, head, MergeAttributes(repo, target))
+    if merged.tree is None or merged.undecided:
+        return None, sorted({
+            (c.ours or c.theirs)[-1] + (f" (merge driver {c.kind.removeprefix(UNDECIDED)}: agentgate cannot tell; "
+                                        "merge it with git, which runs the driver)" if c.kind.startswith(UNDECIDED)
+                                        else "")
+            for c in merged.conflicts})
+    return merged.tree, []
 
 
 def revert_tree(repo: GitRepo, merge: str, onto: str) -> tuple[Oid | None, list[str]]:

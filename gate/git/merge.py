@@ -10,7 +10,12 @@ those paths, by tree lookups: a fresh branch against one forked long ago, or a
 branch against the target, costs no second diff. Only when the two commits have
 several merge-bases (criss-cross history, where git merges the bases into a
 virtual one) does it fall back to libgit2's full ``merge_commits``, which walks
-whole trees. Checked against ``git merge-tree`` by tests/test_merge_differential.py.
+whole trees (``gate.git.asgit``). Checked against ``git merge-tree`` by
+tests/test_merge_differential.py.
+
+Merge attributes come from the target's tree (``gate.git.attrs``, passed in as
+``attrs``), whichever two commits are merged: a cached result records the driver of
+each file both sides changed and holds only while the target still names the same.
 
 The result -- every path both sides change, with its relation (``conflict``,
 ``hunk``: changed base lines overlap or touch, ``file``) and conflict kind -- is a
@@ -27,7 +32,8 @@ from typing import cast
 import pygit2
 from pygit2.enums import DiffOption, SortMode
 
-from gate.git import pairs
+from gate.git import asgit, pairs
+from gate.git.attrs import MergeAttributes
 from gate.git.changes import changeset
 from gate.git.filemerge import Side, merge_changes
 from gate.git.pairs import CONFLICT, FILE, HUNK, RANK, PairEntry, PairResult
@@ -48,25 +54,29 @@ __all__ = ["CONFLICT", "FILE", "HUNK", "RANK", "PairEntry", "PairResult", "analy
            "merge_changes"]
 
 
-_MEMO: dict[tuple[str, str, str], PairResult] = {}
+_MEMO: dict[tuple[str, str, str, str | None], PairResult] = {}
 
 
 def analyze(repo: GitRepo, ours: str, theirs: str, use_cache: bool = True,
-            known: Iterable[ChangeSet] = ()) -> PairResult:
+            known: Iterable[ChangeSet] = (), attrs: MergeAttributes | None = None) -> PairResult:
     """Merge ``theirs`` into ``ours`` in memory and say which paths collide.
 
     ``known``: change sets the caller holds already (a branch against its merge-base
     with the target); one whose base is the pair's merge-base spares a diff.
+    ``attrs``: the target's merge attributes (None: every file merges as text).
     Symmetric underneath: the pair is computed and cached once, in id order.
     """
+    attrs = attrs if attrs is not None else MergeAttributes(repo, None)
     lo, hi = sorted((str(ours), str(theirs)))
-    key = (str(repo.raw.path), lo, hi)
+    key = (str(repo.raw.path), lo, hi, attrs.commit)
     res = _MEMO.get(key) if use_cache else None
     if res is None:
         path = repo.cache_dir("pairs", lo[:2], f"{lo}-{hi}.json")
         res = pairs.load(path, lo, hi) if use_cache else None
+        if res is not None and not attrs.agree(res.drivers):
+            res = None  # the target names other merge drivers now
         if res is None:
-            res = _compute(repo, Oid(lo), Oid(hi), use_cache, {cs.head: cs for cs in known})
+            res = _compute(repo, Oid(lo), Oid(hi), use_cache, {cs.head: cs for cs in known}, attrs)
             if use_cache:
                 pairs.save(path, res)
         if use_cache:
@@ -100,7 +110,8 @@ def _walk(r: pygit2.Repository, tip: str, hide: str) -> list[str]:
     return [str(c.id) for c in walker]
 
 
-def _compute(repo: GitRepo, a: Oid, b: Oid, use_cache: bool, known: dict[str, ChangeSet]) -> PairResult:
+def _compute(repo: GitRepo, a: Oid, b: Oid, use_cache: bool, known: dict[str, ChangeSet],
+             attrs: MergeAttributes) -> PairResult:
     if a == b:
         return PairResult(a, b, a, "ancestor")
     base, unique = merge_base(repo, a, b)
@@ -109,7 +120,9 @@ def _compute(repo: GitRepo, a: Oid, b: Oid, use_cache: bool, known: dict[str, Ch
     if base in (a, b):
         return PairResult(a, b, base, "ancestor")  # a fast-forward never conflicts
     if not unique:
-        return PairResult(a, b, base, "full", _full_merge(repo, a, b))
+        merged = asgit.merge_commits(repo, a, b, attrs)
+        return PairResult(a, b, base, "full", tuple(PairEntry(c.ours, c.theirs, CONFLICT, c.kind)
+                                                    for c in merged.conflicts), merged.drivers)
     ca, cb = (known[x] if x in known and known[x].base == base else None for x in (a, b))
     # With one side's change set in hand, the other side matters only on its paths:
     # look those up instead of diffing two whole trees (a branch forked long ago
@@ -120,7 +133,9 @@ def _compute(repo: GitRepo, a: Oid, b: Oid, use_cache: bool, known: dict[str, Ch
         cb = _partial(repo, base, b, ca)
     ca = ca or changeset(repo, base, a, use_cache=use_cache)
     cb = cb or changeset(repo, base, b, use_cache=use_cache)
-    return PairResult(a, b, base, "files", merge_changes(repo, ca, cb))
+    entries = merge_changes(repo, ca, cb, attrs)
+    paths = {p for e in entries for p in e.ours + e.theirs}
+    return PairResult(a, b, base, "files", entries, tuple((p, attrs.driver(p)) for p in sorted(paths)))
 
 
 def _partial(repo: GitRepo, base: str, tip: str, other: ChangeSet) -> ChangeSet | None:
@@ -165,29 +180,6 @@ def _hunks(r: pygit2.Repository, old: Side | None, new: Side) -> tuple[tuple[Hun
     if patch.delta.is_binary:
         return (), True
     return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks), False
-
-
-# -- full merges (criss-cross history) ------------------------------------------------
-
-
-def _full_merge(repo: GitRepo, a: str, b: str) -> tuple[PairEntry, ...]:
-    """libgit2's recursive merge, for the rare pair with several merge-bases."""
-    index = repo.raw.merge_commits(a, b)
-    if index.conflicts is None:
-        return ()
-    out = []
-    for anc, ours, theirs in index.conflicts:
-        if anc is not None and ours is not None and theirs is not None:
-            kind = "content"
-        elif anc is not None:
-            kind = "modify/delete"
-        else:
-            kind = "add/add"
-        op = (str(ours.path),) if ours is not None else ()
-        tp = (str(theirs.path),) if theirs is not None else ()
-        ap = (str(anc.path),) if anc is not None else ()
-        out.append(PairEntry(op or ap, tp or ap, CONFLICT, kind))
-    return tuple(out)
 
 
 # -- cache ------------------------------------------------------------------------------

@@ -21,14 +21,15 @@ from weakref import WeakKeyDictionary
 
 from gate.atomic import read_json, store
 from gate.git import merge
+from gate.git.attrs import MergeAttributes
 from gate.git.pairs import CONFLICT, FILE, RANK, PairEntry
 from gate.git.repo import GitRepo
 from gate.model import ChangeSet, FileChange, Oid
 
 Lines = tuple[int, int]
-CACHE_VERSION = 2  # 2: change sets follow git's rename size test
+CACHE_VERSION = 3  # 2: change sets follow git's rename size test; 3: merge drivers
 
-_RUN: WeakKeyDictionary[GitRepo, dict[tuple[str, str, str | None, str], tuple[Collision, ...]]] = \
+_RUN: WeakKeyDictionary[GitRepo, dict[tuple[str, str, str | None, str, str | None], tuple[Collision, ...]]] = \
     WeakKeyDictionary()
 
 
@@ -47,19 +48,22 @@ class Collision:
 
 
 def collisions(repo: GitRepo, cs: ChangeSet, other_head: Oid, other_base: Oid | None,
-               other_changes: Callable[[], ChangeSet], use_cache: bool = True) -> tuple[Collision, ...]:
+               other_changes: Callable[[], ChangeSet], use_cache: bool = True,
+               attrs: MergeAttributes | None = None) -> tuple[Collision, ...]:
     """What the branch of change set ``cs`` and the branch at ``other_head`` (forked
-    at ``other_base``; ``other_changes`` gives its change set) collide on, by path."""
-    key = (cs.base, cs.head, other_base, other_head)
+    at ``other_base``; ``other_changes`` gives its change set) collide on, by path,
+    merged with the target's merge attributes ``attrs``."""
+    attrs = attrs if attrs is not None else MergeAttributes(repo, None)
+    key = (cs.base, cs.head, other_base, other_head, attrs.commit)
     run = _RUN.setdefault(repo, {})
     found = run.get(key)
     if found is None:
-        found = run[key] = tuple(_cached(repo, cs, other_head, other_base, other_changes, use_cache))
+        found = run[key] = tuple(_cached(repo, cs, other_head, other_base, other_changes, use_cache, attrs))
     return found
 
 
 def _cached(repo: GitRepo, cs: ChangeSet, other_head: Oid, other_base: Oid | None,
-            other_changes: Callable[[], ChangeSet], use_cache: bool) -> list[Collision]:
+            other_changes: Callable[[], ChangeSet], use_cache: bool, attrs: MergeAttributes) -> list[Collision]:
     mine = cs.by_path()
     path = None
     if use_cache and other_base is not None:
@@ -67,12 +71,15 @@ def _cached(repo: GitRepo, cs: ChangeSet, other_head: Oid, other_base: Oid | Non
         rows = read_json(path)
         if isinstance(rows, dict) and rows.get("v") == CACHE_VERSION:
             try:
-                return [_from_row(row, mine) for row in rows["overlaps"]]
+                drivers = tuple((str(p), str(d)) for p, d in rows.get("drivers", ()))
+                if attrs.agree(drivers):
+                    return [_from_row(row, mine) for row in rows["overlaps"]]
             except (KeyError, TypeError, ValueError):
                 pass  # torn or foreign: computed again below
-    found = _compute(repo, cs, other_head, other_changes(), mine, use_cache)
+    found, drivers = _compute(repo, cs, other_head, other_changes(), mine, use_cache, attrs)
     if path is not None:
-        store(path, {"v": CACHE_VERSION, "overlaps": [_to_row(c) for c in found]})
+        store(path, {"v": CACHE_VERSION, "overlaps": [_to_row(c) for c in found],
+                     "drivers": [list(d) for d in drivers]})
     return found
 
 
@@ -92,13 +99,13 @@ def _from_row(row: list[Any], mine: dict[str, FileChange]) -> Collision:
 
 
 def _compute(repo: GitRepo, cs: ChangeSet, other_head: Oid, ocs: ChangeSet, mine: dict[str, FileChange],
-             use_cache: bool) -> list[Collision]:
+             use_cache: bool, attrs: MergeAttributes) -> tuple[list[Collision], tuple[tuple[str, str], ...]]:
     theirs = ocs.by_path()
-    pair = merge.analyze(repo, cs.head, other_head, use_cache=use_cache, known=(cs, ocs))
+    pair = merge.analyze(repo, cs.head, other_head, use_cache=use_cache, known=(cs, ocs), attrs=attrs)
     if pair.method == "ancestor":
         # One contains the other (a stacked branch, or a push that merges it into the
         # target): merging the second adds nothing, so nothing collides.
-        return []
+        return [], pair.drivers
     best: dict[object, Collision] = {}
     for e in pair.entries:
         fc = _change(mine, e.ours)
@@ -113,7 +120,7 @@ def _compute(repo: GitRepo, cs: ChangeSet, other_head: Oid, ocs: ChangeSet, mine
         fc = mine.get(p)
         if fc is not None:
             keep(best, Collision(fc.path, ofc.path, FILE, change=fc))
-    return sorted(best.values(), key=lambda c: c.path)
+    return sorted(best.values(), key=lambda c: c.path), pair.drivers
 
 
 def _change(by_path: dict[str, FileChange], paths: tuple[str, ...]) -> FileChange | None:

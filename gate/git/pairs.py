@@ -15,8 +15,9 @@ from typing import Any
 from gate.atomic import read_json, store
 from gate.model import Oid
 
-CACHE_VERSION = 2  # 2: change sets follow git's rename size test
+CACHE_VERSION = 3  # 2: change sets follow git's rename size test; 3: merge drivers
 CONFLICT, HUNK, FILE = "conflict", "hunk", "file"
+UNDECIDED = "driver:"  # conflict kind prefix of a file a custom merge driver would merge
 RANK = {CONFLICT: 3, HUNK: 2, FILE: 1}
 
 Lines = tuple[int, int]
@@ -30,9 +31,19 @@ class PairEntry:
     theirs: tuple[str, ...]
     relation: str  # conflict | hunk | file
     kind: str = ""  # content, binary, mode, modify/delete, rename/delete, rename/rename,
-    # rename/add, add/add, file/directory (conflicts only)
+    # rename/add, add/add, file/directory (conflicts only); "driver:NAME": a custom merge
+    # driver would merge it (agentgate does not run one, so it cannot tell)
     ours_lines: Lines | None = None  # new-side lines of the colliding hunk, when known
     theirs_lines: Lines | None = None
+
+    @property
+    def undecided(self) -> bool:
+        return self.kind.startswith(UNDECIDED)
+
+    @property
+    def driver(self) -> str:
+        """The custom driver's name of an undecided file."""
+        return self.kind.removeprefix(UNDECIDED)
 
     def flipped(self) -> PairEntry:
         return PairEntry(self.theirs, self.ours, self.relation, self.kind,
@@ -48,14 +59,23 @@ class PairResult:
     base: Oid | None
     method: str  # files (per-file merges) | full (merge_commits) | ancestor | unrelated
     entries: tuple[PairEntry, ...] = ()
+    # The merge driver (gate.git.attrs) of every file whose content both sides changed:
+    # a cached result holds while the target's attributes give each the same driver.
+    drivers: tuple[tuple[str, str], ...] = ()
 
     @property
     def conflicts(self) -> tuple[PairEntry, ...]:
-        return tuple(e for e in self.entries if e.relation == CONFLICT)
+        """Files that do not merge (not those only a custom driver could say about)."""
+        return tuple(e for e in self.entries if e.relation == CONFLICT and not e.undecided)
+
+    @property
+    def undecided(self) -> tuple[PairEntry, ...]:
+        """Files a custom merge driver would merge: agentgate cannot tell."""
+        return tuple(e for e in self.entries if e.relation == CONFLICT and e.undecided)
 
     def flipped(self) -> PairResult:
         return PairResult(self.theirs, self.ours, self.base, self.method,
-                          tuple(e.flipped() for e in self.entries))
+                          tuple(e.flipped() for e in self.entries), self.drivers)
 
 
 # -- cache ------------------------------------------------------------------------------
@@ -77,7 +97,7 @@ def _dec(p: str) -> str:
 def to_json(res: PairResult) -> dict[str, Any]:
     return {
         "v": CACHE_VERSION, "ours": res.ours, "theirs": res.theirs, "base": res.base,
-        "method": res.method,
+        "method": res.method, "drivers": [[_enc(p), d] for p, d in res.drivers],
         "entries": [[[_enc(p) for p in e.ours], [_enc(p) for p in e.theirs], e.relation,
                      e.kind, e.ours_lines, e.theirs_lines] for e in res.entries],
     }
@@ -94,6 +114,7 @@ def load(path: str, lo: str, hi: str) -> PairResult | None:
             tuple(PairEntry(tuple(_dec(p) for p in e[0]), tuple(_dec(p) for p in e[1]), e[2], e[3],
                             _lines(e[4]), _lines(e[5]))
                   for e in data["entries"]),
+            tuple((_dec(p), str(d)) for p, d in data["drivers"]),
         )
     except (KeyError, IndexError, TypeError, ValueError):
         return None
