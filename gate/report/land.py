@@ -64,6 +64,9 @@ class Progress:
         from rich.table import Table
 
         table = Table.grid(padding=(0, 2))
+        for _ in range(2):
+            table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True, overflow="ellipsis")  # one line per branch, as it redraws
         for ln in self.lines.values():
             state, name, why = _cells(ln)
             table.add_row(f"[{_STYLE[state]}]{state}[/]", name, why)
