@@ -33,10 +33,13 @@ def main(names: tuple[str, ...] = (), jobs: int | None = None, no_tests: bool = 
             report.Progress(stream, live=stream.isatty()) as progress:
         try:
             outcome = engine.land(repo, opts, progress.line, progress.say)
-        except KeyboardInterrupt as exc:
-            signum = exc.signum if isinstance(exc, safety.Interrupted) else 2
+        except (KeyboardInterrupt, SystemExit) as exc:
+            # SystemExit(143): SIGTERM while the test runner had its own handler installed.
+            if isinstance(exc, SystemExit) and exc.code != 143:
+                raise
+            code = 143 if isinstance(exc, SystemExit) else 128 + getattr(exc, "signum", 2)
             progress.say("interrupted: the target was not moved past a tested candidate, and no temporary "
                          "worktree is left")
-            return 128 + signum
+            return code
     sys.stdout.write(report.render_json(outcome) if fmt == "json" else report.render_text(outcome))
     return outcome.exit_code()
