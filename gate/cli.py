@@ -313,6 +313,26 @@ def merge(branch: str, no_tests: bool, yes: bool, target: str | None, repo_path:
     _run(lambda: cmd.main(branch, no_tests, yes, target, repo_path))
 
 
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("branches", nargs=-1, metavar="[BRANCH]...")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Candidates tested at once (default: the number of cores).")
+@click.option("--no-tests", is_flag=True, help="Land without running the test command on the candidates.")
+@click.option("--dry-run", is_flag=True, help="Print the queue and the candidates; test and land nothing.")
+@click.option("--push", "remote", metavar="REMOTE",
+              help="Then push the target (and the approvals it relies on) to REMOTE.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="Output format (json: one document on stdout, progress on stderr).")
+@_target
+@_repo
+def land(branches: tuple[str, ...], jobs: int | None, no_tests: bool, dry_run: bool, remote: str | None,
+         fmt: str, target: str | None, repo_path: str | None) -> None:
+    """Merge queue: test the open agent branches merged in plan order, land the passing ones at once."""
+    from gate.commands import land as cmd
+
+    _run(lambda: cmd.main(branches, jobs, no_tests, dry_run, remote, fmt, target, repo_path))
+
+
 @cli.command()
 @click.argument("name", metavar="BRANCH|AGENT")
 @_target

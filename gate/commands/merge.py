@@ -20,19 +20,11 @@ from gate.errors import EXIT_ALLOW, EXIT_ASK, EXIT_BLOCK, GateError, UsageError
 from gate.git import landing, lifecycle
 from gate.git.opening import open_repo
 from gate.git.repo import GitRepo
+from gate.land.message import merge_message, subject
 from gate.model import Report, short_name
 from gate.policy import require_policy
 from gate.report import lifecycle as lifecycle_report
 from gate.report import text
-
-
-def subject(b: BranchInfo) -> str:
-    agent = f" (agent {b.agent})" if b.agent else ""
-    return f"Merge {b.short}{agent}"
-
-
-def merge_message(b: BranchInfo, rep: Report) -> str:
-    return f"{subject(b)}\n\nGated by agentgate: {rep.verdict} ({text.tally(rep)}).\nBranch: {b.ref}\nHead: {b.head}\n"
 
 
 def _who(repo: GitRepo) -> str:
