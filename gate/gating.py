@@ -34,9 +34,12 @@ from gate.model import (
     Relation,
     Report,
     TargetConflicts,
+    short_name,
     worst,
 )
 from gate.policy import require_policy
+from gate.report.board import PlanHeld as Held
+from gate.report.board import PlanStep as Step
 from gate.scan import secrets
 
 if TYPE_CHECKING:
@@ -192,3 +195,58 @@ def judged_against(ctx: Context, words: Sequence[str], policy: bool = True) -> l
         said.append(notes.worktree_policy(ctx.target_ref, uncommitted[0]))
     notes.emit(said)
     return said
+
+
+# -- the merge order (plan, land) ------------------------------------------------------
+
+
+def held(board: Board) -> list[Held]:
+    """The branches the plan does not rank: they block or wait for an approval."""
+    return [Held(r.result.ref, r.result.agent, r.result.verdict, why(r))
+            for r in sorted(board.rows, key=lambda r: short_name(r.result.ref or ""))
+            if r.result.ref and r.result.verdict != "allow"]
+
+
+def why(row: BoardRow) -> str:
+    """What holds a branch: why it could not be judged, else its first gating finding."""
+    if row.error:
+        return row.error
+    gating_ = [f for f in verdict.ordered(row.result.findings) if f.action == "block"
+               or (f.action == "ask" and not f.approved)]
+    if not gating_:
+        return row.result.verdict
+    more = f" (+{len(gating_) - 1} more)" if len(gating_) > 1 else ""
+    return f"{gating_[0].rule}: {gating_[0].message.splitlines()[0]}{more}"
+
+
+def order(board: Board) -> list[Step]:
+    """The merge order for the board's branches that may merge (``agentgate plan``, the
+    queue of ``agentgate land``): greedy on the board's pairs, fewest conflicts with the
+    branches still waiting first; a branch stale against the target, or out of its
+    scope, goes after the others (the owner never rebases onto it)."""
+    ranked = [r for r in board.rows if r.result.ref and r.result.verdict == "allow"]
+    conflicts: dict[str, set[str]] = {r.result.ref: set() for r in ranked if r.result.ref}
+    overlaps: dict[str, set[str]] = {ref: set() for ref in conflicts}
+    for r in ranked:
+        mine = r.result.ref
+        if not mine:
+            continue
+        for p in r.pairs:
+            if p.branch not in conflicts:
+                continue  # held, or not open: nobody rebases onto it
+            # Symmetric by construction; union both views all the same.
+            target = conflicts if p.relation == "conflict" else overlaps
+            target[mine].add(p.branch)
+            target[p.branch].add(mine)
+    stale = {r.result.ref for r in ranked if r.result.ref and r.target_conflicts}
+    outside = {r.result.ref for r in ranked if any(f.rule == "scope.outside" for f in r.result.findings)}
+    agents: dict[str, str | None] = {r.result.ref: r.result.agent for r in ranked if r.result.ref}
+    waiting = set(conflicts)
+    steps = []
+    while waiting:
+        ref = min(waiting, key=lambda r: (r in stale, r in outside, len(conflicts[r] & waiting),
+                                          len(overlaps[r] & waiting), short_name(r), r))
+        waiting.discard(ref)
+        steps.append(Step(ref, agents[ref], tuple(sorted(conflicts[ref] & waiting)), ref in stale,
+                          tuple(sorted((overlaps[ref] - conflicts[ref]) & waiting))))
+    return steps

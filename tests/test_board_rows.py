@@ -12,7 +12,7 @@ import pytest
 
 from gate import gating
 from gate.checks import overlap
-from gate.commands import plan, status
+from gate.commands import status
 from gate.git import merge
 from gate.git import overlaps as git_overlaps
 from gate.model import BoardRow, Matrix, PairRow, RefName
@@ -85,8 +85,8 @@ def test_the_board_is_typed_rows_and_the_plan_reads_them(tmp_path: Path) -> None
                                                           ("conflict", "none", "none"),
                                                           ("none", "none", "none")))
     assert b.matrix.cell("bob", "alice") == "conflict"
-    steps = plan.order(b)
+    steps = gating.order(b)
     # alice and bob conflict with main (target.conflict blocks): held, not ranked.
     assert [(s.ref, s.conflicts_with_target, s.rebase_after) for s in steps] == [(CAROL, False, ())]
-    assert [(h.ref, h.verdict, h.why.split(":")[0]) for h in plan.held(b)] == [
+    assert [(h.ref, h.verdict, h.why.split(":")[0]) for h in gating.held(b)] == [
         (ALICE, "block", "target.conflict"), (BOB, "block", "target.conflict")]

@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gate import verdict
-from gate.commands.plan import order as plan_order  # plan's order is the queue (DESIGN §6)
+from gate import gating
 from gate.context import BranchInfo
 from gate.errors import GateError
-from gate.model import Board, BoardRow, BranchResult, RefName, Verdict, short_name
+from gate.model import Board, BranchResult, RefName, Verdict, short_name
 
 
 @dataclass(frozen=True)
@@ -56,25 +55,13 @@ def build(board: Board, branches: Sequence[BranchInfo], only: Sequence[RefName] 
             raise GateError(f"{short_name(missing[0])} is not an open agent branch of "
                             f"{short_name(board.target_ref or '')} (open: {known}).")
         rows = {ref: rows[ref] for ref in only}
-    held = tuple(Held(ref, r.result.agent, r.result.verdict, why(r))
+    held = tuple(Held(ref, r.result.agent, r.result.verdict, gating.why(r))
                  for ref, r in sorted(rows.items(), key=lambda kv: short_name(kv[0]))
                  if r.result.verdict != "allow")
     allowed = {ref for ref, r in rows.items() if r.result.verdict == "allow"}
     entries = []
-    for step in plan_order(board):
+    for step in gating.order(board):  # plan's order is the queue (DESIGN §6)
         if step.ref in allowed:
             ref = RefName(step.ref)
             entries.append(Entry(info[ref], rows[ref].result))
     return Queue(tuple(entries), held)
-
-
-def why(row: BoardRow) -> str:
-    """What holds a branch: why it could not be judged, else its first gating finding."""
-    if row.error:
-        return row.error
-    gating = [f for f in verdict.ordered(row.result.findings)
-              if f.action == "block" or (f.action == "ask" and not f.approved)]
-    if not gating:
-        return row.result.verdict
-    more = f" (+{len(gating) - 1} more)" if len(gating) > 1 else ""
-    return f"{gating[0].rule}: {gating[0].message.splitlines()[0]}{more}"
