@@ -19,10 +19,11 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Any
 
-from gate.model import ChangeSet, FileChange
+from gate.model import ChangeSet, FileChange, language_of
 from gate.symbols import references
 from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save
 from gate.symbols.changed import Changes, Use, V, digest
+from gate.symbols.gomod import GoTree, localize
 
 USERS_PER_AGENT = 5  # user files named per changed symbol and agent on the target
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
@@ -44,18 +45,26 @@ class RefCache:
         self.files: dict[str, list[list[Any]]] = memo(ctx, self.parts, lambda d: dict(d["files"]))
         self.dirty = False
 
-    def uses(self, path: str, oid: str, mode: int, side: str, notes: list[str]) -> list[list[Any]]:
+    def uses(self, path: str, oid: str, mode: int, side: str, notes: list[str], tree: str) -> list[list[Any]]:
+        """Rows for blob ``oid`` read as ``path`` in the commit ``tree`` (whose go.mod
+        files resolve a Go file's imports)."""
         key = f"{oid}:{path}"
+        go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
+        if go is not None:
+            key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items})
         rows = self.files.get(key)
         if rows is None:
-            rows = self.files[key] = self._compute(path, oid, mode, side, notes)
+            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go)
             self.dirty = True
         return rows
 
-    def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str]) -> list[list[Any]]:
+    def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str],
+                 go: GoTree | None) -> list[list[Any]]:
         fs = parsed(self.ctx, path, oid, mode, notes, side)
         if fs is None:
             return []
+        if go is not None:
+            fs = localize(fs, go)
         items = self.changes.items
         index = {c.target: i for i, c in enumerate(items)}
         refs = references(path, self.ctx.repo.read_blob(oid), fs, list(index))
@@ -182,7 +191,7 @@ def _file_uses(ctx: Source, refs: RefCache, path: str, fc: FileChange | None, ow
             return []
         oid, mode = entry
     return [Use(i, owner, path, line, end, call, breaks)
-            for i, line, end, call, breaks in refs.uses(path, oid, mode, "target", notes)]
+            for i, line, end, call, breaks in refs.uses(path, oid, mode, "target", notes, ctx.target_oid)]
 
 
 # -- users among added lines -------------------------------------------------------------
@@ -204,7 +213,7 @@ def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[st
     for f in added_lines(ctx, cs):
         if not f.path.lower().endswith(changes.suffixes) or changes.words.isdisjoint(f.words):
             continue  # the added lines name none of the symbols: no parse needed
-        for i, line, end, call, breaks in refs.uses(f.path, f.oid, f.mode, "branch", notes):
+        for i, line, end, call, breaks in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
             if any(a <= end and line <= b for a, b in f.ranges):
                 uses.append(Use(i, "", f.path, line, end, call, breaks))
     refs.save()
