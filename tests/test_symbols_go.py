@@ -84,6 +84,21 @@ def test_a_call_into_the_module_root_package_is_a_caller(
     assert found[0]["message"] == f"LoadFile ({ROOT}:3) changes signature ({ADDED}); cli calls it at {main}:8"
 
 
+def test_a_call_an_open_branch_adds_into_the_root_package_is_named_on_both_sides(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {})
+    r.branch("agent/cli/tool", "main")
+    r.commit("tool", {"cmd/tool/main.go": main_go(f'\t"{MODULE}"', 'codeowners.LoadFile("a")')})
+    r.checkout("main")
+    lib_branch(r, {ROOT: ROOT_GO.replace("(path string)", "(path string, strict bool)")})
+    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", ROOT, 3, [("cmd/tool/main.go", 7)])]
+    capsys.readouterr()
+    check.main(["agent/cli/tool"], fmt="json", repo_path=str(r.path))
+    [b] = json.loads(capsys.readouterr().out)["branches"]
+    assert [(f["rule"], f["path"], f["line"], f["other"]["branch"]) for f in b["findings"]] == [
+        ("symbol.signature", "cmd/tool/main.go", 7, "refs/heads/agent/lib/change")]
+
+
 def test_a_nested_package_through_the_module_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     r = repo(tmp_path, {"cmd/a/main.go": main_go(f'\t"{MODULE}/pkg/util"', "util.Helper(1)")})
     lib_branch(r, STRICT_HELPER)

@@ -51,7 +51,7 @@ class RefCache:
         key = f"{oid}:{path}"
         go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
         if go is not None:
-            key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items})
+            key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items if c.target.language == "go"})
         rows = self.files.get(key)
         if rows is None:
             rows = self.files[key] = self._compute(path, oid, mode, side, notes, go)
