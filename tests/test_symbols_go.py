@@ -148,6 +148,8 @@ def test_each_module_of_a_multi_module_repository_resolves_its_own_imports(
     gen = "tools/internal/gen/gen.go"
     r = repo(tmp_path, {
         "tools/go.mod": "module example.com/tools\n",
+        "pkg/go.mod/README": "a folder named go.mod is no module\n",
+        "cmd/util/main.go": main_go(f'\t"{MODULE}/pkg/util"', "util.Helper(1)"),
         gen: "package gen\n\nfunc Run(n int) int {\n\treturn n\n}\n",
         "tools/cmd/gen/main.go": main_go('\t"example.com/tools/internal/gen"', "gen.Run(1)"),
         # Another module's packages are its released versions, not these folders: the
@@ -157,7 +159,10 @@ def test_each_module_of_a_multi_module_repository_resolves_its_own_imports(
         "cmd/gen/main.go": main_go(f'\t"{MODULE}/tools/internal/gen"', "gen.Run(1)"),
     })
     lib_branch(r, {gen: "package gen\n\nfunc Run(n int, m int) int {\n\treturn n\n}\n", **STRICT_HELPER})
-    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", gen, 3, [("tools/cmd/gen/main.go", 7)])]
+    assert users(symbol_findings(r, capsys)[1]) == [
+        ("symbol.signature", UTIL, 3, [("cmd/util/main.go", 7)]),
+        ("symbol.signature", gen, 3, [("tools/cmd/gen/main.go", 7)]),
+    ]
 
 
 def test_go_mod_reading() -> None:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from gate.model import MODE_EXEC, MODE_FILE
 from gate.symbols.values import FileSymbols, Import
 
 if TYPE_CHECKING:
@@ -135,7 +136,8 @@ class GoTree:
         key = (self.key, self.commit, folder)
         if key not in _GOMODS:
             entry = self.repo.entry_at(self.commit, "go.mod" if folder == "." else f"{folder}/go.mod")
-            _GOMODS[key] = entry[0] if entry is not None else None
+            # A folder or a link named go.mod is no module file Go would read.
+            _GOMODS[key] = entry[0] if entry is not None and entry[1] in (MODE_FILE, MODE_EXEC) else None
         return _GOMODS[key]
 
     def nearest(self, folder: str) -> str | None:
