@@ -222,8 +222,8 @@ def test_a_call_alice_fixes_in_bobs_file_is_not_a_broken_user(
     fixed = APP_PY.replace("parse_config(p)", "parse_config(p, False)")
     branch(r, "agent/alice/strict", {CONFIG: STRICT_PY, APP: fixed})
     rc, findings = run_check(r, "agent/alice/strict", capsys)
-    assert [(f["rule"], f["path"]) for f in findings if f["rule"].startswith("symbol.")] == [
-        ("symbol.shared", CONFIG)]
+    # The call is in a file the branch changes: the branch has seen it (issue 18).
+    assert [(f["rule"], f["path"]) for f in findings if f["rule"].startswith("symbol.")] == []
 
 
 def test_a_constructor_change_names_the_calls_of_the_class(
@@ -405,3 +405,80 @@ def test_candidate_search_agrees_with_a_tree_walk(tmp_path: Path) -> None:
     assert _git_grep(repo, head, words, ends) == expected
     assert _walk(repo, head, words, ends) == expected
     assert words_in_tree(repo, head, [], ends) == {}
+
+
+# -- issue 18: findings people can act on -----------------------------------------------------------------
+
+
+def test_uses_inside_a_file_the_branch_changes_are_not_reported(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    render = "def render(x):\n    return x\n\n\ndef page():\n    return render(1)\n"
+    r = make_repo(tmp_path / "r", {APP: render, "src/ui/panel.py": "from src.ui.app import render\n\nP = render(2)\n"})
+    # alice edits bob's file (scope.outside says so); bob's own call in that file is hers to see.
+    branch(r, "agent/alice/render", {APP: render.replace("def render(x):", "def render(x, y):")})
+    rc, findings = run_check(r, "agent/alice/render", capsys)
+    assert short([f for f in findings if f["rule"].startswith("symbol.")]) == [
+        ("symbol.signature", APP, 1, [("bob", "src/ui/panel.py", 3)])]
+
+
+def test_an_agents_own_other_branch_is_named_as_its_own(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = make_repo(tmp_path / "r", {CONFIG: CONFIG_PY})
+    branch(r, "agent/alice/rework", {CONFIG: CONFIG_PY.replace("'path': path", "'file': path")})
+    branch(r, "agent/alice/invoice", {"src/billing/invoice.py": (
+        "from src.common.config import parse_config\n\nC = parse_config('i')\n")})
+    branch(r, "agent/alice/strict", {CONFIG: STRICT_PY})
+    _, rework = run_check(r, "agent/alice/rework", capsys)
+    assert [(f["rule"], f["message"], f["hint"]) for f in rework if f["rule"].startswith("symbol.")] == [(
+        "symbol.shared",
+        f"parse_config ({CONFIG}:1) changes; alice's open branch agent/alice/invoice calls it at "
+        "src/billing/invoice.py:3",
+        "your open branch agent/alice/invoice relies on what parse_config does: check it once this merges",
+    )]
+    _, strict = run_check(r, "agent/alice/strict", capsys)
+    assert [(f["rule"], f["hint"]) for f in strict if f["rule"].startswith("symbol.")] == [(
+        "symbol.signature",
+        "update the call on your open branch agent/alice/invoice (rebase it onto this branch once it merges), "
+        "or keep old calls working (a default for a new parameter, the old name kept)",
+    )]
+    _, invoice = run_check(r, "agent/alice/invoice", capsys)
+    assert [(f["rule"], f["other"]["branch"], f["hint"]) for f in invoice] == [
+        ("symbol.signature", "refs/heads/agent/alice/strict",
+         "the two branches merge without a conflict and the call breaks: rebase onto your branch "
+         "agent/alice/strict once it merges and update the call"),
+        ("symbol.shared", "refs/heads/agent/alice/rework",
+         "check that the call still does what you expect once your branch agent/alice/rework merges"),
+    ]
+
+
+def test_a_changed_default_asks_for_the_calls_that_omit_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    utf8 = "def parse_config(path, encoding='utf-8'):\n    return open(path, encoding=encoding)\n"
+    r = make_repo(tmp_path / "r", {
+        CONFIG: utf8, APP: APP_PY,
+        "src/report/totals.py": "from src.common.config import parse_config\n\nT = parse_config('t', 'utf-8')\n",
+        "src/ui/panel.py": "from src.common.config import parse_config\n\nP = parse_config('p', encoding='ascii')\n",
+    })
+    branch(r, "agent/alice/latin", {CONFIG: utf8.replace("'utf-8'", '"latin-1"')})
+    rc, findings = run_check(r, "agent/alice/latin", capsys)
+    # bob's app omits the argument: it now reads latin-1. carol passes it: her call is unchanged.
+    assert (rc, short(findings)) == (3, [
+        ("symbol.signature", CONFIG, 1, [("bob", APP, 5), ("bob", "src/ui/panel.py", 3)]),
+        ("symbol.shared", CONFIG, 1, [("carol", "src/report/totals.py", 3)]),
+    ])
+    assert findings[0]["message"] == (f"parse_config ({CONFIG}:1) changes signature (default of 'encoding' changed "
+                                      f"from 'utf-8' to 'latin-1'); bob calls it at {APP}:5, src/ui/panel.py:3")
+
+
+def test_a_changed_default_in_javascript_asks_for_the_calls_that_omit_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    js = "export function parseConfig(path, encoding = 'utf-8') {\n  return path;\n}\n"
+    r = make_repo(tmp_path / "r", {
+        "web/common/config.js": js,
+        "web/ui/app.js": "import { parseConfig } from '../common/config.js';\n\nexport const a = parseConfig('a');\n",
+    })
+    branch(r, "agent/alice/latin", {"web/common/config.js": js.replace("'utf-8'", "'latin-1'")})
+    rc, findings = run_check(r, "agent/alice/latin", capsys)
+    assert (rc, short(findings)) == (3, [
+        ("symbol.signature", "web/common/config.js", 1, [("bob", "web/ui/app.js", 3)])])
+    assert "default of 'encoding' changed from 'utf-8' to 'latin-1'" in findings[0]["message"]

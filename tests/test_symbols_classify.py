@@ -54,6 +54,9 @@ def unrelated():
         ("def parse_config(path, mode):", ("signature", "default of 'mode' removed")),
         ('def parse_config(path, *, mode="r"):', ("signature", "parameter 'mode' removed")),
         ('def parse_config(path, mode="r", strict=False):', ("body", "signature changed compatibly")),
+        ('def parse_config(path, mode="w"):', ("signature", "default of 'mode' changed from 'r' to 'w'")),
+        # The same value quoted otherwise: the line changed, the signature did not.
+        ("def parse_config(path, mode='r'):", ("body", "")),
         ('def parse_config(path, mode="r", *, strict=False):', ("body", "signature changed compatibly")),
         ('def parse_config(path: str, mode="r") -> str:', ("body", "signature changed compatibly")),
         (

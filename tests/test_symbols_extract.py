@@ -74,16 +74,16 @@ def test_python_definitions_lines_and_signatures() -> None:
     assert sig(fs, "parse_config") == Signature(
         (
             Param("path", False, None, POSONLY),
-            Param("strict", True),
+            Param("strict", True, default="False"),
             Param("args", False, None, VAR),
-            Param("mode", True, "str", KWONLY),
+            Param("mode", True, "str", KWONLY, "'r'"),
             Param("force", False, None, KWONLY),
             Param("kw", False, None, VARKW),
         ),
         "dict",
     )
     # A bound method's self is not part of what callers pass; a staticmethod has none.
-    assert sig(fs, "Config.load") == Signature((Param("a"), Param("b", True, "int")))
+    assert sig(fs, "Config.load") == Signature((Param("a"), Param("b", True, "int", default="2")))
     assert sig(fs, "Config.make") == Signature((Param("a"),))
     assert sig(fs, "Config") is None
 
@@ -139,7 +139,7 @@ def test_javascript_definitions_and_imports() -> None:
         ("method", "C.m", 17, 17, 17),
         ("method", "C.handler", 18, 18, 18),
     ]
-    assert sig(fs, "f") == Signature((Param("a"), Param("b", True), Param("rest", False, None, VAR)))
+    assert sig(fs, "f") == Signature((Param("a"), Param("b", True, default="1"), Param("rest", False, None, VAR)))
     assert sig(fs, "g") == Signature((Param("x"), Param("{ y }")))
     assert fs is not None and fs.module == "web/app"
     assert fs.imports == (
@@ -188,7 +188,7 @@ def test_typescript_types_and_optional_parameters() -> None:
         (
             Param("a", False, "number"),
             Param("b", True, "string"),
-            Param("c", True, "Opts"),
+            Param("c", True, "Opts", default="{}"),
             Param("rest", False, "any[]", VAR),
         ),
         "Promise<void>",

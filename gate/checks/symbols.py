@@ -58,7 +58,7 @@ def check(ctx: Context, subject: Subject) -> Found:
         for u in su.target_uses(ctx, me, cs, changes, notes):
             sides.setdefault((u.index, u.agent), []).append(u)
         for (i, agent), uses in sorted(sides.items()):
-            out.append(_forward(ctx, files, changes.items[i], agent, None, uses))
+            out.append(_forward(ctx, files, me, changes.items[i], agent, None, uses))
         for o in others:
             ocs = ctx.changes(o.head)
             if not changes.families & sc.added_families(ocs):
@@ -67,7 +67,7 @@ def check(ctx: Context, subject: Subject) -> Found:
             for u in su.added_uses(ctx, ocs, changes, notes):
                 by_symbol.setdefault(u.index, []).append(u)
             for i, uses in sorted(by_symbol.items()):
-                out.append(_forward(ctx, files, changes.items[i], o.agent or o.short, o, uses))
+                out.append(_forward(ctx, files, me, changes.items[i], o.agent or o.short, o, uses))
     mine = sc.added_families(cs)
     for o in others:
         ocs = ctx.changes(o.head)
@@ -95,16 +95,22 @@ def _finding(ctx: Context, rule: str, message: str, **kw: Any) -> Finding | None
     return f
 
 
-def _forward(ctx: Context, files: dict[str, FileChange], c: Changed, agent: str, o: BranchInfo | None,
+def _forward(ctx: Context, files: dict[str, FileChange], me: str, c: Changed, agent: str, o: BranchInfo | None,
              uses: list[Use]) -> Finding | None:
-    """``c``, changed by this branch, is used by ``agent`` (on the target, or on ``o``)."""
+    """``c``, changed by ``me``'s branch, is used by ``agent`` (on the target, or on ``o``)."""
     rule = _rule(c, uses)
     qual = c.target.qualname
     who = agent if o is None else f"{agent}'s open branch {o.short}"
     message = f"{qual} ({c.definition}) {_forward_what(c)}; {who} {_verb(uses)} it at {_places(uses)}"
-    if rule == "symbol.signature":
-        hint = (f"agree the change with {agent}: keep old calls working (a default for a new parameter, "
-                f"the old name kept), or update {agent}'s calls in the same merge")
+    keep = "keep old calls working (a default for a new parameter, the old name kept)"
+    if o is not None and agent == me:  # the other party is the agent itself
+        if rule == "symbol.signature":
+            hint = (f"update the call on your open branch {o.short} (rebase it onto this branch once it "
+                    f"merges), or {keep}")
+        else:
+            hint = f"your open branch {o.short} relies on what {qual} does: check it once this merges"
+    elif rule == "symbol.signature":
+        hint = f"agree the change with {agent}: {keep}, or update {agent}'s calls in the same merge"
         if o is not None:
             hint = f"{hint}, or have {agent} rebase {o.short} onto it and update the call"
     else:
@@ -127,9 +133,13 @@ def _reverse(ctx: Context, files: dict[str, FileChange], me: str, c: Changed, o:
     owner = o.agent or o.short
     message = (f"{me} {_verb(uses)} {qual} at {_places(uses)}, which {owner}'s open branch {o.short} "
                f"{_reverse_what(c)}")
+    yours = owner == me  # the agent's own other branch
     if rule == "symbol.signature":
-        hint = (f"the two branches merge without a conflict and the call breaks: rebase onto {o.short} "
-                f"once it merges and update the call, or agree the signature with {owner}")
+        hint = (f"the two branches merge without a conflict and the call breaks: rebase onto "
+                f"{'your branch ' if yours else ''}{o.short} once it merges and update the call"
+                + ("" if yours else f", or agree the signature with {owner}"))
+    elif yours:
+        hint = f"check that the call still does what you expect once your branch {o.short} merges"
     else:
         hint = f"check with {owner} that the call still does what you expect once {o.short} merges"
     first = uses[0]

@@ -18,6 +18,7 @@ from typing import Any
 from gate.model import LANGUAGES, ChangeSet, FileChange, language_of
 from gate.symbols import Param, Reference, Signature, Target, call_fits, touched
 from gate.symbols.cache import Source, cached, parsed
+from gate.symbols.classify import fitting
 from gate.symbols.language import family
 from gate.symbols.values import FORMAT
 
@@ -161,7 +162,8 @@ def _compute_file(ctx: Source, fc: FileChange) -> dict[str, Any]:
         if c.kind == "added":
             continue
         if c.new is not None and new is not None:
-            path, line, sig = new.path, c.new.line, c.new.signature
+            # A changed default counts as required: the calls that omit it no longer fit.
+            path, line, sig = new.path, c.new.line, fitting(c.symbol.signature, c.new.signature)
         else:
             path, line, sig = old.path, c.symbol.line, None
         _keep(out, Changed(Target.of(old, c.symbol), c.kind, c.detail, path, line, sig, fc.path))

@@ -12,6 +12,7 @@ may still have changed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gate.symbols.values import (
@@ -106,6 +107,10 @@ def compare(old: Symbol, new: Symbol, language: str) -> SymbolChange | None:
         why = breaks(old.signature or Signature(), new.signature or Signature(), language)
         if why:
             return SymbolChange("signature", old, new, why)
+        changed = changed_defaults(old.signature or Signature(), new.signature or Signature())
+        if changed:
+            p, q = changed[0]
+            return SymbolChange("signature", old, new, f"default of '{p.name}' changed from {p.default} to {q.default}")
         return SymbolChange("body", old, new, "signature changed compatibly")
     if old.digest != new.digest:
         return SymbolChange("body", old, new)
@@ -122,6 +127,25 @@ def breaks(old: Signature, new: Signature, language: str) -> str | None:
     if old.returns != new.returns:
         return f"return type changed from {old.returns or 'none'} to {new.returns or 'none'}"
     return None
+
+
+def changed_defaults(old: Signature, new: Signature) -> list[tuple[Param, Param]]:
+    """Parameters (old, new) whose default value's text changed: every call that
+    omits the argument now gets another value."""
+    before = {p.name: p for p in old.params if p.has_default and p.default is not None}
+    return [(before[q.name], q) for q in new.params
+            if q.name in before and q.has_default and q.default is not None and q.default != before[q.name].default]
+
+
+def fitting(old: Signature | None, new: Signature | None) -> Signature | None:
+    """``new`` as calls must be written to keep what they got: a parameter whose
+    default changed is required, so ``call_fits`` fails the calls that omit it."""
+    if old is None or new is None:
+        return new
+    moved = {q.name for _, q in changed_defaults(old, new)}
+    if not moved:
+        return new
+    return Signature(tuple(replace(q, has_default=False) if q.name in moved else q for q in new.params), new.returns)
 
 
 def _positional_breaks(old: list[Param], new: list[Param], typed: bool) -> str | None:

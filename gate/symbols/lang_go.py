@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import TYPE_CHECKING
 
 from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
@@ -31,6 +32,8 @@ ABSOLUTE = False  # a package is named only through its import
 BARE_METHODS = False  # a method is called through its receiver
 CTOR_NEEDS_NEW = True  # Go has no constructors
 _LEAVES = frozenset({"identifier", "type_identifier"})
+_MAJOR = re.compile(r"v[0-9]+")
+_GOPKG_IN = re.compile(r"\.v[0-9]+$")
 
 
 def module_name(path: str, root: Node | None) -> str:
@@ -116,19 +119,37 @@ def full_parts(module: str) -> list[str]:
 
 
 def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
-    """An import path ending with a target's package directory binds its name."""
+    """What each import binds: its package name, to the folder the import names.
+
+    ``gomod.localize`` has put that folder in ``Import.name`` (``""``: a package of
+    another module) when a ``go.mod`` governs the file; without one (a GOPATH
+    layout) an import path ending with a target's folder names it.
+    """
     out = Bindings()
     for imp in fs.imports:
-        mod = next((m for m in sorted(modules) if imp.module == m or imp.module.endswith("/" + m)), None)
+        if imp.name is not None:
+            mod = imp.name if imp.name in modules else None
+        else:
+            mod = next((m for m in sorted(modules) if imp.module == m or imp.module.endswith("/" + m)), None)
+        local = imp.alias or package_name(imp.module)
         if mod is None:
-            out.others.append(imp.alias or imp.module.rsplit("/", 1)[-1])
+            out.others.append(local)
             continue
         out.imported.append([mod])
         if imp.alias == ".":
             out.globs.append([mod])
         elif imp.alias != "_":
-            out.names.append(((imp.alias or imp.module.rsplit("/", 1)[-1],), [mod]))
+            out.names.append(((local,), [mod]))
     return out
+
+
+def package_name(import_path: str) -> str:
+    """The name a package is usually declared with: the last element of its path,
+    without a major version (``example.com/x/v2``, ``gopkg.in/yaml.v3``)."""
+    parts = import_path.split("/")
+    if len(parts) > 1 and _MAJOR.fullmatch(parts[-1]):
+        parts.pop()
+    return _GOPKG_IN.sub("", parts[-1])
 
 
 def _chain(node: Node) -> list[str] | None:

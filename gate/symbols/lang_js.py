@@ -128,18 +128,20 @@ def signature(fn: Node) -> Signature:
 def _param(p: Node) -> Param | None:
     kind = p.type
     if kind == "assignment_pattern":
-        return Param(norm(text(p.child_by_field_name("left"))), True)
+        left, right = p.child_by_field_name("left"), p.child_by_field_name("right")
+        return Param(norm(text(left)), True, None, POS, norm(text(right)) or None)
     if kind == "rest_pattern":
         return Param(norm(text(p).removeprefix("...")), False, None, VAR)
     if kind in ("required_parameter", "optional_parameter"):
         pattern = p.child_by_field_name("pattern")
         if pattern is None or pattern.type == "this":
             return None
-        default = kind == "optional_parameter" or p.child_by_field_name("value") is not None
+        value = p.child_by_field_name("value")
+        default = kind == "optional_parameter" or value is not None
         annotation = _type(p.child_by_field_name("type"))
         if pattern.type == "rest_pattern":
             return Param(norm(text(pattern).removeprefix("...")), False, annotation, VAR)
-        return Param(norm(text(pattern)), default, annotation, POS)
+        return Param(norm(text(pattern)), default, annotation, POS, norm(text(value)) if value else None)
     return Param(norm(text(p)))
 
 

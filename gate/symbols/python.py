@@ -156,11 +156,12 @@ def signature(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> Sig
     params: list[Param] = []
     for i, arg in enumerate(positional):
         kind = POSONLY if i < len(a.posonlyargs) else POS
-        params.append(Param(arg.arg, i >= first_default, _text(arg.annotation), kind))
+        value = _text(a.defaults[i - first_default]) if i >= first_default else None
+        params.append(Param(arg.arg, i >= first_default, _text(arg.annotation), kind, value))
     if a.vararg is not None:
         params.append(Param(a.vararg.arg, False, _text(a.vararg.annotation), VAR))
     for arg, default in zip(a.kwonlyargs, a.kw_defaults, strict=True):
-        params.append(Param(arg.arg, default is not None, _text(arg.annotation), KWONLY))
+        params.append(Param(arg.arg, default is not None, _text(arg.annotation), KWONLY, _text(default)))
     if a.kwarg is not None:
         params.append(Param(a.kwarg.arg, False, _text(a.kwarg.annotation), VARKW))
     static = any(_decorator_name(d) == "staticmethod" for d in node.decorator_list)

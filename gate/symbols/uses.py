@@ -19,10 +19,11 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Any
 
-from gate.model import ChangeSet, FileChange
+from gate.model import ChangeSet, language_of
 from gate.symbols import references
 from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save
 from gate.symbols.changed import Changes, Use, V, digest
+from gate.symbols.gomod import GoTree, localize
 
 USERS_PER_AGENT = 5  # user files named per changed symbol and agent on the target
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
@@ -44,18 +45,26 @@ class RefCache:
         self.files: dict[str, list[list[Any]]] = memo(ctx, self.parts, lambda d: dict(d["files"]))
         self.dirty = False
 
-    def uses(self, path: str, oid: str, mode: int, side: str, notes: list[str]) -> list[list[Any]]:
+    def uses(self, path: str, oid: str, mode: int, side: str, notes: list[str], tree: str) -> list[list[Any]]:
+        """Rows for blob ``oid`` read as ``path`` in the commit ``tree`` (whose go.mod
+        files resolve a Go file's imports)."""
         key = f"{oid}:{path}"
+        go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
+        if go is not None:
+            key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items if c.target.language == "go"})
         rows = self.files.get(key)
         if rows is None:
-            rows = self.files[key] = self._compute(path, oid, mode, side, notes)
+            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go)
             self.dirty = True
         return rows
 
-    def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str]) -> list[list[Any]]:
+    def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str],
+                 go: GoTree | None) -> list[list[Any]]:
         fs = parsed(self.ctx, path, oid, mode, notes, side)
         if fs is None:
             return []
+        if go is not None:
+            fs = localize(fs, go)
         items = self.changes.items
         index = {c.target: i for i, c in enumerate(items)}
         refs = references(path, self.ctx.repo.read_blob(oid), fs, list(index))
@@ -73,18 +82,19 @@ class RefCache:
 def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes: list[str]) -> list[Use]:
     """Uses of ``changes`` in files of the target that another agent than ``agent`` owns.
 
-    A file the branch changes is read as the branch has it: a call the branch
-    fixed in that file is fixed in the merge too.
+    Files the branch changes are left out: the branch has seen them (editing
+    another agent's file is ``scope.outside``), and a call it fixed there is fixed
+    in the merge too.
     """
     if not changes:
         return []
     found = candidates(ctx, changes, notes)
-    # The branch's versions of candidate files are part of the answer; nothing else
-    # of the branch is (ownership is not looked up here: pathspec costs ~0.5 ms a path).
-    overlay = sorted((p, fc.new_oid or "") for fc in cs.files for p in fc.paths if p in found)
-    key = f"{ctx.target_oid}-{digest(agent, changes.key, overlay)}-{V}"
+    mine = sorted(p for fc in cs.files for p in fc.paths if p in found)
+    for path in mine:
+        del found[path]
+    key = f"{ctx.target_oid}-{digest(agent, changes.key, mine)}-{V}"
     return cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
-                  lambda: _compute_target_uses(ctx, agent, cs, changes, found), _uses, notes)
+                  lambda: _compute_target_uses(ctx, agent, changes, found), _uses, notes)
 
 
 def _owner(ctx: Source, path: str) -> str | None:
@@ -131,8 +141,7 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
     return out
 
 
-def _compute_target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes,
-                         found: dict[str, list[str]]) -> dict[str, Any]:
+def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]]) -> dict[str, Any]:
     notes: list[str] = []
     by_word: dict[str, list[int]] = {}
     for i, c in enumerate(changes.items):
@@ -147,7 +156,6 @@ def _compute_target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Change
     # Round robin over the owners: within the budget every agent gets its turn.
     order = [pa for row in zip_longest(*([(p, a) for p in sorted(paths)] for a, paths in sorted(by_agent.items())))
              for pa in row if pa is not None]
-    mine = cs.by_path()
     refs = RefCache(ctx, changes)
     named: dict[tuple[int, str], int] = {}
     uses: list[Use] = []
@@ -159,7 +167,7 @@ def _compute_target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Change
             skipped += 1
             continue
         examined += 1
-        found_uses = _file_uses(ctx, refs, path, mine.get(path), owner, notes)
+        found_uses = _file_uses(ctx, refs, path, owner, notes)
         for i in {u.index for u in found_uses}:
             named[(i, owner)] = named.get((i, owner), 0) + 1
         uses += found_uses
@@ -170,19 +178,13 @@ def _compute_target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Change
     return {"notes": notes, "uses": [_row(u) for u in uses]}
 
 
-def _file_uses(ctx: Source, refs: RefCache, path: str, fc: FileChange | None, owner: str,
-               notes: list[str]) -> list[Use]:
-    if fc is not None:  # the branch changes this file: read its version
-        if fc.new_path is None or fc.new_oid is None:
-            return []
-        path, oid, mode = fc.new_path, fc.new_oid, fc.new_mode
-    else:
-        entry = ctx.repo.entry_at(ctx.target_oid, path)
-        if entry is None:
-            return []
-        oid, mode = entry
+def _file_uses(ctx: Source, refs: RefCache, path: str, owner: str, notes: list[str]) -> list[Use]:
+    entry = ctx.repo.entry_at(ctx.target_oid, path)
+    if entry is None:
+        return []
+    oid, mode = entry
     return [Use(i, owner, path, line, end, call, breaks)
-            for i, line, end, call, breaks in refs.uses(path, oid, mode, "target", notes)]
+            for i, line, end, call, breaks in refs.uses(path, oid, mode, "target", notes, ctx.target_oid)]
 
 
 # -- users among added lines -------------------------------------------------------------
@@ -204,7 +206,7 @@ def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[st
     for f in added_lines(ctx, cs):
         if not f.path.lower().endswith(changes.suffixes) or changes.words.isdisjoint(f.words):
             continue  # the added lines name none of the symbols: no parse needed
-        for i, line, end, call, breaks in refs.uses(f.path, f.oid, f.mode, "branch", notes):
+        for i, line, end, call, breaks in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
             if any(a <= end and line <= b for a, b in f.ranges):
                 uses.append(Use(i, "", f.path, line, end, call, breaks))
     refs.save()

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 # Bump when the extraction changes meaning: cached results of another format are
 # refused by ``from_json`` (the caller then parses again).
-FORMAT = 1
+FORMAT = 2
 
 FUNCTION = "function"
 CLASS = "class"
@@ -31,10 +31,15 @@ VARKW = "varkw"
 
 @dataclass(frozen=True)
 class Param:
+    """One parameter; ``default`` is the source text of its default value when the
+    language has one and it was read (a changed default changes every call that
+    omits the argument)."""
+
     name: str
     has_default: bool = False
     annotation: str | None = None
     kind: str = POS
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,8 @@ class Import:
     imports), a specifier (JS/TS), an import path (Go) or a ``::`` path (Rust).
     ``name`` is the name taken from it (``None`` when the module itself is bound,
     ``"*"`` for a wildcard, ``"default"`` for a JS default import) and ``alias``
-    the local name when it differs.
+    the local name when it differs. A Go import binds its package: ``name`` is
+    None, or the folder the path names once ``gomod.localize`` read ``go.mod``.
     """
 
     module: str
@@ -148,7 +154,7 @@ def _symbol_row(s: Symbol) -> list[Any]:
     sig = None
     if s.signature is not None:
         sig = [
-            [[p.name, p.has_default, p.annotation, p.kind] for p in s.signature.params],
+            [[p.name, p.has_default, p.annotation, p.kind, p.default] for p in s.signature.params],
             s.signature.returns,
         ]
     return [s.name, s.qualname, s.kind, s.line, s.end_line, sig, s.start_line, list(s.digest)]
@@ -158,7 +164,7 @@ def _symbol_from_row(r: list[Any]) -> Symbol:
     name, qualname, kind, line, end_line, sig, start_line, digest = r
     signature = None
     if sig is not None:
-        params = tuple(Param(n, bool(d), a, k) for n, d, a, k in sig[0])
+        params = tuple(Param(n, bool(d), a, k, v) for n, d, a, k, v in sig[0])
         signature = Signature(params, sig[1])
     return Symbol(name, qualname, kind, line, end_line, signature, start_line, tuple(digest))
 
