@@ -38,6 +38,11 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
 _UMASK: int | None = None
 
 
+def file_mode() -> int:
+    """The mode git would give a new file here: 0666 less the umask."""
+    return 0o666 & ~_umask()
+
+
 def _umask() -> int:
     global _UMASK
     if _UMASK is None:

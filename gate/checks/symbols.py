@@ -50,7 +50,7 @@ def check(ctx: Context, subject: Subject) -> Found:
     me = branch.agent
     out: list[Finding | None] = []
     notes: list[str] = []
-    changes = sc.branch_changes(ctx, cs, notes)
+    changes = sc.branch_changes(ctx, cs, notes, users=True)
     others = ctx.others(branch)
     files = cs.by_path()
     if changes:

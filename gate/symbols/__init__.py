@@ -2,6 +2,7 @@
 
 - ``extract(path, source)`` -> ``FileSymbols`` (definitions, signatures,
   imports, module name) or None for a language not analysed;
+- ``read(path, source)`` -> ``extract``'s answer and the file's sites, in one parse;
 - ``touched(old, new, hunks)`` -> ``SymbolChange`` list (body, signature,
   removed, renamed, added);
 - ``references(path, source, fs, targets)`` -> ``Reference`` list;
@@ -21,6 +22,8 @@ three is imported by this package: a branch without source files never loads the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gate.model import language_of
 from gate.symbols.classify import breaks, call_fits, touched
 from gate.symbols.refs import references, word_pattern
@@ -35,6 +38,9 @@ from gate.symbols.values import (
     Target,
 )
 
+if TYPE_CHECKING:
+    from gate.symbols.sites import Sites
+
 __all__ = [
     "FileSymbols",
     "Import",
@@ -47,11 +53,24 @@ __all__ = [
     "breaks",
     "call_fits",
     "extract",
+    "read",
     "language_of",
     "references",
     "touched",
     "word_pattern",
 ]
+
+
+def read(path: str, source: bytes) -> tuple[FileSymbols, Sites | None] | None:
+    """One parse of a file for everything the analysis asks of it: ``extract``'s
+    answer and the file's sites (``sites.resolve`` finds uses of any targets among
+    them without parsing again). None when its language is not analysed."""
+    language = language_of(path)
+    if language is None:
+        return None
+    from gate.symbols import sites
+
+    return sites.read(path, source, language)
 
 
 def extract(path: str, source: bytes) -> FileSymbols | None:

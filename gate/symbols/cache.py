@@ -7,27 +7,33 @@ write through here.
 Parse results are kept per (blob id, path, ``gate.symbols.values.FORMAT``): a path
 is part of the key because it names the module. Derived answers (what a branch
 changes, who uses it) are kept per ids by ``changed`` and ``uses``.
-Everything lives under ``<common git dir>/agentgate/symbols`` as JSON written
-atomically, and in memory for the rest of the process: ``check --all`` asks
-about every branch's changes once per other branch.
+Everything lives under ``<common git dir>/agentgate/symbols``: parse results and
+answers in one SQLite file (``store``: thousands of small files cost a cold run
+half its time), the two shared indexes ``memo`` hands out as JSON files written
+atomically; and in memory for the rest of the process: ``check --all`` asks
+about every branch's changes once per other branch. Uses are found from a blob's
+sites (``gate.symbols.sites``), kept in memory only.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
-from gate.atomic import read_json, store, write_atomic
+from gate.atomic import read_json, store
 from gate.git.repo import GitRepo
 from gate.model import MODE_EXEC, MODE_FILE, ChangeSet, Oid, language_of
+from gate.symbols.store import Store
 
 if TYPE_CHECKING:
     from gate.context import BranchInfo
     from gate.policy import Policy
     from gate.symbols import FileSymbols
+    from gate.symbols.sites import Sites
 
 
 class Source(Protocol):
@@ -50,6 +56,8 @@ MAX_PARSE_BYTES = 1_000_000
 T = TypeVar("T")
 _MEMO: dict[tuple[str, ...], Any] = {}
 _REPOS: WeakKeyDictionary[GitRepo, str] = WeakKeyDictionary()
+_STORES: dict[str, Store] = {}  # per repository (its git dir)
+_DEPTH = 0  # ``cached`` computations under way: the outermost one flushes
 _IDENT = re.compile(rb"(?:[\w$]|[\x80-\xff])+")  # non-ASCII bytes: parts of identifiers
 
 
@@ -70,6 +78,40 @@ def _repo(ctx: Source) -> str:
     return key
 
 
+def _store(ctx: Source) -> Store | None:
+    if not ctx.use_cache:
+        return None
+    key = _repo(ctx)
+    found = _STORES.get(key)
+    if found is None:
+        found = _STORES[key] = Store(ctx.repo.cache_dir("symbols", "symbols.db"))
+    return found
+
+
+def _load(ctx: Source, key: str) -> Any:
+    db = _store(ctx)
+    text = db.get(key) if db is not None else None
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _keep(ctx: Source, key: str, text: str) -> None:
+    db = _store(ctx)
+    if db is not None:
+        db.put(key, text)
+
+
+def flush(ctx: Source) -> None:
+    """Write what this run computed (``store.Store.flush``)."""
+    db = _store(ctx)
+    if db is not None:
+        db.flush()
+
+
 def cached(ctx: Source, parts: tuple[str, ...], compute: Callable[[], dict[str, Any]],
            decode: Callable[[dict[str, Any]], T], notes: list[str]) -> T:
     """``decode(compute())``, from memory or the cache when present.
@@ -77,18 +119,29 @@ def cached(ctx: Source, parts: tuple[str, ...], compute: Callable[[], dict[str, 
     ``compute`` returns a JSON-able dict with a ``notes`` list (parse errors and
     the like); the notes go to ``notes`` on every read, cached or not, each once:
     the caller's (the check's, or an enclosing computation's, cached with it).
+    What the outermost computation and those inside it computed is written when
+    it ends, in one transaction.
     """
+    global _DEPTH
     key = (_repo(ctx), *parts)
     hit = _MEMO.get(key)
     if hit is None:
-        path = ctx.repo.cache_dir("symbols", *parts)
-        data = read_json(path) if ctx.use_cache else None
+        name = "/".join(parts)
+        data = _load(ctx, name)
         value = _decoded(data, decode)
         if value is None:
-            data = compute()
+            _DEPTH += 1
+            try:
+                data = compute()
+            finally:
+                _DEPTH -= 1
             value = decode(data)
-            if ctx.use_cache:
-                store(path, data)
+            try:
+                _keep(ctx, name, json.dumps(data, separators=(",", ":"), allow_nan=False))
+            except (TypeError, ValueError):
+                pass  # a value JSON cannot hold is simply not kept
+            if _DEPTH == 0:
+                flush(ctx)
         assert data is not None
         hit = _MEMO[key] = (value, list(data.get("notes", ())))
     notes.extend(text for text in hit[1] if text not in notes)
@@ -124,10 +177,16 @@ def _decoded(data: Any, decode: Callable[[dict[str, Any]], T]) -> T | None:
         return None  # written by another version: compute again
 
 
-def parsed(ctx: Source, path: str, oid: str, mode: int, notes: list[str], side: str) -> FileSymbols | None:
+def parsed(ctx: Source, path: str, oid: str, mode: int, notes: list[str], side: str,
+           users: bool = False) -> FileSymbols | None:
     """The symbols of blob ``oid`` read as ``path``; None when its language is not
-    analysed, it is not a regular file, or it does not parse (a note says so)."""
-    from gate.symbols import extract
+    analysed, it is not a regular file, or it does not parse (a note says so).
+
+    ``users``: the run will look for uses in this blob too (``sites``), so a parse
+    keeps its sites. Otherwise it does not: walking every name of a file costs
+    more than parsing it, and most blobs read for their definitions (other
+    branches' changed files) are never searched for uses.
+    """
     from gate.symbols.values import FORMAT, FileSymbols
 
     if mode not in (MODE_FILE, MODE_EXEC) or language_of(path) is None:
@@ -136,35 +195,66 @@ def parsed(ctx: Source, path: str, oid: str, mode: int, notes: list[str], side: 
     fs: FileSymbols | None = _MEMO.get(key)
     if fs is None:
         name = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        cache = ctx.repo.cache_dir("symbols", "files", oid[:2], f"{oid}-{name}-f{FORMAT}.json")
-        if ctx.use_cache:
+        entry = f"files/{oid}-{name}-f{FORMAT}"
+        db = _store(ctx)
+        text = db.get(entry) if db is not None else None
+        if text is not None:
             try:
-                with open(cache, "rb") as fh:
-                    fs = FileSymbols.from_json(fh.read())
-            except (OSError, ValueError):
+                fs = FileSymbols.from_json(text)
+            except ValueError:
                 fs = None
         if fs is None:
-            try:
-                data = ctx.repo.read_blob(oid)
-            except (KeyError, ValueError):
-                notes.append(f"{path} ({side}): blob {oid[:12]} is missing; its symbols are not analysed")
-                return None
-            if len(data) > MAX_PARSE_BYTES:
-                notes.append(f"{path} ({side}): {len(data)} bytes, too large to analyse its symbols")
-                return None
-            fs = extract(path, data)
+            fs = _parse(ctx, path, oid, notes, side, users)
             if fs is None:
                 return None
             # "no go parser…": a grammar missing here, not a fact about the blob.
-            if ctx.use_cache and not (fs.error or "").startswith("no "):
-                try:
-                    write_atomic(cache, fs.to_json())
-                except OSError:
-                    pass  # a read-only repository still gets an answer
+            if not (fs.error or "").startswith("no "):
+                _keep(ctx, entry, fs.to_json())
         _MEMO[key] = fs
     if fs.error:
         notes.append(f"{path} ({side}): {fs.error}; its symbols are not analysed")
         return None
+    return fs
+
+
+def sites(ctx: Source, path: str, oid: str, mode: int, notes: list[str],
+          side: str) -> tuple[FileSymbols, Sites] | None:
+    """``parsed`` and the blob's sites, for finding uses in it (``sites.resolve``).
+
+    The sites come from the parse that gave the symbols when that parse was told
+    (``users``); else the blob is parsed once more, keeping them. Either way they
+    are kept for the run: any number of change sets resolve against one walk.
+    """
+    fs = parsed(ctx, path, oid, mode, notes, side, users=True)
+    if fs is None:
+        return None
+    key = (_repo(ctx), "sites", oid, path)
+    if key not in _MEMO:
+        _parse(ctx, path, oid, [], side, True)
+    found: Sites | None = _MEMO.get(key)
+    return None if found is None else (fs, found)
+
+
+def _parse(ctx: Source, path: str, oid: str, notes: list[str], side: str, users: bool) -> FileSymbols | None:
+    """One parse of a blob: its symbols; with ``users`` its sites too, kept in memory
+    for the run (None when it has none to offer)."""
+    from gate.symbols import extract, read
+
+    try:
+        data = ctx.repo.read_blob(oid)
+    except (KeyError, ValueError):
+        notes.append(f"{path} ({side}): blob {oid[:12]} is missing; its symbols are not analysed")
+        return None
+    if len(data) > MAX_PARSE_BYTES:
+        notes.append(f"{path} ({side}): {len(data)} bytes, too large to analyse its symbols")
+        return None
+    if not users:
+        return extract(path, data)
+    got = read(path, data)
+    if got is None:
+        return None
+    fs, found = got
+    _MEMO[(_repo(ctx), "sites", oid, path)] = found
     return fs
 
 

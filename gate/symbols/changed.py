@@ -119,12 +119,14 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def branch_changes(ctx: Source, cs: ChangeSet, notes: list[str]) -> Changes:
+def branch_changes(ctx: Source, cs: ChangeSet, notes: list[str], users: bool = False) -> Changes:
     """The symbols ``cs`` changes, removes or renames (additions have no users yet);
-    what could not be analysed goes to ``notes``."""
+    what could not be analysed goes to ``notes``. ``users``: the branch's own added
+    lines will be searched for uses too (it is the branch checked), so its new
+    blobs are parsed once for both."""
     def compute() -> dict[str, Any]:
         notes: list[str] = []
-        rows = [row for fc in cs.files for row in file_changes(ctx, fc, notes)]
+        rows = [row for fc in cs.files for row in file_changes(ctx, fc, notes, users)]
         return {"notes": notes, "changed": rows, "key": digest(rows)}
 
     def decode(data: dict[str, Any]) -> Changes:
@@ -136,24 +138,24 @@ def branch_changes(ctx: Source, cs: ChangeSet, notes: list[str]) -> Changes:
     return cached(ctx, ("branch", cs.head[:2], f"{cs.head}-{cs.base}-{V}.json"), compute, decode, notes)
 
 
-def file_changes(ctx: Source, fc: FileChange, notes: list[str]) -> list[list[Any]]:
+def file_changes(ctx: Source, fc: FileChange, notes: list[str], users: bool = False) -> list[list[Any]]:
     """Rows of the symbols one file change touches (see ``_row``)."""
     if fc.binary or fc.old_path is None or fc.old_oid is None or language_of(fc.old_path) is None:
         return []  # an added file defines only new symbols
     pair = f"{fc.old_oid}-{fc.new_oid}-{digest(fc.old_path, fc.new_path, fc.old_mode, fc.new_mode)}-{V}"
     rows: list[list[Any]] = cached(ctx, ("pairs", fc.old_oid[:2], pair + ".json"),
-                                   lambda: _compute_file(ctx, fc), lambda d: list(d["changed"]), notes)
+                                   lambda: _compute_file(ctx, fc, users), lambda d: list(d["changed"]), notes)
     return rows
 
 
-def _compute_file(ctx: Source, fc: FileChange) -> dict[str, Any]:
+def _compute_file(ctx: Source, fc: FileChange, users: bool) -> dict[str, Any]:
     notes: list[str] = []
     out: dict[Target, Changed] = {}
     assert fc.old_path is not None and fc.old_oid is not None
     old = parsed(ctx, fc.old_path, fc.old_oid, fc.old_mode, notes, "base")
     new = None
     if old is not None and fc.new_path is not None and fc.new_oid is not None:
-        new = parsed(ctx, fc.new_path, fc.new_oid, fc.new_mode, notes, "branch")
+        new = parsed(ctx, fc.new_path, fc.new_oid, fc.new_mode, notes, "branch", users and bool(fc.new_ranges()))
         if new is None:
             old = None  # not a parsed file on the branch: nothing can be told
     if old is None:

@@ -91,7 +91,11 @@ def _quiet_parse(source: bytes | str) -> ast.Module:
 
 def extract(path: str, source: bytes) -> FileSymbols:
     """Definitions and imports of one Python file."""
-    tree = parse(source)
+    return from_tree(path, source, parse(source))
+
+
+def from_tree(path: str, source: bytes, tree: ast.Module | str) -> FileSymbols:
+    """``extract`` of a file already parsed (``tree`` is ``parse``'s answer)."""
     module = module_name(path)
     if isinstance(tree, str):
         return FileSymbols(path, "python", module, error=tree)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from gate.symbols.language import Resolving, family, reader
+from gate.symbols.language import Resolving, family
 from gate.symbols.values import Call, FileSymbols, Reference, Target
 
 _CTOR_NAMES = ("__init__", "constructor")
@@ -208,39 +208,7 @@ def references(path: str, source: bytes, fs: FileSymbols, targets: Iterable[Targ
 
 
 def _references(source: bytes, fs: FileSymbols, wanted: list[Target]) -> list[Reference]:
-    if fs.language == "python":
-        from gate.symbols import pyrefs
+    from gate.symbols.sites import resolve, sites_of
 
-        return pyrefs.references(source, fs, wanted)
-    from gate.symbols import treesitter
-
-    root = treesitter.parse(fs.language, source)
-    if isinstance(root, str):
-        return []
-    lang = reader(fs.language)
-    resolver = Resolver(fs, wanted, lang)
-    pattern = re.compile(b"|".join(re.escape(w.encode()) for w in sorted(resolver.words())))
-    out: list[Reference] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type in lang.SKIP or not pattern.search(source, node.start_byte, node.end_byte):
-            continue
-        found = lang.path_of(node)
-        if found is None:
-            stack.extend(reversed(node.named_children))
-            continue
-        parts, rest = found
-        stack.extend(reversed(rest))
-        called = lang.call_of(node)
-        call = called[1] if called else None
-        resolved = resolver.resolve(parts, call)
-        if resolved is None:
-            continue
-        line = treesitter.first_line(node)
-        if call is None and resolver.is_definition(line, parts[-1]):
-            continue
-        end = treesitter.last_line(called[0] if called else node)
-        out.append(make_reference(resolved, parts, call, line, end, int(node.start_point[1]) + 1, resolver.sep))
-    out.sort(key=lambda r: (r.line, r.column))
-    return out
+    found = sites_of(fs.path, fs.language, source)
+    return [] if found is None else resolve(fs, found, wanted)

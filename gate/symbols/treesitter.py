@@ -63,8 +63,12 @@ def _first_error(node: Node) -> Node | None:
 
 def extract(path: str, source: bytes, language: str) -> FileSymbols:
     """Definitions and imports of one file of a tree-sitter language."""
+    return from_root(path, source, language, parse(language, source))
+
+
+def from_root(path: str, source: bytes, language: str, root: Node | str) -> FileSymbols:
+    """``extract`` of a file already parsed (``root`` is ``parse``'s answer)."""
     lang = reader(language)
-    root = parse(language, source)
     if isinstance(root, str):
         return FileSymbols(path, language, lang.module_name(path, None), error=root)
     module = lang.module_name(path, root)

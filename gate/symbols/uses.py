@@ -16,14 +16,16 @@ commit that leaves the changed symbols and the candidate files alone reuses them
 
 from __future__ import annotations
 
+from functools import cached_property
 from itertools import zip_longest
 from typing import Any
 
 from gate.model import ChangeSet, language_of
-from gate.symbols import references
-from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save
+from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save, sites
 from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
+from gate.symbols.language import family
+from gate.symbols.sites import resolve
 
 USERS_PER_AGENT = 5  # user files named per changed symbol and agent on the target
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
@@ -60,15 +62,42 @@ class RefCache:
 
     def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str],
                  go: GoTree | None) -> list[list[Any]]:
-        fs = parsed(self.ctx, path, oid, mode, notes, side)
-        if fs is None:
-            return []
-        if go is not None:
-            fs = localize(fs, go)
         items = self.changes.items
         index = {c.target: i for i, c in enumerate(items)}
-        refs = references(path, self.ctx.repo.read_blob(oid), fs, list(index))
+        # Candidates name a changed symbol already (a word search on the target or
+        # on added lines); a branch's version of a target file may not.
+        if parsed(self.ctx, path, oid, mode, notes, side, users=True) is None or not self._may_use(path, oid):
+            return []
+        read = sites(self.ctx, path, oid, mode, notes, side)
+        if read is None:
+            return []
+        fs, found = read
+        if go is not None:
+            fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
+        refs = resolve(fs, found, index)
         return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r)] for r in refs]
+
+    def _may_use(self, path: str, oid: str) -> bool:
+        """Whether the blob's text spells a name of a changed symbol of its language
+        family (no use can resolve otherwise)."""
+        lang = language_of(path)
+        words = self.words.get(family(lang)) if lang else None
+        if not words:
+            return False
+        try:
+            data = self.ctx.repo.read_blob(oid)
+        except (KeyError, ValueError):
+            return True  # parsing says what is missing
+        return any(w in data for w in words)
+
+    @cached_property
+    def words(self) -> dict[str, tuple[bytes, ...]]:
+        """Per language family, the changed symbols' words as bytes."""
+        out: dict[str, dict[bytes, None]] = {}
+        for c in self.changes.items:
+            fam = out.setdefault(family(c.target.language), {})
+            fam.update(dict.fromkeys(w.encode() for w in c.target.words))
+        return {f: tuple(ws) for f, ws in out.items()}
 
     def save(self) -> None:
         if self.dirty:

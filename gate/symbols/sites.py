@@ -1,0 +1,207 @@
+"""Every written path of one file (a *site*), read in the same pass as its definitions.
+
+A site is what ``refs.Resolver`` resolves: the dotted path at a node (``f``,
+``cfg.parse``, ``["", "m"]`` for ``f().m``), how it is called, and where it is.
+Sites do not depend on which symbols are wanted, so one parse of a blob serves
+every set of changes a run asks about (``check --all`` and ``status`` ask about
+every other open branch's): ``resolve`` then only looks up the sites that spell
+one of the wanted names. Before, each set of changes parsed and walked the file
+again.
+
+The walks visit nodes in the order the former per-target walks did and
+``resolve`` sorts stably by (line, column), so the references come out the same.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+from gate.symbols.language import family, reader
+from gate.symbols.values import Call, FileSymbols, Reference, Target
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+class Site(NamedTuple):
+    parts: tuple[str, ...]
+    call: Call | None
+    line: int
+    end_line: int
+    column: int
+
+
+Sites = tuple[Site, ...]
+
+
+# -- Python ---------------------------------------------------------------------------
+
+
+def python_sites(tree: ast.Module) -> Sites:
+    """Names and attribute chains outside import statements, in ``ast.NodeVisitor`` order.
+
+    ``a.b.c`` is one site (its inner ``a.b`` and ``a`` are not); ``f().m`` is the
+    site ``["", "m"]`` and ``f()`` is still visited.
+    """
+    out: list[Site] = []
+    calls: dict[int, ast.Call] = {}
+    stack: list[ast.AST] = [tree]
+    name, attribute, call_t = ast.Name, ast.Attribute, ast.Call
+    skip = (ast.Import, ast.ImportFrom)  # the binding, not a use
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is name:
+            assert isinstance(node, ast.Name)
+            out.append(_python_site(node, (node.id,), calls))
+            continue
+        if kind is attribute:
+            assert isinstance(node, ast.Attribute)
+            parts: list[str] = []
+            inner: ast.expr = node
+            while isinstance(inner, ast.Attribute):
+                parts.append(inner.attr)
+                inner = inner.value
+            if isinstance(inner, ast.Name):
+                parts.append(inner.id)
+                parts.reverse()
+                out.append(_python_site(node, tuple(parts), calls))
+            else:
+                # ``f().m`` or ``x[0].m``: only the attribute name can be told.
+                out.append(_python_site(node, ("", node.attr), calls))
+                stack.append(node.value)
+            continue
+        if isinstance(node, skip):
+            continue
+        if kind is call_t:
+            assert isinstance(node, ast.Call)
+            calls[id(node.func)] = node
+        children: list[ast.AST] = []
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                children.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                children.append(value)
+        children.reverse()
+        stack.extend(children)
+    return tuple(out)
+
+
+def _python_site(node: ast.expr, parts: tuple[str, ...], calls: dict[int, ast.Call]) -> Site:
+    called = calls.get(id(node))
+    call = None
+    if called is not None:
+        splat = any(isinstance(a, ast.Starred) for a in called.args) or any(k.arg is None for k in called.keywords)
+        call = Call(sum(not isinstance(a, ast.Starred) for a in called.args),
+                    tuple(k.arg for k in called.keywords if k.arg is not None), splat)
+    end = (called or node).end_lineno or node.lineno
+    return Site(parts, call, node.lineno, end, node.col_offset + 1)
+
+
+# -- tree-sitter languages ------------------------------------------------------------
+
+
+def tree_sites(language: str, root: Node) -> Sites:
+    """The paths ``lang_*.path_of`` finds, depth first, outside the ``SKIP`` node types."""
+    from gate.symbols.treesitter import first_line, last_line
+
+    lang = reader(language)
+    out: list[Site] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in lang.SKIP:
+            continue
+        found = lang.path_of(node)
+        if found is None:
+            stack.extend(reversed(node.named_children))
+            continue
+        parts, rest = found
+        stack.extend(reversed(rest))
+        called = lang.call_of(node)
+        end = last_line(called[0] if called else node)
+        out.append(Site(tuple(parts), called[1] if called else None, first_line(node), end,
+                        int(node.start_point[1]) + 1))
+    return tuple(out)
+
+
+# -- one pass -------------------------------------------------------------------------
+
+
+def read(path: str, source: bytes, language: str) -> tuple[FileSymbols, Sites | None]:
+    """One parse of a file: its definitions and imports, and its sites (None when the
+    walk ran out of stack: that file then has no uses, as before)."""
+    if language == "python":
+        from gate.symbols import python
+
+        tree = python.parse(source)
+        fs = python.from_tree(path, source, tree)
+        return fs, (None if isinstance(tree, str) else python_sites(tree))
+    from gate.symbols import treesitter
+
+    root = treesitter.parse(language, source)
+    fs = treesitter.from_root(path, source, language, root)
+    if isinstance(root, str) or fs.error is not None:
+        return fs, None
+    try:
+        return fs, tree_sites(language, root)
+    except RecursionError:  # minified or generated code nested beyond the stack
+        return fs, None
+
+
+def sites_of(path: str, language: str, source: bytes) -> Sites | None:
+    """The sites alone (``refs.references``, which has its definitions already)."""
+    if language == "python":
+        from gate.symbols import python
+
+        tree = python.parse(source)
+        return None if isinstance(tree, str) else python_sites(tree)
+    from gate.symbols import treesitter
+
+    root = treesitter.parse(language, source)
+    if isinstance(root, str):
+        return None
+    try:
+        return tree_sites(language, root)
+    except RecursionError:
+        return None
+
+
+# -- resolving ------------------------------------------------------------------------
+
+
+def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Reference]:
+    """Uses of ``targets`` among ``sites`` of the file ``fs``, in source order."""
+    from gate.symbols.refs import Resolver, make_reference
+
+    fam = family(fs.language)
+    wanted = [t for t in targets if family(t.language) == fam]
+    if not wanted or fs.error is not None:
+        return []
+    if fs.language == "python":
+        from gate.symbols.pyrefs import PYTHON as lang
+        definitions = False  # a Python definition is no Name node
+    else:
+        lang = reader(fs.language)
+        definitions = True
+    resolver = Resolver(fs, wanted, lang)
+    # Only a site spelling one of these can resolve (a name the imports bind or a
+    # wanted symbol's name): the rest are not looked up.
+    words = resolver.words()
+    out: list[Reference] = []
+    for site in sites:
+        if words.isdisjoint(site.parts):
+            continue
+        parts = list(site.parts)
+        resolved = resolver.resolve(parts, site.call)
+        if resolved is None:
+            continue
+        if definitions and site.call is None and resolver.is_definition(site.line, parts[-1]):
+            continue
+        out.append(make_reference(resolved, parts, site.call, site.line, site.end_line, site.column,
+                                  resolver.sep))
+    out.sort(key=lambda r: (r.line, r.column))
+    return out
