@@ -240,18 +240,27 @@ def test_a_constructor_change_names_the_calls_of_the_class(
                                       f"'size' added without a default); bob calls it at {APP}:3")
 
 
-def test_a_widely_used_symbol_names_a_few_files_per_agent(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(symbol_uses, "USERS_PER_AGENT", 2)
+def test_every_caller_is_named_and_the_message_shortens_with_and_n_more(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 19: no silent cap per symbol. JSON lists every caller; the message
+    # spells out five call sites and says how many more there are.
     user = "from src.common.config import parse_config\n\nX = parse_config('a')\n"
-    r = make_repo(tmp_path / "r", {CONFIG: CONFIG_PY, "src/ui/a.py": user, "src/ui/b.py": user,
-                                   "src/ui/c.py": user, "src/report/d.py": user})
+    bob = [f"src/ui/u{n}.py" for n in range(8)]
+    r = make_repo(tmp_path / "r", {CONFIG: CONFIG_PY, **dict.fromkeys(bob, user), "src/report/d.py": user,
+                                   "src/ui/unrelated.py": "def parse_config(p):\n    return p\n"})
     branch(r, "agent/alice/strict", {CONFIG: STRICT_PY})
     rc, findings = run_check(r, "agent/alice/strict", capsys)
-    assert short(findings) == [
-        ("symbol.signature", CONFIG, 1, [("bob", "src/ui/a.py", 3), ("bob", "src/ui/b.py", 3)]),
+    assert (rc, short(findings)) == (3, [
+        ("symbol.signature", CONFIG, 1, [("bob", p, 3) for p in bob]),
         ("symbol.signature", CONFIG, 1, [("carol", "src/report/d.py", 3)]),
-    ]
+    ])
+    shown = ", ".join(f"{p}:3" for p in bob[:5])
+    assert findings[0]["message"] == (f"parse_config ({CONFIG}:1) changes signature ({STRICT_DETAIL}); bob calls "
+                                      f"it at {shown} and 3 more")
+    capsys.readouterr()
+    assert check.main(["agent/alice/strict"], fmt="text", repo_path=str(r.path)) == 3
+    text = capsys.readouterr().out
+    assert f"{shown} and 3 more" in text and "src/ui/u5.py" not in text
 
 
 LANGUAGE_CASES = {
