@@ -491,3 +491,36 @@ def test_a_changed_default_in_javascript_asks_for_the_calls_that_omit_it(
     assert (rc, short(findings)) == (3, [
         ("symbol.signature", "web/common/config.js", 1, [("bob", "web/ui/app.js", 3)])])
     assert "default of 'encoding' changed from 'utf-8' to 'latin-1'" in findings[0]["message"]
+
+
+PARSE_TS = "export function parse(s = ''): string {\n  return s;\n}\n"
+PARSE_USE = ("import { parse } from '../common/parse';\n\nexport function run(): string {\n"
+             "  return parse('a');\n}\n")
+
+
+@pytest.mark.parametrize(("new_params", "rule", "detail"), [
+    # Issue 19: tsc errors at every call, so this is a signature change, not a use.
+    ("(s = '', strict: boolean)", "symbol.signature", "parameter 'strict' added without a default"),
+    ("(s = '', strict = false)", "symbol.shared", "signature changed compatibly"),
+])
+def test_a_required_parameter_after_a_defaulted_one_breaks_the_calls(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], new_params: str, rule: str, detail: str) -> None:
+    r = make_repo(tmp_path / "r", {"web/common/parse.ts": PARSE_TS, "web/ui/run.ts": PARSE_USE})
+    branch(r, "agent/alice/strict", {"web/common/parse.ts": PARSE_TS.replace("(s = '')", new_params)})
+    rc, findings = run_check(r, "agent/alice/strict", capsys)
+    assert (rc, short(findings)) == (3 if rule == "symbol.signature" else 0,
+                                     [(rule, "web/common/parse.ts", 1, [("bob", "web/ui/run.ts", 4)])])
+    what = f"changes signature ({detail})" if rule == "symbol.signature" else f"changes ({detail})"
+    assert findings[0]["message"] == f"parse (web/common/parse.ts:1) {what}; bob calls it at web/ui/run.ts:4"
+
+
+def test_a_parameter_inserted_before_a_rest_parameter_is_said_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = "export function log(msg: string, ..._meta: unknown[]): void {\n  console.log(msg);\n}\n"
+    use = "import { log } from '../common/log';\n\nexport function run(): void {\n  log('a', 1);\n}\n"
+    r = make_repo(tmp_path / "r", {"web/common/log.ts": log, "web/ui/run.ts": use})
+    branch(r, "agent/alice/level", {"web/common/log.ts": log.replace("msg: string,", "msg: string, level: number,")})
+    rc, findings = run_check(r, "agent/alice/level", capsys)
+    assert (rc, short(findings)) == (0, [("symbol.shared", "web/common/log.ts", 1, [("bob", "web/ui/run.ts", 4)])])
+    assert findings[0]["message"] == ("log (web/common/log.ts:1) changes signature (parameter 'level' inserted "
+                                      "before '_meta'); bob calls it at web/ui/run.ts:4")

@@ -189,3 +189,23 @@ def test_call_fits() -> None:
     assert [call_fits(go, _call(n), "go") for n in (0, 1, 3)] == [False, True, True]
     ts = Signature((Param("a"), Param("b", True)))
     assert [call_fits(ts, _call(n), "typescript") for n in (0, 1, 2, 3)] == [False, True, True, False]
+
+
+def test_a_required_parameter_after_defaulted_ones_needs_every_argument_before_it() -> None:
+    ts = Signature((Param("s", True), Param("strict", False, "boolean")))
+    assert [call_fits(ts, _call(n), "typescript") for n in (0, 1, 2, 3)] == [False, False, True, False]
+    rest = Signature((Param("a", True), Param("b"), Param("more", False, None, "var")))
+    assert [call_fits(rest, _call(n), "javascript") for n in (1, 2, 5)] == [False, True, True]
+
+
+@pytest.mark.parametrize(("new_params", "detail"), [
+    ("msg: string, level: number, ..._meta: unknown[]", "parameter 'level' inserted before '_meta'"),
+    ("msg: string", "variadic parameter '_meta' removed"),
+    ("msg: string, other: number", "variadic parameter '_meta' removed"),
+    ("msg: string, _meta: unknown[]", "parameter '_meta' is no longer variadic"),
+    ("msg: string, ...rest: unknown[]", "parameter '_meta' renamed to 'rest'"),
+])
+def test_messages_say_what_happened_to_a_rest_parameter(tmp_path: Path, new_params: str, detail: str) -> None:
+    ts = "export function log(msg: string, ..._meta: unknown[]): void {\n  console.log(msg);\n}\n"
+    new = ts.replace("msg: string, ..._meta: unknown[]", new_params)
+    assert changes(tmp_path, "a.ts", ts, new) == [("signature", "log", detail)]
