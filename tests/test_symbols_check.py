@@ -19,7 +19,6 @@ from gate.git.grep import _git_grep, _walk, words_in_tree
 from gate.git.opening import open_repo
 from gate.git.sample import build as build_demo
 from gate.model import LANGUAGES
-from gate.symbols import uses as symbol_uses
 from tests.gitutil import Repo, git
 
 POLICY = """\
@@ -524,3 +523,22 @@ def test_a_parameter_inserted_before_a_rest_parameter_is_said_so(
     assert (rc, short(findings)) == (0, [("symbol.shared", "web/common/log.ts", 1, [("bob", "web/ui/run.ts", 4)])])
     assert findings[0]["message"] == ("log (web/common/log.ts:1) changes signature (parameter 'level' inserted "
                                       "before '_meta'); bob calls it at web/ui/run.ts:4")
+
+
+def test_a_file_with_a_syntax_error_keeps_the_callers_tree_sitter_recovers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 19: the installed TypeScript grammar does not know variance annotations
+    # (``<out T>``); the rest of the file is still read, and the note names the lines.
+    use = ("import { parse } from '../common/parse';\n\ninterface Box<out T> { v: T }\n\n"
+           "export function run(): string {\n  return parse('a');\n}\n\n"
+           "export function broken(): string {\n  return parse('b' +* );\n}\n")
+    r = make_repo(tmp_path / "r", {"web/common/parse.ts": PARSE_TS, "web/ui/run.ts": use})
+    branch(r, "agent/alice/strict", {"web/common/parse.ts": PARSE_TS.replace("(s = '')", "(s = '', strict: boolean)")})
+    ctx = context.build(open_repo(r.path))
+    result = engine.evaluate(ctx, ctx.branch(*ctx.repo.resolve_branch("agent/alice/strict")))
+    # Found: the call in run(); not found: the call on the line that does not parse.
+    assert [(f.rule, f.path, f.line, [(u["agent"], u["path"], u["line"]) for u in f.other["users"]])
+            for f in result.findings if f.rule.startswith("symbol.")] == [
+        ("symbol.signature", "web/common/parse.ts", 1, [("bob", "web/ui/run.ts", 6)])]
+    assert ("web/ui/run.ts (target): syntax errors at lines 3, 10; definitions and uses there are not "
+            "analysed") in result.facts["notes"]

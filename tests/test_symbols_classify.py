@@ -209,3 +209,16 @@ def test_messages_say_what_happened_to_a_rest_parameter(tmp_path: Path, new_para
     ts = "export function log(msg: string, ..._meta: unknown[]): void {\n  console.log(msg);\n}\n"
     new = ts.replace("msg: string, ..._meta: unknown[]", new_params)
     assert changes(tmp_path, "a.ts", ts, new) == [("signature", "log", detail)]
+
+
+def test_a_side_read_around_a_syntax_error_reports_what_it_holds(tmp_path: Path) -> None:
+    old = ("export function parse(s: string): string {\n  return s;\n}\n\n"
+           "export function other(n: number): number {\n  return n;\n}\n")
+    # other() no longer parses: not a removal; parse() changed: reported.
+    new = old.replace("(s: string)", "(s: string, strict: boolean)").replace("return n;", "return n +* ;")
+    fs = extract("a.ts", new.encode())
+    assert fs is not None and (fs.error, fs.skipped, [s.name for s in fs.symbols]) == (None, ((6, 6),), ["parse"])
+    assert fs.skipped_note == "syntax error at line 6; definitions and uses there are not analysed"
+    assert changes(tmp_path, "a.ts", old, new) == [
+        ("signature", "parse", "parameter 'strict' added without a default")]
+    assert changes(tmp_path, "a.ts", new, old) == [("signature", "parse", "parameter 'strict' removed")]

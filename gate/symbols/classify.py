@@ -44,7 +44,9 @@ def touched(old: FileSymbols | None, new: FileSymbols | None, hunks: Iterable[Hu
 
     ``old``/``new`` are the base and head parses (None for an added or deleted
     file). When either side did not parse nothing is reported: a half-read file
-    would turn every symbol into a false removal.
+    would turn every symbol into a false removal. A side read around syntax
+    errors (``skipped``) reports what it holds, but a symbol missing from it may
+    sit on the lines left out: it is neither removed nor added.
     """
     if (old is not None and old.error) or (new is not None and new.error):
         return []
@@ -66,9 +68,11 @@ def touched(old: FileSymbols | None, new: FileSymbols | None, hunks: Iterable[Hu
             if change is not None:
                 changes.append(change)
         elif o is not None:
-            removed.append(o)
+            if new is None or not new.skipped:
+                removed.append(o)
         elif n is not None:
-            added.append(n)
+            if old is None or not old.skipped:
+                added.append(n)
     changes += _without_members(_renames(removed, added))
     # Old and new line numbers mix here; additions go last on a tie.
     changes.sort(key=lambda c: (c.symbol.first_line, c.kind == "added", c.symbol.line))
