@@ -189,3 +189,36 @@ def test_call_fits() -> None:
     assert [call_fits(go, _call(n), "go") for n in (0, 1, 3)] == [False, True, True]
     ts = Signature((Param("a"), Param("b", True)))
     assert [call_fits(ts, _call(n), "typescript") for n in (0, 1, 2, 3)] == [False, True, True, False]
+
+
+def test_a_required_parameter_after_defaulted_ones_needs_every_argument_before_it() -> None:
+    ts = Signature((Param("s", True), Param("strict", False, "boolean")))
+    assert [call_fits(ts, _call(n), "typescript") for n in (0, 1, 2, 3)] == [False, False, True, False]
+    rest = Signature((Param("a", True), Param("b"), Param("more", False, None, "var")))
+    assert [call_fits(rest, _call(n), "javascript") for n in (1, 2, 5)] == [False, True, True]
+
+
+@pytest.mark.parametrize(("new_params", "detail"), [
+    ("msg: string, level: number, ..._meta: unknown[]", "parameter 'level' inserted before '_meta'"),
+    ("msg: string", "variadic parameter '_meta' removed"),
+    ("msg: string, other: number", "variadic parameter '_meta' removed"),
+    ("msg: string, _meta: unknown[]", "parameter '_meta' is no longer variadic"),
+    ("msg: string, ...rest: unknown[]", "parameter '_meta' renamed to 'rest'"),
+])
+def test_messages_say_what_happened_to_a_rest_parameter(tmp_path: Path, new_params: str, detail: str) -> None:
+    ts = "export function log(msg: string, ..._meta: unknown[]): void {\n  console.log(msg);\n}\n"
+    new = ts.replace("msg: string, ..._meta: unknown[]", new_params)
+    assert changes(tmp_path, "a.ts", ts, new) == [("signature", "log", detail)]
+
+
+def test_a_side_read_around_a_syntax_error_reports_what_it_holds(tmp_path: Path) -> None:
+    old = ("export function parse(s: string): string {\n  return s;\n}\n\n"
+           "export function other(n: number): number {\n  return n;\n}\n")
+    # other() no longer parses: not a removal; parse() changed: reported.
+    new = old.replace("(s: string)", "(s: string, strict: boolean)").replace("return n;", "return n +* ;")
+    fs = extract("a.ts", new.encode())
+    assert fs is not None and (fs.error, fs.skipped, [s.name for s in fs.symbols]) == (None, ((6, 6),), ["parse"])
+    assert fs.skipped_note == "syntax error at line 6; definitions and uses there are not analysed"
+    assert changes(tmp_path, "a.ts", old, new) == [
+        ("signature", "parse", "parameter 'strict' added without a default")]
+    assert changes(tmp_path, "a.ts", new, old) == [("signature", "parse", "parameter 'strict' removed")]

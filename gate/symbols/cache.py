@@ -214,6 +214,8 @@ def parsed(ctx: Source, path: str, oid: str, mode: int, notes: list[str], side: 
     if fs.error:
         notes.append(f"{path} ({side}): {fs.error}; its symbols are not analysed")
         return None
+    if fs.skipped_note:
+        notes.append(f"{path} ({side}): {fs.skipped_note}")
     return fs
 
 

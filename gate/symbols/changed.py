@@ -24,7 +24,7 @@ from gate.symbols.values import FORMAT
 
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: no cap on user files per symbol and agent (issue 19)
 V = f"v{CACHE_VERSION}f{FORMAT}"  # in every derived cache key: a new format recomputes
 
 

@@ -44,7 +44,9 @@ def touched(old: FileSymbols | None, new: FileSymbols | None, hunks: Iterable[Hu
 
     ``old``/``new`` are the base and head parses (None for an added or deleted
     file). When either side did not parse nothing is reported: a half-read file
-    would turn every symbol into a false removal.
+    would turn every symbol into a false removal. A side read around syntax
+    errors (``skipped``) reports what it holds, but a symbol missing from it may
+    sit on the lines left out: it is neither removed nor added.
     """
     if (old is not None and old.error) or (new is not None and new.error):
         return []
@@ -66,9 +68,11 @@ def touched(old: FileSymbols | None, new: FileSymbols | None, hunks: Iterable[Hu
             if change is not None:
                 changes.append(change)
         elif o is not None:
-            removed.append(o)
+            if new is None or not new.skipped:
+                removed.append(o)
         elif n is not None:
-            added.append(n)
+            if old is None or not old.skipped:
+                added.append(n)
     changes += _without_members(_renames(removed, added))
     # Old and new line numbers mix here; additions go last on a tie.
     changes.sort(key=lambda c: (c.symbol.first_line, c.kind == "added", c.symbol.line))
@@ -153,19 +157,21 @@ def _positional_breaks(old: list[Param], new: list[Param], typed: bool) -> str |
     new_names = {p.name for p in new}
     for i, p in enumerate(old):
         if i >= len(new):
-            return f"parameter '{p.name}' removed"
+            return f"{'variadic ' if p.kind == VAR else ''}parameter '{p.name}' removed"
         q = new[i]
-        if p.kind == VAR and q.kind != VAR:
-            return f"variadic parameter '{p.name}' removed"
+        # Names first: a parameter inserted before a variadic one shifts it, and
+        # that is what the message must say, not that the variadic went away.
         # Positional-only names are not part of the call (Python ``/``).
         if q.name != p.name and not (p.kind == POSONLY and q.kind == POSONLY):
             if p.name in new_names and q.name not in old_names:
                 return f"parameter '{q.name}' inserted before '{p.name}'"
             if p.name in new_names:
                 return "parameters reordered"
-            if q.name in old_names:
-                return f"parameter '{p.name}' removed"
+            if q.name in old_names or (p.kind == VAR and q.kind != VAR):
+                return f"{'variadic ' if p.kind == VAR else ''}parameter '{p.name}' removed"
             return f"parameter '{p.name}' renamed to '{q.name}'"
+        if p.kind == VAR and q.kind != VAR:
+            return f"parameter '{p.name}' is no longer variadic"
         if typed and q.annotation != p.annotation:
             return f"type of '{p.name}' changed from {p.annotation} to {q.annotation}"
         if p.has_default and not q.has_default:
@@ -252,7 +258,9 @@ def call_fits(sig: Signature, ref: Reference, language: str) -> bool | None:
     params = sig.params
     if language != "python":
         fixed = [p for p in params if p.kind != VAR]
-        required = sum(not p.has_default for p in fixed)
+        # Arguments are positional: a required parameter after defaulted ones needs
+        # every argument before it too (``f(s = '', strict)`` takes two).
+        required = max((i + 1 for i, p in enumerate(fixed) if not p.has_default), default=0)
         if any(p.kind == VAR for p in params):
             return ref.args >= required
         return required <= ref.args <= len(fixed)

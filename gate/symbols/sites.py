@@ -195,6 +195,8 @@ def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Re
     for site in sites:
         if words.isdisjoint(site.parts):
             continue
+        if fs.skipped and any(a <= site.line <= b for a, b in fs.skipped):
+            continue  # on a line that did not parse: its arguments cannot be trusted
         parts = list(site.parts)
         resolved = resolver.resolve(parts, site.call)
         if resolved is None:

@@ -32,11 +32,12 @@ def parser(language: str) -> Parser:
 
 
 def parse(language: str, source: bytes) -> Node | str:
-    """The root node, or an error message when the tree holds a syntax error.
+    """The root node, or an error message when nothing can be read.
 
-    Any ERROR or MISSING node makes the file unparsed: error recovery can swallow
-    the definitions after it or nest them in the wrong scope, and a half-read side
-    would turn its symbols into false removals.
+    A tree with ERROR or MISSING nodes is kept (issue 19): tree-sitter recovers
+    the definitions and calls around them, and dropping the whole file lost every
+    caller in it. ``from_root`` leaves out what lies on the lines of an error
+    (``error_lines``); only a tree that is one error as a whole is refused.
     """
     try:
         root = parser(language).parse(source).root_node
@@ -44,7 +45,7 @@ def parse(language: str, source: bytes) -> Node | str:
         return f"no {language} parser ({exc.name} is not installed)"
     except (ValueError, RuntimeError) as exc:  # e.g. a parse timeout or cancellation
         return f"does not parse: {exc}"
-    if root.has_error:
+    if root.is_error or (root.has_error and not any(not (c.is_error or c.is_missing) for c in root.children)):
         bad = _first_error(root)
         line = bad.start_point[0] + 1 if bad is not None else 1
         return f"syntax error at line {line}"
@@ -59,6 +60,25 @@ def _first_error(node: Node) -> Node | None:
             return None
         node = child
     return node
+
+
+def error_lines(root: Node) -> tuple[tuple[int, int], ...]:
+    """The line spans (first, last) of the tree's ERROR and MISSING nodes, merged."""
+    spans: list[tuple[int, int]] = []
+    stack = [root] if root.has_error else []
+    while stack:  # iterative, as ``_first_error``
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            spans.append((first_line(node), max(first_line(node), last_line(node))))
+            continue
+        stack.extend(c for c in node.children if c.has_error or c.is_missing)
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
 
 
 def extract(path: str, source: bytes, language: str) -> FileSymbols:
@@ -78,8 +98,16 @@ def from_root(path: str, source: bytes, language: str, root: Node | str) -> File
         imports = tuple(lang.imports(root, path, module))
     except RecursionError:
         return FileSymbols(path, language, module, error="too deeply nested to read")
-    symbols = tuple(sorted(col.symbols, key=lambda s: (s.first_line, s.line, s.kind != CLASS)))
-    return FileSymbols(path, language, module, symbols, imports)
+    skipped = error_lines(root)
+    # A definition with an error inside may be cut short or misread: left out.
+    # Its nested definitions without one stay (their own spans are clean).
+    kept = [s for s in col.symbols if not any(a <= s.end_line and s.first_line <= b for a, b in skipped)]
+    symbols = tuple(sorted(kept, key=lambda s: (s.first_line, s.line, s.kind != CLASS)))
+    if skipped:
+        imports = tuple(i for i in imports if not any(a <= i.line <= b for a, b in skipped))
+        if not symbols and not imports:  # nothing recovered: the file is not read
+            return FileSymbols(path, language, module, error=f"syntax error at line {skipped[0][0]}")
+    return FileSymbols(path, language, module, symbols, imports, skipped=skipped)
 
 
 def text(node: Node | None) -> str:

@@ -2,10 +2,10 @@
 
 - ``target_uses``: in files of the target owned by other agents. Candidates come
   from one ``git grep`` over the target tree (cached by target commit and words);
-  only candidates are parsed, at most ``USERS_PER_AGENT`` user files per symbol
-  and agent (a finding names a few call sites, not thousands) and at most
-  ``EXAMINE_BUDGET`` files in all, so the cost follows the change, not the
-  repository.
+  only candidates are parsed, at most ``EXAMINE_BUDGET`` files in all (a note
+  says how many more name a changed symbol), so the cost follows the change, not
+  the repository. Every user found is kept: the finding's ``other["users"]``
+  lists them all and its message shortens the list with "and N more".
 - ``added_uses``: among the lines a change set adds; a word search on those lines
   comes first, and only files that name a changed symbol are parsed.
 
@@ -27,9 +27,8 @@ from gate.symbols.gomod import GoTree, localize
 from gate.symbols.language import family
 from gate.symbols.sites import resolve
 
-USERS_PER_AGENT = 5  # user files named per changed symbol and agent on the target
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
-# (Both shape cached answers: bump changed.CACHE_VERSION when changing them.)
+# (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
 # Ownership per target and path for the run (pathspec tries every pattern: ~0.5 ms a path).
 _OWNERS: dict[tuple[int, str, str], str | None] = {}
 # (git dir, target) pairs searched in this run: see ``candidates``.
@@ -172,11 +171,6 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
 
 def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]]) -> dict[str, Any]:
     notes: list[str] = []
-    by_word: dict[str, list[int]] = {}
-    for i, c in enumerate(changes.items):
-        for w in c.target.words:
-            if w in changes.words:
-                by_word.setdefault(w, []).append(i)
     by_agent: dict[str, list[str]] = {}
     for path in found:
         owner = _owner(ctx, path)
@@ -186,20 +180,14 @@ def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[
     order = [pa for row in zip_longest(*([(p, a) for p in sorted(paths)] for a, paths in sorted(by_agent.items())))
              for pa in row if pa is not None]
     refs = RefCache(ctx, changes)
-    named: dict[tuple[int, str], int] = {}
     uses: list[Use] = []
     examined = skipped = 0
     for path, owner in order:
-        if not any(named.get((i, owner), 0) < USERS_PER_AGENT for w in found[path] for i in by_word.get(w, ())):
-            continue
         if examined >= EXAMINE_BUDGET:
             skipped += 1
             continue
         examined += 1
-        found_uses = _file_uses(ctx, refs, path, owner, notes)
-        for i in {u.index for u in found_uses}:
-            named[(i, owner)] = named.get((i, owner), 0) + 1
-        uses += found_uses
+        uses += _file_uses(ctx, refs, path, owner, notes)
     refs.save()
     if skipped:
         notes.append(f"symbols: {skipped} more files of the target name a changed symbol; only {examined} "

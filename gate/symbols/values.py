@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 # Bump when the extraction changes meaning: cached results of another format are
 # refused by ``from_json`` (the caller then parses again).
-FORMAT = 2
+FORMAT = 3  # 3: ``FileSymbols.skipped`` (issue 19)
 
 FUNCTION = "function"
 CLASS = "class"
@@ -105,7 +105,9 @@ class Import:
 
 @dataclass(frozen=True)
 class FileSymbols:
-    """What one file defines and imports. ``error`` is set when it does not parse."""
+    """What one file defines and imports. ``error`` is set when it does not parse;
+    ``skipped`` holds the line spans (first, last) of syntax errors tree-sitter
+    recovered from: what lies on them is left out, the rest is read."""
 
     path: str
     language: str
@@ -113,6 +115,17 @@ class FileSymbols:
     symbols: tuple[Symbol, ...] = ()
     imports: tuple[Import, ...] = ()
     error: str | None = None
+    skipped: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def skipped_note(self) -> str | None:
+        """A note naming the lines left out, e.g. ``syntax errors at lines 3, 10-12``."""
+        if not self.skipped:
+            return None
+        spans = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in self.skipped)
+        what = "errors" if len(self.skipped) > 1 or self.skipped[0][0] != self.skipped[0][1] else "error"
+        return f"syntax {what} at line{'s' if what == 'errors' else ''} {spans}; definitions and uses there " \
+               "are not analysed"
 
     def to_json(self) -> str:
         """A compact JSON text for a cache keyed by blob id (and ``FORMAT``)."""
@@ -122,6 +135,7 @@ class FileSymbols:
             "language": self.language,
             "module": self.module,
             "error": self.error,
+            "skipped": [list(span) for span in self.skipped],
             "symbols": [_symbol_row(s) for s in self.symbols],
             "imports": [[i.module, i.name, i.alias, i.line] for i in self.imports],
         }
@@ -139,6 +153,7 @@ class FileSymbols:
                 language=doc["language"],
                 module=doc["module"],
                 error=doc["error"],
+                skipped=tuple((int(a), int(b)) for a, b in doc["skipped"]),
                 symbols=tuple(_symbol_from_row(r) for r in doc["symbols"]),
                 imports=tuple(Import(m, n, a, ln) for m, n, a, ln in doc["imports"]),
             )
