@@ -54,17 +54,20 @@ def exclusive(common_dir: Path) -> Iterator[None]:
 
 @contextmanager
 def interruptible() -> Iterator[None]:
-    """SIGTERM raises ``Interrupted`` in the main thread as Ctrl-C does, so that the
-    cleanup on the way out (worktrees, the lock) runs; the default would end the
-    process on the spot."""
+    """SIGINT and SIGTERM raise ``Interrupted`` in the main thread, so that the cleanup
+    on the way out (worktrees, the lock) runs; SIGTERM's default would end the process
+    on the spot. SIGINT is taken explicitly too: a process started from a shell's
+    background job (a CI runner, ``cmd &``) inherits it ignored, and Python then
+    raises no KeyboardInterrupt, so a Ctrl-C meant for the queue would do nothing."""
     def raise_(signum: int, _frame: FrameType | None) -> None:
         raise Interrupted(signum)
 
-    old = signal.signal(signal.SIGTERM, raise_)
+    old = {s: signal.signal(s, raise_) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
+        for s, h in old.items():
+            signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 
 @contextmanager
