@@ -14,7 +14,6 @@ the policy tests tips (``[tests] merge = false``).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -114,14 +113,11 @@ def _row(ctx: Context, b: BranchInfo, outcomes: Mapping[str, TestOutcome]) -> Bo
         return BoardRow(BranchResult(ref=b.ref, agent=b.agent, head=b.head, base=None, verdict="block",
                                      findings=()), error=secrets.redact(str(e)))
     res = done.result
-    # A name holding a credential is never shown (DESIGN §8), on the board either.
-    pairs = tuple(dataclasses.replace(f, paths=tuple(dict.fromkeys(secrets.redact(p) for p in f.paths)))
-                  for f in done.facts if isinstance(f, PairRow))
-    target = next((f.paths for f in done.facts if isinstance(f, TargetConflicts)), ())
+    # The facts' paths are redacted where the checks make them, as findings are.
     return BoardRow(
         res, scope=scope_summary(res.findings),
-        pairs=pairs,
-        target_conflicts=tuple(sorted({secrets.redact(p) for p in target})),
+        pairs=tuple(f for f in done.facts if isinstance(f, PairRow)),
+        target_conflicts=next((f.paths for f in done.facts if isinstance(f, TargetConflicts)), ()),
         tests=tested.kind if tested is not None else "-",
     )
 

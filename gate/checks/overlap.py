@@ -19,6 +19,7 @@ from gate.git.overlaps import Collision, collisions, keep
 from gate.git.pairs import CONFLICT, FILE, HUNK, UNDECIDED
 from gate.lines import touching
 from gate.model import Action, ChangeSet, FileChange, Finding, PairRow, Relation, worst
+from gate.scan import secrets
 
 Lines = tuple[int, int]
 
@@ -81,8 +82,9 @@ def pair_rows(found: list[Overlap]) -> tuple[PairRow, ...]:
     rows: dict[str, tuple[BranchInfo, Relation, list[str]]] = {}
     for ov in found:
         other, relation, paths = rows.get(ov.other.ref, (ov.other, LABELS[ov.relation], []))
-        if ov.path not in paths:
-            paths.append(ov.path)
+        shown = secrets.redact(ov.path)  # a name holding a credential is never shown (DESIGN §8)
+        if shown not in paths:
+            paths.append(shown)
         rows[ov.other.ref] = (other, worst(relation, LABELS[ov.relation]), paths)
     return tuple(PairRow(o.ref, o.agent, relation, tuple(paths))
                  for _, (o, relation, paths) in sorted(rows.items()))

@@ -15,6 +15,7 @@ from gate.git import merge
 from gate.git.changes import changeset
 from gate.git.pairs import CONFLICT, PairResult
 from gate.model import ChangeSet, FileChange, Finding, TargetConflicts
+from gate.scan import secrets
 
 
 def check(ctx: Context, subject: Subject) -> Found:
@@ -68,7 +69,7 @@ def check(ctx: Context, subject: Subject) -> Found:
             change=fc, key=("changed",),
         ))
     # The board's CONFLICTS column reads this merge from here, not from a second one.
-    facts = (TargetConflicts(tuple(sorted({(e.ours or e.theirs)[-1] for e in pair.conflicts}))),)
+    facts = (TargetConflicts(tuple(sorted({secrets.redact((e.ours or e.theirs)[-1]) for e in pair.conflicts}))),)
     return Found.of(out, facts=facts)
 
 

@@ -83,12 +83,15 @@ def main(
     return EXIT_ALLOW
 
 
-def _require_approver(ctx: context.Context, who: str | None) -> str:
+def _require_approver(ctx: context.Context, who: str | None,
+                      then: str = "Ask an approver to review and approve, or set AGENTGATE_USER to your "
+                                  "approver login.") -> str:
+    """``who`` when the policy lists them among the approvers; else an error that says
+    who may, ending with ``then``."""
     if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
         listed = ", ".join(ctx.policy.approvers) or "nobody"
         raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
-                        f"{short_name(ctx.target_ref)}: {listed}). Ask an approver to review and approve, "
-                        "or set AGENTGATE_USER to your approver login.")
+                        f"{short_name(ctx.target_ref)}: {listed}). {then}")
     return who
 
 
@@ -189,14 +192,6 @@ def revoke_main(ids: Sequence[str], repo_path: str | None = None, target: str | 
 
 
 def _approver(repo: GitRepo, ctx: context.Context, env: Mapping[str, str], what: str) -> str:
-    """The approver running this, or an error that says who may."""
-    agent = repo.config_get("agentgate.agent")
-    if agent:
-        raise GateError(f"this worktree belongs to agent '{agent}' (git config agentgate.agent); agents never "
-                        f"{what}. Run 'agentgate approvals {what}' from a human's checkout.")
-    who = approver_identity(repo, env)
-    if not who or who.casefold() not in {a.casefold() for a in ctx.policy.approvers}:
-        listed = ", ".join(ctx.policy.approvers) or "nobody"
-        raise GateError(f"{who or 'you (no user.email)'} is not an approver ([gate] approvers on "
-                        f"{short_name(ctx.target_ref)}: {listed}). Only approvers {what} approvals.")
-    return who
+    """The approver running this (an agent's worktree is refused before, by
+    ``_outside_agents``), or an error that says who may."""
+    return _require_approver(ctx, approver_identity(repo, env), f"Only approvers {what} approvals.")
