@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
+from gate.symbols.treesitter import Collector, first_line, named, norm, text
 from gate.symbols.values import (
     CLASS,
     FUNCTION,
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 # Calls written inside macros are token trees, not calls: names there are seen
 # as plain uses.
 # What ``language.Language`` asks for.
-SKIP = frozenset({"use_declaration", "mod_item", "attribute_item", "line_comment", "block_comment"})
+SKIP = frozenset({"use_declaration", "extern_crate_declaration", "mod_item", "attribute_item", "line_comment",
+                  "block_comment"})
 SEP = "::"
 ABSOLUTE = True  # ``mycrate::config::parse(...)`` names a module without a ``use``
 BARE_METHODS = False  # a method is called through ``self``
@@ -137,17 +138,26 @@ def _absolute(path: list[str], module: str) -> list[str]:
 
 
 def imports(root: Node, path: str, module: str) -> list[Import]:
+    """``use`` trees and ``extern crate`` items; ``public`` for ``pub use`` (any
+    ``pub(…)``: a re-export seen at least inside the crate)."""
     out: list[Import] = []
     for node in named(root):
+        public = any(c.type == "visibility_modifier" for c in node.children)
+        if node.type == "extern_crate_declaration":
+            name = node.child_by_field_name("name")
+            if name is not None and text(name) != "self":
+                alias = text(node.child_by_field_name("alias")) or None
+                out.append(Import("", text(name), alias, first_line(node), public))
+            continue
         arg = node.child_by_field_name("argument")
         if node.type != "use_declaration" or arg is None:
             continue
         for parts, alias, glob in _flatten(arg, []):
             parts = _absolute(parts, module)
             if glob:
-                out.append(imported("::".join(parts), "*", None, first_line(node)))
+                out.append(Import("::".join(parts), "*", None, first_line(node), public))
             elif parts:
-                out.append(imported("::".join(parts[:-1]), parts[-1], alias, first_line(node)))
+                out.append(Import("::".join(parts[:-1]), parts[-1], alias or None, first_line(node), public))
     return out
 
 
@@ -159,9 +169,12 @@ def full_parts(module: str) -> list[str]:
 
 def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
     own = full_parts(fs.module)
+    # ``rustmods.localize`` named the module by its crate: imports are exact then,
+    # and re-exports are followed for real (``rustmods.aliases``), not guessed.
+    exact = fs.module.split("::")[0] != "crate"
     from gate.symbols.refs import reexports
 
-    out = Bindings(names=[(("crate",), []), (("self",), own), (("super",), own[:-1])])
+    out = Bindings(names=[(("crate",), own[:1] if exact else []), (("self",), own), (("super",), own[:-1])])
     targets = [full_parts(m) for m in sorted(modules)]
     for imp in fs.imports:
         mod = full_parts(imp.module)
@@ -171,7 +184,8 @@ def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
         elif imp.name:
             key = (imp.alias or imp.name,)
             out.names.append((key, [*mod, imp.name]))
-            out.names += [(key, v) for v in reexports([*mod, imp.name], targets)]  # ``pub use``
+            if not exact:
+                out.names += [(key, v) for v in reexports([*mod, imp.name], targets)]  # ``pub use``
     return out
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from itertools import zip_longest
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.model import ChangeSet, language_of
 from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save, sites
@@ -26,6 +26,10 @@ from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
 from gate.symbols.language import family
 from gate.symbols.sites import resolve
+
+if TYPE_CHECKING:
+    from gate.symbols.rustmods import RustPaths
+    from gate.symbols.values import FileSymbols
 
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
@@ -45,6 +49,7 @@ class RefCache:
         self.parts = ("refs", changes.key[:2], f"{changes.key}-{V}.json")
         self.files: dict[str, list[list[Any]]] = memo(ctx, self.parts, lambda d: dict(d["files"]))
         self.dirty = False
+        self.rust: dict[str, RustPaths] = {}  # per tree
 
     def uses(self, path: str, oid: str, mode: int, side: str, notes: list[str], tree: str) -> list[list[Any]]:
         """Rows for blob ``oid`` read as ``path`` in the commit ``tree`` (whose go.mod
@@ -53,14 +58,33 @@ class RefCache:
         go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
         if go is not None:
             key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items if c.target.language == "go"})
+        rust = self._rust(tree, notes) if language_of(path) == "rust" else None
+        if rust is not None:
+            key += "@" + rust.key(path)
         rows = self.files.get(key)
         if rows is None:
-            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go)
+            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go, rust)
             self.dirty = True
         return rows
 
+    def _rust(self, tree: str, notes: list[str]) -> RustPaths:
+        """Rust paths named by crate through the Cargo manifests of ``tree``."""
+        from gate.symbols.cargo import CargoTree
+        from gate.symbols.rustmods import RustPaths
+
+        found = self.rust.get(tree)
+        if found is None:
+            wanted = [c.target for c in self.changes.items if c.target.language == "rust"]
+
+            def read(path: str) -> FileSymbols | None:
+                entry = self.ctx.repo.entry_at(tree, path)
+                return None if entry is None else parsed(self.ctx, path, entry[0], entry[1], [], "target")
+
+            found = self.rust[tree] = RustPaths(CargoTree(self.ctx.repo, tree, notes), wanted, read)
+        return found
+
     def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str],
-                 go: GoTree | None) -> list[list[Any]]:
+                 go: GoTree | None, rust: RustPaths | None = None) -> list[list[Any]]:
         items = self.changes.items
         index = {c.target: i for i, c in enumerate(items)}
         # Candidates name a changed symbol already (a word search on the target or
@@ -73,6 +97,10 @@ class RefCache:
         fs, found = read
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
+        if rust is not None:  # Rust paths named by crate through Cargo.toml (gate.symbols.rustmods)
+            from gate.symbols.rustmods import localize as by_crate
+
+            fs, index = by_crate(fs, rust.tree), rust.targets(index)
         refs = resolve(fs, found, index)
         return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r)] for r in refs]
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 # Bump when the extraction changes meaning: cached results of another format are
 # refused by ``from_json`` (the caller then parses again).
-FORMAT = 3  # 3: ``FileSymbols.skipped`` (issue 19)
+FORMAT = 4  # 3: ``FileSymbols.skipped``; 4: ``Import.public`` (issue 19)
 
 FUNCTION = "function"
 CLASS = "class"
@@ -86,12 +86,14 @@ class Import:
     ``"*"`` for a wildcard, ``"default"`` for a JS default import) and ``alias``
     the local name when it differs. A Go import binds its package: ``name`` is
     None, or the folder the path names once ``gomod.localize`` read ``go.mod``.
+    ``public``: the file re-exports what it imports (Rust ``pub use``).
     """
 
     module: str
     name: str | None = None
     alias: str | None = None
     line: int = 0
+    public: bool = False
 
     @property
     def local(self) -> str | None:
@@ -137,7 +139,7 @@ class FileSymbols:
             "error": self.error,
             "skipped": [list(span) for span in self.skipped],
             "symbols": [_symbol_row(s) for s in self.symbols],
-            "imports": [[i.module, i.name, i.alias, i.line] for i in self.imports],
+            "imports": [[i.module, i.name, i.alias, i.line, i.public] for i in self.imports],
         }
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
@@ -155,7 +157,7 @@ class FileSymbols:
                 error=doc["error"],
                 skipped=tuple((int(a), int(b)) for a, b in doc["skipped"]),
                 symbols=tuple(_symbol_from_row(r) for r in doc["symbols"]),
-                imports=tuple(Import(m, n, a, ln) for m, n, a, ln in doc["imports"]),
+                imports=tuple(Import(m, n, a, ln, bool(p)) for m, n, a, ln, p in doc["imports"]),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"bad symbol cache entry: {exc}") from exc
