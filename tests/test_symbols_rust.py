@@ -41,10 +41,11 @@ APP = "crates/app/src/main.rs"
 ADDED = "parameter 'strict' added without a default"
 
 
-def repo(tmp_path: Path, files: dict[str, str]) -> Repo:
+def repo(tmp_path: Path, files: dict[str, str | bytes], policy: str = POLICY) -> Repo:
     r = Repo.init(tmp_path / "r")
-    base = {".agentgate.toml": POLICY, "Cargo.toml": WORKSPACE, "crates/util/Cargo.toml": UTIL_TOML,
-            LIB: LIB_RS, TEXT: TEXT_RS, "crates/app/Cargo.toml": APP_TOML}
+    base: dict[str, str | bytes] = {".agentgate.toml": policy, "Cargo.toml": WORKSPACE,
+                                    "crates/util/Cargo.toml": UTIL_TOML, LIB: LIB_RS, TEXT: TEXT_RS,
+                                    "crates/app/Cargo.toml": APP_TOML}
     r.commit("initial", {**base, **files})
     return r
 
@@ -59,7 +60,7 @@ def symbol_findings(r: Repo, capsys: pytest.CaptureFixture[str]) -> tuple[int, l
     capsys.readouterr()
     rc = check.main(["agent/lib/change"], fmt="json", repo_path=str(r.path))
     [b] = json.loads(capsys.readouterr().out)["branches"]
-    return rc, [f for f in b["findings"] if f["rule"].startswith("symbol.")], b.get("notes", [])
+    return rc, [f for f in b["findings"] if f["rule"].startswith("symbol.")], b["facts"].get("notes", [])
 
 
 def users(findings: list[dict[str, Any]]) -> list[tuple[str, str, int, list[tuple[str, int]]]]:
@@ -106,3 +107,106 @@ def test_a_same_module_suffix_in_another_crate_is_not_a_caller(
     lib_branch(r, STRICT_NORM)
     assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", TEXT, 1, [
         ("crates/app/src/bin/mine.rs", 3), ("crates/app/src/bin/path.rs", 3)])]
+
+
+def test_items_re_exported_with_pub_use_are_found_through_the_re_exporting_path(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shapes = "crates/util/src/shapes/mod.rs"
+    circle = "crates/util/src/shapes/circle.rs"
+    r = repo(tmp_path, {
+        LIB: "mod text;\nmod shapes;\nmod inner;\n\npub use self::text::norm;\npub use crate::shapes::*;\n"
+             "pub use inner::{Buf as Buffer};\n",
+        shapes: "mod circle;\npub use circle::area;\n",
+        circle: "pub fn area(r: f64) -> f64 {\n    r\n}\n",
+        "crates/util/src/inner.rs": "pub struct Buf;\n\nimpl Buf {\n    pub fn new(n: usize) -> Buf {\n"
+                                    "        Buf\n    }\n}\n",
+        # A facade crate re-exporting util as a whole, as ripgrep's grep does.
+        "crates/facade/Cargo.toml": '[package]\nname = "facade"\n\n[dependencies]\nutil = { path = "../util" }\n',
+        "crates/facade/src/lib.rs": "pub extern crate util as u;\n",
+        "crates/app/src/bin/norm.rs": main_rs("use util::norm;", 'norm("a");'),
+        "crates/app/src/bin/area.rs": main_rs("use util::area;", "area(1.0);"),
+        "crates/app/src/bin/buffer.rs": main_rs("use util::Buffer;", "Buffer::new(1);"),
+        "crates/app/src/bin/facade.rs": main_rs("", 'facade::u::norm("b");'),
+        # Not re-exported under these names, or by another crate.
+        "crates/app/src/bin/private.rs": main_rs("use util::circle::area;", "area(2.0);"),
+        "crates/app/src/bin/buf.rs": main_rs("use util::Buf;", "Buf::new(2);"),
+        "crates/app/src/bin/otherlib.rs": main_rs("use facade::norm;", 'norm("c");'),
+    })
+    lib_branch(r, {
+        TEXT: TEXT_RS.replace("(s: &str)", "(s: &str, strict: bool)"),
+        circle: "pub fn area(r: f64, strict: bool) -> f64 {\n    r\n}\n",
+        "crates/util/src/inner.rs": "pub struct Buf;\n\nimpl Buf {\n    pub fn new(n: usize, strict: bool) -> Buf {\n"
+                                    "        Buf\n    }\n}\n",
+    })
+    assert users(symbol_findings(r, capsys)[1]) == [
+        ("symbol.signature", "crates/util/src/inner.rs", 4, [("crates/app/src/bin/buffer.rs", 3)]),
+        ("symbol.signature", circle, 1, [("crates/app/src/bin/area.rs", 3)]),
+        ("symbol.signature", TEXT, 1, [("crates/app/src/bin/facade.rs", 3), ("crates/app/src/bin/norm.rs", 3)]),
+    ]
+
+
+def test_re_exports_that_loop_stop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {
+        LIB: "pub mod text;\npub use self::text::*;\n",
+        TEXT: "pub use crate::*;\npub use super::text as again;\n\n" + TEXT_RS,
+        "crates/app/src/bin/a.rs": main_rs("use util::norm;", 'norm("a");'),
+        "crates/app/src/bin/b.rs": main_rs("use util::text::again::norm;", 'norm("b");'),
+    })
+    lib_branch(r, {TEXT: "pub use crate::*;\npub use super::text as again;\n\n" + STRICT_NORM[TEXT]})
+    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", TEXT, 4, [
+        ("crates/app/src/bin/a.rs", 3), ("crates/app/src/bin/b.rs", 3)])]
+
+
+RG_TOML = """\
+[package]
+name = "ripgrep"
+
+[[bin]]
+path = "crates/core/main.rs"
+name = "rg"
+
+[workspace]
+members = ["crates/util", "crates/app"]
+"""
+
+
+def test_a_crate_rooted_outside_src_names_its_modules_from_its_root(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    search = "crates/core/search.rs"
+    r = repo(tmp_path, {
+        "Cargo.toml": RG_TOML,
+        "crates/core/main.rs": "mod flags;\nmod search;\n\nfn main() { search::run(1); }\n",
+        search: "pub fn run(n: i32) {}\n",
+        "crates/core/flags/mod.rs": "mod defs;\n",
+        "crates/core/flags/defs.rs": "use super::super::search;\nuse crate::search::run;\n\n"
+                                     "fn f() { search::run(2); run(3); crate::search::run(4); }\n",
+        # Another crate's module of the same name.
+        "crates/app/src/search.rs": "pub fn run(n: i32) {}\n",
+        "crates/app/src/lib.rs": "mod search;\nfn g() { search::run(5); crate::search::run(6); }\n",
+    }, POLICY.replace('"crates/other/"', '"crates/core/search.rs"')
+       .replace('"crates/core/", ', '"crates/core/flags/", "crates/core/main.rs", '))
+    lib_branch(r, {search: "pub fn run(n: i32, strict: bool) {}\n"})
+    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", search, 1, [
+        ("crates/core/flags/defs.rs", 4), ("crates/core/flags/defs.rs", 4), ("crates/core/flags/defs.rs", 4),
+        ("crates/core/main.rs", 4)])]
+
+
+@pytest.mark.parametrize("manifest", [
+    '[package\nname = "util"\n',  # does not parse
+    "\xff",  # not UTF-8 once encoded as latin-1 below
+    '[package]\nname = "util"\n' + "# padding\n" * 60_000,  # too large
+    '[workspace]\nmembers = ["../../*", "/etc", "crates/*/../../.."]\n[package]\nname = "util"\n',  # outside
+])
+def test_a_malformed_or_hostile_manifest_is_ignored_with_a_note(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], manifest: str) -> None:
+    r = repo(tmp_path, {"crates/util/Cargo.toml": manifest.encode("latin-1") if manifest == "\xff" else manifest,
+                        APP: main_rs("use util::helper;", "helper(1);")})
+    lib_branch(r, STRICT_HELPER)
+    rc, found, notes = symbol_findings(r, capsys)
+    if manifest.startswith("[workspace]"):
+        assert users(found) == [("symbol.signature", LIB, 3, [(APP, 3)])]
+    else:
+        assert [n for n in notes if n.startswith("crates/util/Cargo.toml: ")] != [], notes
+        # Without its manifest util is no crate of the repository (cargo would not
+        # build it either): ``use util::helper`` names nothing here.
+        assert (rc, found) == (0, [])

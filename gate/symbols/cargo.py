@@ -89,11 +89,10 @@ def _table(doc: dict[str, Any], key: str) -> dict[str, Any]:
 class CargoTree:
     """The Cargo manifests of one commit, read on demand through ``repo``."""
 
-    def __init__(self, repo: GitRepo, commit: str, notes: list[str] | None = None) -> None:
+    def __init__(self, repo: GitRepo, commit: str) -> None:
         self.repo = repo
         self.commit = commit
         self.git_dir = str(repo.git_dir)
-        self.notes = notes if notes is not None else []
         self.facts: dict[str, str | None] = {}
         self._memo: dict[tuple[str, ...], tuple[Any, dict[str, str | None]]] = {}
 
@@ -125,12 +124,16 @@ class CargoTree:
         if key not in _MANIFESTS:
             _MANIFESTS[key] = _read(self.repo.read_blob(oid))
         doc = _MANIFESTS[key]
-        if isinstance(doc, str):
-            note = f"{path}: {doc}; Rust paths there are resolved without it"
-            if note not in self.notes:
-                self.notes.append(note)
-            return None
-        return doc
+        return None if isinstance(doc, str) else doc
+
+    def notes(self) -> list[str]:
+        """Why manifests among ``facts`` were ignored."""
+        out = []
+        for path, oid in sorted(self.facts.items()):
+            doc = _MANIFESTS.get((self.git_dir, oid)) if oid and path.endswith("Cargo.toml") else None
+            if isinstance(doc, str):
+                out.append(f"{path}: {doc}; Rust paths there are resolved without it")
+        return out
 
     def remember(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
         """``compute()`` once per tree, its facts recorded on every use."""

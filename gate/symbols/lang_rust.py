@@ -174,7 +174,8 @@ def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
     exact = fs.module.split("::")[0] != "crate"
     from gate.symbols.refs import reexports
 
-    out = Bindings(names=[(("crate",), own[:1] if exact else []), (("self",), own), (("super",), own[:-1])])
+    out = Bindings(names=[(("crate",), own[:1] if exact else []), (("self",), own), (("super",), own[:-1])],
+                   exact=exact)
     targets = [full_parts(m) for m in sorted(modules)]
     for imp in fs.imports:
         mod = full_parts(imp.module)

@@ -62,6 +62,7 @@ class Resolver:
         for key, value in b.names:
             self.names.setdefault(key, []).append(value)
         self.globs = b.globs
+        self.exact = b.exact
         self.others = set(b.others)
         self.sep = lang.SEP
         mods = [list(lang.full_parts(m)) for m in modules]
@@ -99,7 +100,7 @@ class Resolver:
             for e, k in self._matches(cand):
                 used = k - offset
                 # The file's own module is known exactly: no suffix guessing there.
-                if used <= 0 or (how == "local" and tuple(cand[:k]) != e.full):
+                if used <= 0 or ((how == "local" or self.exact) and tuple(cand[:k]) != e.full):
                     continue
                 if e.ctor and (used != len(parts) or call is None or (self.ctor_needs_new and not call.new)):
                     continue

@@ -22,9 +22,14 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gate.symbols.cargo import CargoTree, Crate
 from gate.symbols.values import FileSymbols, Import, Target
+
+if TYPE_CHECKING:
+    from gate.symbols.cache import Source
+    from gate.symbols.changed import Changes
 
 EXTERN = "<extern>"  # the head of a path outside the repository: no Rust path spells it
 MAX_ALIASES = 64  # readings of one target, at most
@@ -113,7 +118,7 @@ def aliases(target: Target, tree: CargoTree, crates: Iterable[Crate],
                 if full[0] in by_name else []
             for path in dict.fromkeys([*(f for f in files if f), *roots]):
                 fs = read(path)
-                for alias in _through(fs, full) if fs is not None else []:
+                for alias in _through(fs, full, qual) if fs is not None else []:
                     if tuple(alias) not in seen and len(alias) > qual and len(seen) < MAX_ALIASES:
                         seen.add(tuple(alias))
                         nxt.append(alias)
@@ -123,7 +128,7 @@ def aliases(target: Target, tree: CargoTree, crates: Iterable[Crate],
     return out
 
 
-def _through(fs: FileSymbols, full: list[str]) -> list[list[str]]:
+def _through(fs: FileSymbols, full: list[str], qual: int) -> list[list[str]]:
     """What ``full`` is also called through the public imports of the module ``fs``."""
     module = fs.module.split("::")
     out = []
@@ -132,7 +137,9 @@ def _through(fs: FileSymbols, full: list[str]) -> list[list[str]]:
             continue
         source = [*(imp.module.split("::") if imp.module else [])]
         if imp.name == "*":
-            if len(full) > len(source) and full[:len(source)] == source:
+            # What the module itself defines: a glob does not reach into its private
+            # child modules (their items come up through their own re-exports).
+            if len(full) - len(source) == qual and full[:len(source)] == source:
                 out.append(module + full[len(source):])
         elif imp.name:
             source.append(imp.name)
@@ -166,19 +173,50 @@ class RustPaths:
         fs = self.read(path) if self.tree.blob(path) is not None else None
         return None if fs is None else localize(fs, self.tree)
 
-    def key(self, path: str) -> str:
+    def key(self, path: str, notes: list[str]) -> str:
         """What the uses in ``path`` depend on besides its blob: manifests, the files
-        of the modules re-exports were read from."""
+        of the modules re-exports were read from. Ignored manifests go to ``notes``."""
         outer, self.tree.facts = self.tree.facts, {}
         try:
             self.tree.crate_of(path)
             self.tree.crates(path)
             self._aliases()
+            notes.extend(n for n in self.tree.notes() if n not in notes)
             return self.tree.key()
         finally:
             self.tree.facts = outer
+
+    def words(self) -> frozenset[str]:
+        """Names the targets are also spelled by through renaming re-exports
+        (``pub use inner::{Buf as Buffer}``), for the word searches before parsing."""
+        out = set()
+        for readings in self._aliases().values():
+            for t in readings:
+                parts = t.qualname.split(".")
+                out.add(parts[-2] if len(parts) > 1 and parts[-1] == "new" else parts[-1])
+        return frozenset(out)
 
     def targets(self, index: dict[Target, int]) -> dict[Target, int]:
         """``index`` over the targets' readings by crate (each to its target's row)."""
         found = self._aliases()
         return {reading: i for t, i in index.items() for reading in found.get(t, [t])}
+
+
+_PATHS: dict[tuple[str, str, str], RustPaths] = {}
+
+
+def paths_for(ctx: Source, changes: Changes, tree: str) -> RustPaths:
+    """The ``RustPaths`` of the Rust targets of ``changes`` in the commit ``tree``
+    (one per run: every candidate file asks)."""
+    from gate.symbols.cache import parsed
+
+    key = (str(ctx.repo.git_dir), changes.key, tree)
+    found = _PATHS.get(key)
+    if found is None:
+        def read(path: str) -> FileSymbols | None:
+            entry = ctx.repo.entry_at(tree, path)
+            return None if entry is None else parsed(ctx, path, entry[0], entry[1], [], "target")
+
+        wanted = [c.target for c in changes.items if c.target.language == "rust"]
+        found = _PATHS[key] = RustPaths(CargoTree(ctx.repo, tree), wanted, read)
+    return found

@@ -25,11 +25,11 @@ from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save, 
 from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
 from gate.symbols.language import family
+from gate.symbols.rustmods import paths_for
 from gate.symbols.sites import resolve
 
 if TYPE_CHECKING:
     from gate.symbols.rustmods import RustPaths
-    from gate.symbols.values import FileSymbols
 
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
@@ -49,7 +49,6 @@ class RefCache:
         self.parts = ("refs", changes.key[:2], f"{changes.key}-{V}.json")
         self.files: dict[str, list[list[Any]]] = memo(ctx, self.parts, lambda d: dict(d["files"]))
         self.dirty = False
-        self.rust: dict[str, RustPaths] = {}  # per tree
 
     def uses(self, path: str, oid: str, mode: int, side: str, notes: list[str], tree: str) -> list[list[Any]]:
         """Rows for blob ``oid`` read as ``path`` in the commit ``tree`` (whose go.mod
@@ -58,30 +57,14 @@ class RefCache:
         go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
         if go is not None:
             key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items if c.target.language == "go"})
-        rust = self._rust(tree, notes) if language_of(path) == "rust" else None
+        rust = paths_for(self.ctx, self.changes, tree) if language_of(path) == "rust" else None
         if rust is not None:
-            key += "@" + rust.key(path)
+            key += "@" + rust.key(path, notes)
         rows = self.files.get(key)
         if rows is None:
             rows = self.files[key] = self._compute(path, oid, mode, side, notes, go, rust)
             self.dirty = True
         return rows
-
-    def _rust(self, tree: str, notes: list[str]) -> RustPaths:
-        """Rust paths named by crate through the Cargo manifests of ``tree``."""
-        from gate.symbols.cargo import CargoTree
-        from gate.symbols.rustmods import RustPaths
-
-        found = self.rust.get(tree)
-        if found is None:
-            wanted = [c.target for c in self.changes.items if c.target.language == "rust"]
-
-            def read(path: str) -> FileSymbols | None:
-                entry = self.ctx.repo.entry_at(tree, path)
-                return None if entry is None else parsed(self.ctx, path, entry[0], entry[1], [], "target")
-
-            found = self.rust[tree] = RustPaths(CargoTree(self.ctx.repo, tree, notes), wanted, read)
-        return found
 
     def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str],
                  go: GoTree | None, rust: RustPaths | None = None) -> list[list[Any]]:
@@ -89,7 +72,7 @@ class RefCache:
         index = {c.target: i for i, c in enumerate(items)}
         # Candidates name a changed symbol already (a word search on the target or
         # on added lines); a branch's version of a target file may not.
-        if parsed(self.ctx, path, oid, mode, notes, side, users=True) is None or not self._may_use(path, oid):
+        if parsed(self.ctx, path, oid, mode, notes, side, users=True) is None or not self._may_use(path, oid, rust):
             return []
         read = sites(self.ctx, path, oid, mode, notes, side)
         if read is None:
@@ -104,11 +87,13 @@ class RefCache:
         refs = resolve(fs, found, index)
         return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r)] for r in refs]
 
-    def _may_use(self, path: str, oid: str) -> bool:
+    def _may_use(self, path: str, oid: str, rust: RustPaths | None) -> bool:
         """Whether the blob's text spells a name of a changed symbol of its language
         family (no use can resolve otherwise)."""
         lang = language_of(path)
         words = self.words.get(family(lang)) if lang else None
+        if rust is not None:
+            words = (*(words or ()), *(w.encode() for w in rust.words()))
         if not words:
             return False
         try:
@@ -144,7 +129,8 @@ def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes:
     """
     if not changes:
         return []
-    found = candidates(ctx, changes, notes)
+    extra = paths_for(ctx, changes, ctx.target_oid).words() if "rust" in changes.families else frozenset()
+    found = candidates(ctx, changes, notes, extra)
     mine = sorted(p for fc in cs.files for p in fc.paths if p in found)
     for path in mine:
         del found[path]
@@ -161,8 +147,10 @@ def _owner(ctx: Source, path: str) -> str | None:
     return _OWNERS[key]
 
 
-def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, list[str]]:
-    """Files of the target that name any changed symbol (path -> the words).
+def candidates(ctx: Source, changes: Changes, notes: list[str],
+               extra: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Files of the target that name any changed symbol, or one of the ``extra``
+    names it has (path -> the words).
 
     One JSON file per target commit maps each word searched so far to its files;
     only words not in it are searched. The first search of a run is for this
@@ -176,7 +164,8 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
 
     parts = ("grep", ctx.target_oid[:2], f"{ctx.target_oid}-{V}.json")
     index: dict[str, list[str]] = memo(ctx, parts, lambda d: dict(d["files"]))
-    missing = {w for w in changes.words if w not in index}
+    wanted = changes.words | extra
+    missing = {w for w in wanted if w not in index}
     if missing:
         searched = (ctx.repo.git_dir, ctx.target_oid)
         if searched in _SEARCHED:
@@ -190,7 +179,7 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
         index.update(found)
         save(ctx, parts, {"notes": [], "files": index})
     out: dict[str, list[str]] = {}
-    for w in sorted(changes.words):
+    for w in sorted(wanted):
         for path in index[w]:
             if path.lower().endswith(changes.suffixes):
                 out.setdefault(path, []).append(w)
@@ -248,8 +237,11 @@ def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[st
     notes: list[str] = []
     refs = RefCache(ctx, changes)
     uses: list[Use] = []
+    words = changes.words
+    if "rust" in changes.families:
+        words |= paths_for(ctx, changes, cs.head).words()
     for f in added_lines(ctx, cs):
-        if not f.path.lower().endswith(changes.suffixes) or changes.words.isdisjoint(f.words):
+        if not f.path.lower().endswith(changes.suffixes) or words.isdisjoint(f.words):
             continue  # the added lines name none of the symbols: no parse needed
         for i, line, end, call, breaks in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
             if any(a <= end and line <= b for a, b in f.ranges):

@@ -272,12 +272,15 @@ class Bindings:
     parts it stands for; ``globs`` are modules whose names are visible
     unqualified; ``imported`` every module the file imports at all; ``others``
     the local names bound to modules of no interest (they shadow a method name).
+    ``exact``: the file's modules are known whole (Rust named by crate through
+    Cargo.toml), so a path names a target only from its head, never by suffix.
     """
 
     names: list[tuple[tuple[str, ...], list[str]]] = field(default_factory=list)
     globs: list[list[str]] = field(default_factory=list)
     imported: list[list[str]] = field(default_factory=list)
     others: list[str] = field(default_factory=list)
+    exact: bool = False
 
 
 def line_digest(lines: list[bytes], first: int, last: int, skip: list[tuple[int, int]], name: str) -> tuple[int, ...]:
