@@ -173,3 +173,8 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
         return None
     call, args = found
     return call, Call(len(args), (), any(a.type == "variadic_argument" for a in args))
+
+
+def receivers(root: Node) -> dict[str, str]:
+    """No receiver types are read for this language yet: methods match by name."""
+    return {}
