@@ -210,3 +210,39 @@ def test_a_malformed_or_hostile_manifest_is_ignored_with_a_note(
         # Without its manifest util is no crate of the repository (cargo would not
         # build it either): ``use util::helper`` names nothing here.
         assert (rc, found) == (0, [])
+
+
+BUF_RS = ("pub struct Buf;\n\nimpl Buf {\n    pub fn new() -> Buf {\n        Buf\n    }\n\n"
+          "    pub fn push(&mut self, x: u8) {}\n}\n")
+BUF = "crates/util/src/buf.rs"
+
+
+def test_a_method_counts_by_its_receivers_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bins = "crates/app/src/bin"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod buf;\npub use buf::Buf;\n",
+        BUF: BUF_RS,
+        f"{bins}/built.rs": main_rs("use util::Buf;", "let mut b = Buf::new(); b.push(1);"),
+        f"{bins}/param.rs": "fn fill(b: &mut util::Buf) {\n    b.push(2);\n}\n",
+        f"{bins}/field.rs": "use util::Buf;\n\nstruct W {\n    inner: Buf,\n}\n\nimpl W {\n"
+                            "    fn go(&mut self) {\n        self.inner.push(3);\n    }\n}\n",
+        f"{bins}/trait.rs": "trait Fill {\n    fn fill(&mut self);\n}\n\nimpl Fill for util::Buf {\n"
+                            "    fn fill(&mut self) {\n        self.push(4);\n    }\n}\n",
+        # Another type's method of the same name is no use, typed or built.
+        f"{bins}/vec.rs": main_rs("use util::Buf;", "let mut v: Vec<u8> = Vec::new(); v.push(1);"),
+        f"{bins}/macro.rs": main_rs("use util::Buf;", "let mut v = vec![1]; v.push(2); let s = String::new();"),
+        # A receiver of a type the file does not tell: a possible use.
+        f"{bins}/unknown.rs": main_rs("use util::Buf;", "let mut b = make(); b.push(5);"),
+    })
+    lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
+    rc, found, _ = symbol_findings(r, capsys)
+    assert rc == 3
+    assert [(f["rule"], f["path"], f["line"]) for f in found] == [("symbol.signature", BUF, 8)]
+    assert found[0]["other"]["users"] == [
+        {"agent": "cli", "path": f"{bins}/built.rs", "line": 3},
+        {"agent": "cli", "path": f"{bins}/field.rs", "line": 9},
+        {"agent": "cli", "path": f"{bins}/param.rs", "line": 2},
+        {"agent": "cli", "path": f"{bins}/trait.rs", "line": 7},
+        {"agent": "cli", "path": f"{bins}/unknown.rs", "line": 3, "possible": True},
+    ]
+    assert f"{bins}/unknown.rs:3 (possible)" in found[0]["message"]

@@ -219,5 +219,7 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
 
 
 def receivers(root: Node) -> dict[str, str]:
-    """No receiver types are read for this language yet: methods match by name."""
-    return {}
+    """Names whose type the file writes or builds (``gate.symbols.rust_receivers``)."""
+    from gate.symbols.rust_receivers import receivers as read
+
+    return read(root)

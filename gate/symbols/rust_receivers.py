@@ -1,0 +1,145 @@
+"""Rust receiver types (``lang_rust.receivers``): which type a name a method is
+called on has, as far as the file writes it.
+
+Read: ``let v: Vec<u8>`` and parameters ``b: &mut Buf`` (the written type, through
+references and generics: ``Option<Buf>`` is ``Option``), values built from a type
+(``Buf::new()``, ``Buf::default()``, ``Buf::from(x)``, ``Buf::with_capacity(n)``,
+``Buf { .. }``, ``vec![…]``), ``self`` inside ``impl Buf`` and ``self.field`` from
+the struct's field types. Per file, not per scope: a name given two types, or
+bound anywhere by a pattern, a closure or ``for`` whose type is not read here, is
+unknown (""). A name written as the head of a ``::`` path is a module or a type
+in some scope of the file, never a variable: it is left out, so ``text::norm``
+keeps resolving as a path even where a variable ``text`` exists.
+Not read: trait objects and generic parameters (``impl Trait``, ``T: Trait``),
+method results (``a.b()``), macros other than ``vec!``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gate.symbols.treesitter import named, text
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_BUILDERS = ("new", "default", "from")  # ``T::new()`` and the like give a T
+_PATTERNS = ("closure_parameters", "for_expression", "let_condition", "match_pattern", "let_chain")
+
+
+class _Types:
+    def __init__(self) -> None:
+        self.out: dict[str, str] = {}
+        self.heads: set[str] = set()  # heads of ``a::b`` paths
+
+    def bind(self, key: str, kind: str | None) -> None:
+        # A binding whose type cannot be read makes the name unknown too.
+        self.out[key] = kind if kind and self.out.get(key, kind) == kind else ""
+
+    def unknown(self, pattern: Node | None) -> None:
+        stack = [pattern] if pattern is not None else []
+        while stack:
+            node = stack.pop()
+            if node.type == "identifier":
+                self.bind(text(node), None)
+            elif node.type not in ("block", "closure_expression"):
+                stack.extend(node.named_children)
+
+
+def receivers(root: Node) -> dict[str, str]:
+    """The receiver -> type map of one file (see the module docstring)."""
+    types = _Types()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if kind == "let_declaration":
+            pattern = node.child_by_field_name("pattern")
+            if pattern is not None and pattern.type == "identifier":
+                written = node.child_by_field_name("type")
+                value = node.child_by_field_name("value")
+                types.bind(text(pattern), written_type(written) if written is not None
+                           else built_type(value) if value is not None else None)
+            else:
+                types.unknown(pattern)
+        elif kind == "parameter":
+            pattern = node.child_by_field_name("pattern")
+            if pattern is not None and pattern.type == "identifier":
+                types.bind(text(pattern), written_type(node.child_by_field_name("type")))
+            else:
+                types.unknown(pattern)
+        elif kind == "closure_parameters":
+            types.unknown(node)
+        elif kind in ("for_expression", "let_condition"):
+            types.unknown(node.child_by_field_name("pattern"))
+        elif kind == "match_pattern":
+            types.unknown(node)
+        elif kind == "impl_item":
+            owner = written_type(node.child_by_field_name("type"))
+            for fn in named(node.child_by_field_name("body")):
+                params = fn.child_by_field_name("parameters") if fn.type == "function_item" else None
+                if any(p.type == "self_parameter" for p in named(params)):
+                    types.bind("self", owner)
+        elif kind == "struct_item":
+            for field in named(node.child_by_field_name("body")):
+                name = field.child_by_field_name("name")
+                if field.type == "field_declaration" and name is not None:
+                    types.bind(f"self.{text(name)}", written_type(field.child_by_field_name("type")))
+        elif kind in ("scoped_identifier", "scoped_type_identifier"):
+            head = node.child_by_field_name("path")
+            while head is not None and head.type in ("scoped_identifier", "scoped_type_identifier"):
+                head = head.child_by_field_name("path")
+            if head is not None and head.type == "identifier":
+                types.heads.add(text(head))  # (``self::``, ``super::``, ``crate::`` are other node types)
+        stack.extend(node.named_children)
+    return {k: v for k, v in types.out.items() if k.split(".")[0] not in types.heads}
+
+
+def written_type(node: Node | None) -> str | None:
+    """``Buf``, ``&mut Buf``, ``Vec<u8>`` (``Vec``), ``util::Buf`` (``util.Buf``)."""
+    while node is not None and node.type in ("reference_type", "generic_type", "pointer_type"):
+        node = node.child_by_field_name("type")
+    if node is None:
+        return None
+    if node.type in ("type_identifier", "primitive_type"):
+        # ``Self`` is the type of the impl around it, which a per-file map cannot tell.
+        return None if text(node) == "Self" else text(node)
+    if node.type == "scoped_type_identifier":
+        parts = _path(node)
+        return ".".join(parts) if parts else None
+    return None
+
+
+def built_type(value: Node) -> str | None:
+    """The type a value is built from: ``T::new()``, ``T { .. }``, ``vec![…]``; else None."""
+    if value.type == "struct_expression":
+        return written_type(value.child_by_field_name("name"))
+    if value.type == "macro_invocation":
+        return "Vec" if text(value.child_by_field_name("macro")) == "vec" else None
+    if value.type != "call_expression":
+        return None
+    function = value.child_by_field_name("function")
+    if function is not None and function.type == "generic_function":
+        function = function.child_by_field_name("function")
+    if function is None or function.type != "scoped_identifier":
+        return None
+    parts = _path(function)
+    if len(parts) < 2 or not (parts[-1] in _BUILDERS or parts[-1].startswith("with_")):
+        return None
+    return ".".join(parts[:-1]) if parts[-2][:1].isupper() and parts[-2] != "Self" else None
+
+
+def _path(node: Node | None) -> list[str]:
+    """The parts of a ``a::b::C`` path; [] when one is not a plain name (``<T as X>::f``)."""
+    if node is None:
+        return []
+    if node.type in ("identifier", "type_identifier"):
+        return [text(node)]
+    if node.type in ("scoped_identifier", "scoped_type_identifier"):
+        path = node.child_by_field_name("path")
+        head = _path(path) if path is not None else []
+        name = node.child_by_field_name("name")
+        return [*head, text(name)] if head and name is not None else []
+    if node.type == "generic_type":
+        return _path(node.child_by_field_name("type"))
+    return []
