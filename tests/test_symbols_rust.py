@@ -246,3 +246,28 @@ def test_a_method_counts_by_its_receivers_type(tmp_path: Path, capsys: pytest.Ca
         {"agent": "cli", "path": f"{bins}/unknown.rs", "line": 3, "possible": True},
     ]
     assert f"{bins}/unknown.rs:3 (possible)" in found[0]["message"]
+
+
+def test_calls_inside_inline_modules_are_callers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {
+        "crates/app/src/lib.rs": "mod convert {\n    pub(super) fn size() -> i32 {\n        util::helper(1)\n"
+                                 "    }\n}\n\n#[cfg(test)]\nmod tests {\n    use util::helper;\n\n    #[test]\n"
+                                 "    fn t() {\n        helper(2);\n    }\n}\n",
+    })
+    lib_branch(r, STRICT_HELPER)
+    # ``use`` inside an inline module is not read: only the qualified call is told.
+    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", LIB, 3, [("crates/app/src/lib.rs", 3)])]
+
+
+def test_a_receiver_bound_from_a_tuple_of_fields_keeps_its_type(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    worker = "crates/app/src/worker.rs"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod buf;\npub use buf::Buf;\n",
+        BUF: BUF_RS,
+        worker: "struct Worker {\n    buf: util::Buf,\n    out: Vec<u8>,\n}\n\nimpl Worker {\n"
+                "    fn run(&mut self) {\n        let (buf, out) = (&mut self.buf, &mut self.out);\n"
+                "        buf.push(1);\n        out.push(2);\n    }\n}\n",
+    })
+    lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
+    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", BUF, 8, [(worker, 9)])]

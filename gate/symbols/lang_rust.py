@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 # Calls written inside macros are token trees, not calls: names there are seen
 # as plain uses.
 # What ``language.Language`` asks for.
-SKIP = frozenset({"use_declaration", "extern_crate_declaration", "mod_item", "attribute_item", "line_comment",
-                  "block_comment"})
+# (Inline ``mod x { … }`` bodies are read: a ``#[cfg(test)] mod tests`` calls what it tests.)
+SKIP = frozenset({"use_declaration", "extern_crate_declaration", "attribute_item", "line_comment", "block_comment"})
 SEP = "::"
 ABSOLUTE = True  # ``mycrate::config::parse(...)`` names a module without a ``use``
 BARE_METHODS = False  # a method is called through ``self``

@@ -55,11 +55,15 @@ def receivers(root: Node) -> dict[str, str]:
         kind = node.type
         if kind == "let_declaration":
             pattern = node.child_by_field_name("pattern")
+            written = node.child_by_field_name("type")
+            value = node.child_by_field_name("value")
             if pattern is not None and pattern.type == "identifier":
-                written = node.child_by_field_name("type")
-                value = node.child_by_field_name("value")
                 types.bind(text(pattern), written_type(written) if written is not None
                            else built_type(value) if value is not None else None)
+            elif _pairs(pattern, value) and written is None:
+                # ``let (a, b) = (&mut self.a, B::new());``: element by element.
+                for name, part in _pairs(pattern, value):
+                    types.bind(text(name), built_type(part) if name.type == "identifier" else None)
             else:
                 types.unknown(pattern)
         elif kind == "parameter":
@@ -82,9 +86,9 @@ def receivers(root: Node) -> dict[str, str]:
                     types.bind("self", owner)
         elif kind == "struct_item":
             for field in named(node.child_by_field_name("body")):
-                name = field.child_by_field_name("name")
-                if field.type == "field_declaration" and name is not None:
-                    types.bind(f"self.{text(name)}", written_type(field.child_by_field_name("type")))
+                label = field.child_by_field_name("name")
+                if field.type == "field_declaration" and label is not None:
+                    types.bind(f"self.{text(label)}", written_type(field.child_by_field_name("type")))
         elif kind in ("scoped_identifier", "scoped_type_identifier"):
             head = node.child_by_field_name("path")
             while head is not None and head.type in ("scoped_identifier", "scoped_type_identifier"):
@@ -92,7 +96,17 @@ def receivers(root: Node) -> dict[str, str]:
             if head is not None and head.type == "identifier":
                 types.heads.add(text(head))  # (``self::``, ``super::``, ``crate::`` are other node types)
         stack.extend(node.named_children)
-    return {k: v for k, v in types.out.items() if k.split(".")[0] not in types.heads}
+    out = {k: v for k, v in types.out.items() if k.split(".")[0] not in types.heads}
+    # ``&mut self.buf`` has the type of the field, whichever line declares it.
+    return {k: (out.get(v[1:], "") if v.startswith("@") else v) for k, v in out.items()}
+
+
+def _pairs(pattern: Node | None, value: Node | None) -> list[tuple[Node, Node]]:
+    """(name, value) pairs of a tuple pattern bound to a tuple of the same length."""
+    if pattern is None or value is None or pattern.type != "tuple_pattern" or value.type != "tuple_expression":
+        return []
+    names, values = named(pattern), named(value)
+    return list(zip(names, values, strict=True)) if len(names) == len(values) else []
 
 
 def written_type(node: Node | None) -> str | None:
@@ -112,6 +126,15 @@ def written_type(node: Node | None) -> str | None:
 
 def built_type(value: Node) -> str | None:
     """The type a value is built from: ``T::new()``, ``T { .. }``, ``vec![…]``; else None."""
+    inner = value.child_by_field_name("value") if value.type == "reference_expression" else None
+    while inner is not None:  # ``&mut x`` has the type of ``x`` as far as its methods go
+        value = inner
+        inner = value.child_by_field_name("value") if value.type == "reference_expression" else None
+    if value.type == "field_expression":
+        owner, field = value.child_by_field_name("value"), value.child_by_field_name("field")
+        if owner is not None and owner.type == "self" and field is not None:
+            return f"@self.{text(field)}"  # the field's type, looked up once all are read
+        return None
     if value.type == "struct_expression":
         return written_type(value.child_by_field_name("name"))
     if value.type == "macro_invocation":
