@@ -267,7 +267,9 @@ def test_a_receiver_bound_from_a_tuple_of_fields_keeps_its_type(
         BUF: BUF_RS,
         worker: "struct Worker {\n    buf: util::Buf,\n    out: Vec<u8>,\n}\n\nimpl Worker {\n"
                 "    fn run(&mut self) {\n        let (buf, out) = (&mut self.buf, &mut self.out);\n"
-                "        buf.push(1);\n        out.push(2);\n    }\n}\n",
+                "        buf.push(1);\n        out.push(2);\n    }\n}\n\n"
+                # The same name elsewhere with the same type, written out: still that type.
+                "fn fill(buf: &mut util::Buf) {\n    buf.push(3);\n}\n",
     })
     lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
-    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", BUF, 8, [(worker, 9)])]
+    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", BUF, 8, [(worker, 9), (worker, 15)])]

@@ -29,12 +29,21 @@ _PATTERNS = ("closure_parameters", "for_expression", "let_condition", "match_pat
 
 class _Types:
     def __init__(self) -> None:
-        self.out: dict[str, str] = {}
+        self.kinds: dict[str, set[str | None]] = {}  # the types each name is bound with
         self.heads: set[str] = set()  # heads of ``a::b`` paths
 
     def bind(self, key: str, kind: str | None) -> None:
-        # A binding whose type cannot be read makes the name unknown too.
-        self.out[key] = kind if kind and self.out.get(key, kind) == kind else ""
+        self.kinds.setdefault(key, set()).add(kind or None)
+
+    def result(self) -> dict[str, str]:
+        # ``&mut self.buf`` has the type of the field, whichever line declares it; a
+        # binding whose type cannot be read makes the name unknown too.
+        def one(key: str, follow: bool) -> str | None:
+            kinds = {one(k[1:], False) if follow and k and k.startswith("@") else k
+                     for k in self.kinds.get(key, {None})}
+            return next(iter(kinds)) if len(kinds) == 1 else None
+
+        return {key: one(key, True) or "" for key in self.kinds if key.split(".")[0] not in self.heads}
 
     def unknown(self, pattern: Node | None) -> None:
         stack = [pattern] if pattern is not None else []
@@ -96,9 +105,7 @@ def receivers(root: Node) -> dict[str, str]:
             if head is not None and head.type == "identifier":
                 types.heads.add(text(head))  # (``self::``, ``super::``, ``crate::`` are other node types)
         stack.extend(node.named_children)
-    out = {k: v for k, v in types.out.items() if k.split(".")[0] not in types.heads}
-    # ``&mut self.buf`` has the type of the field, whichever line declares it.
-    return {k: (out.get(v[1:], "") if v.startswith("@") else v) for k, v in out.items()}
+    return types.result()
 
 
 def _pairs(pattern: Node | None, value: Node | None) -> list[tuple[Node, Node]]:
