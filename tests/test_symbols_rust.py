@@ -273,3 +273,35 @@ def test_a_receiver_bound_from_a_tuple_of_fields_keeps_its_type(
     })
     lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
     assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", BUF, 8, [(worker, 9), (worker, 15)])]
+
+
+def test_calls_inside_macro_arguments_are_callers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bins = "crates/app/src/bin"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod buf;\npub use buf::Buf;\n",
+        BUF: BUF_RS,
+        f"{bins}/assert.rs": main_rs("use util::helper;",
+                                     'assert_eq!(helper(1), 1); println!("{}", util::helper(2));'),
+        f"{bins}/method.rs": main_rs("use util::Buf;", "let mut b = Buf::new(); assert!(b.push(1) == ());"),
+        f"{bins}/fits.rs": main_rs("use util::helper;", "assert_eq!(helper(1, true), 1);"),
+    })
+    lib_branch(r, {**STRICT_HELPER, BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
+    rc, found, _ = symbol_findings(r, capsys)
+    assert [(f["rule"], f["path"], f["line"], [(u["path"], u["line"]) for u in f["other"]["users"]])
+            for f in found] == [
+        ("symbol.signature", BUF, 8, [(f"{bins}/method.rs", 3)]),
+        ("symbol.signature", LIB, 3, [(f"{bins}/assert.rs", 3), (f"{bins}/assert.rs", 3), (f"{bins}/fits.rs", 3)]),
+    ]
+
+
+def test_a_path_is_never_a_method_matched_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bins = "crates/app/src/bin"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod buf;\npub use buf::Buf;\n",
+        BUF: BUF_RS,
+        # Files that name util (so a method of unknown receiver could be a Buf's).
+        f"{bins}/glob.rs": main_rs("use util::Buf;", "let p = glob::Pattern::new(1); other::Buf::new();"),
+        f"{bins}/tokens.rs": main_rs("use util::Buf;", "assert!(glob::Pattern::new(1).is_ok());"),
+    })
+    lib_branch(r, {BUF: BUF_RS.replace("pub fn new() -> Buf", "pub fn new(n: u8) -> Buf")})
+    assert symbol_findings(r, capsys)[1] == []

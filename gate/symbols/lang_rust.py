@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gate.symbols import rust_tokens as tokens
 from gate.symbols.treesitter import Collector, first_line, named, norm, text
 from gate.symbols.values import (
     CLASS,
@@ -23,8 +24,8 @@ from gate.symbols.walk import called_by, member_chain, member_use
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-# Calls written inside macros are token trees, not calls: names there are seen
-# as plain uses.
+# Calls written inside macros are token trees, not calls: ``rust_tokens`` reads
+# the ``a::b(…)`` and ``x.m(…)`` runs in them.
 # What ``language.Language`` asks for.
 # (Inline ``mod x { … }`` bodies are read: a ``#[cfg(test)] mod tests`` calls what it tests.)
 SKIP = frozenset({"use_declaration", "extern_crate_declaration", "attribute_item", "line_comment", "block_comment"})
@@ -204,10 +205,14 @@ def _chain(node: Node) -> list[str] | None:
 
 
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
+    if tokens.in_tokens(node):
+        return tokens.path_of(node)
     return member_use(node, _chain, "field_expression", "value")
 
 
 def call_of(node: Node) -> tuple[Node, Call] | None:
+    if tokens.in_tokens(node):
+        return tokens.call_of(node)
     parent = node.parent
     if parent is not None and parent.type == "generic_function":
         node = parent  # ``parse::<T>(…)``: the call's function is the generic

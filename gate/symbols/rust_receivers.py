@@ -9,7 +9,10 @@ the struct's field types. Per file, not per scope: a name given two types, or
 bound anywhere by a pattern, a closure or ``for`` whose type is not read here, is
 unknown (""). A name written as the head of a ``::`` path is a module or a type
 in some scope of the file, never a variable: it is left out, so ``text::norm``
-keeps resolving as a path even where a variable ``text`` exists.
+keeps resolving as a path even where a variable ``text`` exists; and the prefix
+of every ``a::b::m`` path maps to itself, so that it resolves as the path it is
+and never as a method matched by its name alone (``glob::Pattern::new`` is not
+``Glob::new``).
 Not read: trait objects and generic parameters (``impl Trait``, ``T: Trait``),
 method results (``a.b()``), macros other than ``vec!``.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gate.symbols import rust_tokens as tokens
 from gate.symbols.treesitter import named, text
 
 if TYPE_CHECKING:
@@ -31,6 +35,11 @@ class _Types:
     def __init__(self) -> None:
         self.kinds: dict[str, set[str | None]] = {}  # the types each name is bound with
         self.heads: set[str] = set()  # heads of ``a::b`` paths
+        self.paths: set[str] = set()  # ``a.b`` for each ``a::b::m`` path
+
+    def path(self, parts: list[str]) -> None:
+        self.heads.add(parts[0])
+        self.paths.add(".".join(parts[:-1]))
 
     def bind(self, key: str, kind: str | None) -> None:
         self.kinds.setdefault(key, set()).add(kind or None)
@@ -43,7 +52,11 @@ class _Types:
                      for k in self.kinds.get(key, {None})}
             return next(iter(kinds)) if len(kinds) == 1 else None
 
-        return {key: one(key, True) or "" for key in self.kinds if key.split(".")[0] not in self.heads}
+        out = {key: one(key, True) or "" for key in self.kinds if key.split(".")[0] not in self.heads}
+        # ``a::b::m`` is a path, never a method of a variable: its "type" is the path
+        # itself, resolved as written and never matched by the method's name alone.
+        out.update((p, p) for p in self.paths)
+        return out
 
     def unknown(self, pattern: Node | None) -> None:
         stack = [pattern] if pattern is not None else []
@@ -99,11 +112,12 @@ def receivers(root: Node) -> dict[str, str]:
                 if field.type == "field_declaration" and label is not None:
                     types.bind(f"self.{text(label)}", written_type(field.child_by_field_name("type")))
         elif kind in ("scoped_identifier", "scoped_type_identifier"):
-            head = node.child_by_field_name("path")
-            while head is not None and head.type in ("scoped_identifier", "scoped_type_identifier"):
-                head = head.child_by_field_name("path")
-            if head is not None and head.type == "identifier":
-                types.heads.add(text(head))  # (``self::``, ``super::``, ``crate::`` are other node types)
+            parts = _path(node)
+            if len(parts) > 1:  # (``self::``, ``super::``, ``crate::`` heads are other node types)
+                types.path(parts)
+        elif kind == "token_tree":
+            for parts in tokens.paths(node):
+                types.path(parts)
         stack.extend(node.named_children)
     return types.result()
 
