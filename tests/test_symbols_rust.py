@@ -255,8 +255,8 @@ def test_calls_inside_inline_modules_are_callers(tmp_path: Path, capsys: pytest.
                                  "    fn t() {\n        helper(2);\n    }\n}\n",
     })
     lib_branch(r, STRICT_HELPER)
-    # ``use`` inside an inline module is not read: only the qualified call is told.
-    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", LIB, 3, [("crates/app/src/lib.rs", 3)])]
+    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", LIB, 3, [
+        ("crates/app/src/lib.rs", 3), ("crates/app/src/lib.rs", 13)])]
 
 
 def test_a_receiver_bound_from_a_tuple_of_fields_keeps_its_type(
@@ -305,3 +305,19 @@ def test_a_path_is_never_a_method_matched_by_name(tmp_path: Path, capsys: pytest
     })
     lib_branch(r, {BUF: BUF_RS.replace("pub fn new() -> Buf", "pub fn new(n: u8) -> Buf")})
     assert symbol_findings(r, capsys)[1] == []
+
+
+def test_use_inside_functions_and_inline_modules_is_read(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = "crates/app/src/lib.rs"
+    r = repo(tmp_path, {
+        user: "pub mod text {\n    pub fn norm(s: &str) {}\n}\n\nfn run() {\n    use util::helper;\n"
+              "    helper(1);\n}\n\n#[cfg(test)]\nmod tests {\n    use super::text::norm;\n    use util::text;\n\n"
+              "    fn t() {\n        norm(\"a\");\n        text::norm(\"b\");\n    }\n}\n",
+    })
+    lib_branch(r, {**STRICT_HELPER, **STRICT_NORM})
+    # ``super::text::norm`` in ``mod tests`` is app's own text module, not util's.
+    assert users(symbol_findings(r, capsys)[1]) == [
+        ("symbol.signature", LIB, 3, [(user, 7)]),
+        ("symbol.signature", TEXT, 1, [(user, 17)]),
+    ]

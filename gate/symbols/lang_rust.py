@@ -140,25 +140,42 @@ def _absolute(path: list[str], module: str) -> list[str]:
 
 def imports(root: Node, path: str, module: str) -> list[Import]:
     """``use`` trees and ``extern crate`` items; ``public`` for ``pub use`` (any
-    ``pub(…)``: a re-export seen at least inside the crate)."""
+    ``pub(…)``: a re-export seen at least inside the crate) at the top of the file.
+
+    ``use`` inside functions and inline ``mod x { … }`` blocks is read too, for the
+    whole file (a name it binds in one function is taken to mean the same in the
+    others); ``self``/``super`` there are relative to the inline module.
+    """
     out: list[Import] = []
-    for node in named(root):
-        public = any(c.type == "visibility_modifier" for c in node.children)
-        if node.type == "extern_crate_declaration":
-            name = node.child_by_field_name("name")
-            if name is not None and text(name) != "self":
-                alias = text(node.child_by_field_name("alias")) or None
-                out.append(Import("", text(name), alias, first_line(node), public))
-            continue
-        arg = node.child_by_field_name("argument")
-        if node.type != "use_declaration" or arg is None:
-            continue
-        for parts, alias, glob in _flatten(arg, []):
-            parts = _absolute(parts, module)
-            if glob:
-                out.append(Import("::".join(parts), "*", None, first_line(node), public))
-            elif parts:
-                out.append(Import("::".join(parts[:-1]), parts[-1], alias or None, first_line(node), public))
+    stack: list[tuple[Node, str, bool]] = [(n, module, True) for n in reversed(named(root))]
+    while stack:
+        node, where, top = stack.pop()
+        if node.type == "mod_item":
+            name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
+            inner = f"{where}::{text(name)}"
+            stack += [(n, inner, False) for n in reversed(named(body))]
+        elif node.type in ("function_item", "impl_item", "trait_item"):
+            stack += [(n, where, False) for n in reversed(named(node.child_by_field_name("body")))]
+        elif node.type in ("extern_crate_declaration", "use_declaration"):
+            public = top and any(c.type == "visibility_modifier" for c in node.children)
+            out += _imports(node, where, public)
+    return out
+
+
+def _imports(node: Node, module: str, public: bool) -> list[Import]:
+    if node.type == "extern_crate_declaration":
+        name = node.child_by_field_name("name")
+        if name is None or text(name) == "self":
+            return []
+        return [Import("", text(name), text(node.child_by_field_name("alias")) or None, first_line(node), public)]
+    out = []
+    arg = node.child_by_field_name("argument")
+    for parts, alias, glob in _flatten(arg, []) if arg is not None else []:
+        parts = _absolute(parts, module)
+        if glob:
+            out.append(Import("::".join(parts), "*", None, first_line(node), public))
+        elif parts:
+            out.append(Import("::".join(parts[:-1]), parts[-1], alias or None, first_line(node), public))
     return out
 
 
