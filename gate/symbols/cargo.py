@@ -9,7 +9,7 @@ A file's module is its path relative to the folder of its crate's root file
 (``mod text;`` in ``src/lib.rs`` is ``src/text.rs`` or ``src/text/mod.rs``;
 ``#[path = "…"]`` attributes are not read). Another crate can name only a
 library: the crates a file's paths can name are the libraries of the workspace
-members (``[workspace] members`` globs) and the path dependencies of its package.
+members and the path dependencies of its package (``cargo_workspace``).
 
 Every manifest read is bounded (``MAX_MANIFEST`` bytes, ``MAX_MEMBERS`` members) and
 one that does not parse is ignored with a note: Rust files there are then read
@@ -19,7 +19,6 @@ on, for cache keys.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import posixpath
 from collections.abc import Callable
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 MAX_MANIFEST = 512 * 1024  # bytes: a real Cargo.toml has a few kilobytes
 MAX_MEMBERS = 512  # workspace members and path dependencies read, at most
 MAX_DEPTH = 32  # folders walked up to find a package or a workspace
-_DEP_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
 _TARGETS = (("bin", "bin"), ("test", "test"), ("example", "example"), ("bench", "bench"))
 _AUTO = {"tests": "test", "examples": "example", "benches": "bench"}
 # Blob ids of regular files per (git dir, commit, path), and manifests per blob id:
@@ -69,7 +67,7 @@ class Crate:
         return [self.name, *parts]
 
 
-def _join(folder: str, rest: str) -> str | None:
+def join(folder: str, rest: str) -> str | None:
     """``rest`` relative to ``folder``, or None when it leaves the repository."""
     if not isinstance(rest, str) or not rest or rest.startswith("/") or "\\" in rest:
         return None
@@ -81,7 +79,7 @@ def _within(path: str, folder: str) -> bool:
     return folder == "." or path.startswith(folder + "/")
 
 
-def _table(doc: dict[str, Any], key: str) -> dict[str, Any]:
+def table(doc: dict[str, Any], key: str) -> dict[str, Any]:
     value = doc.get(key)
     return value if isinstance(value, dict) else {}
 
@@ -178,16 +176,23 @@ class CargoTree:
         doc = self.manifest(folder)
         if doc is None:
             return None
-        lib = _table(doc, "lib")
-        name = lib.get("name") or _table(doc, "package").get("name")
+        lib = table(doc, "lib")
+        name = lib.get("name") or table(doc, "package").get("name")
         if not isinstance(name, str) or not name:
             return None
-        root = _join(folder, lib["path"]) if isinstance(lib.get("path"), str) else None
+        root = join(folder, lib["path"]) if isinstance(lib.get("path"), str) else None
         if root is None:
-            root = _join(folder, "src/lib.rs")
+            root = join(folder, "src/lib.rs")
             if root is None or self.blob(root) is None:
                 return None
         return Crate(name.replace("-", "_"), root)
+
+    def crates(self, path: str) -> dict[str, Crate]:
+        """The libraries a file's paths can name (``cargo_workspace.crates``)."""
+        from gate.symbols.cargo_workspace import crates
+
+        folder = self.package(posixpath.dirname(path) or ".")
+        return {} if folder is None else self.remember(("crates", folder), lambda: crates(self, folder))
 
     def crate_of(self, path: str) -> Crate | None:
         """The crate the file ``path`` belongs to, or None outside any package."""
@@ -196,7 +201,7 @@ class CargoTree:
 
     def _crate_of(self, folder: str, path: str) -> Crate | None:
         doc = self.manifest(folder) or {}
-        pkg = str(_table(doc, "package").get("name", "")).replace("-", "_")
+        pkg = str(table(doc, "package").get("name", "")).replace("-", "_")
         crates: list[Crate] = []
         lib = self.library(folder)
         if lib is not None:
@@ -204,18 +209,18 @@ class CargoTree:
         for key, kind in _TARGETS:
             entries = doc.get(key)
             for entry in entries if isinstance(entries, list) else []:
-                root = _join(folder, entry.get("path", "")) if isinstance(entry, dict) else None
+                root = join(folder, entry.get("path", "")) if isinstance(entry, dict) else None
                 if root is not None:
                     crates.append(Crate(f"{kind}:{entry.get('name', '')}", root))
         rel = path if folder == "." else path[len(folder) + 1:]
         parts = rel.split("/")
         if parts[:2] == ["src", "bin"] and len(parts) > 2:
             root = f"src/bin/{parts[2]}" if len(parts) == 3 else f"src/bin/{parts[2]}/main.rs"
-            crates.append(Crate(f"bin:{parts[2].removesuffix('.rs')}", _join(folder, root) or path))
+            crates.append(Crate(f"bin:{parts[2].removesuffix('.rs')}", join(folder, root) or path))
         elif parts[0] in _AUTO and len(parts) > 1:
             root = rel if len(parts) == 2 else f"{parts[0]}/{parts[1]}/main.rs"
-            crates.append(Crate(f"{_AUTO[parts[0]]}:{parts[1].removesuffix('.rs')}", _join(folder, root) or path))
-        crates.append(Crate(f"bin:{pkg}", _join(folder, "src/main.rs") or path))
+            crates.append(Crate(f"{_AUTO[parts[0]]}:{parts[1].removesuffix('.rs')}", join(folder, root) or path))
+        crates.append(Crate(f"bin:{pkg}", join(folder, "src/main.rs") or path))
         exact = [c for c in crates if c.root == path]
         if exact:
             return exact[0]
@@ -223,79 +228,6 @@ class CargoTree:
         # beside it (``src/main.rs`` usually uses the library rather than owning modules).
         holding = [c for c in crates if _within(path, c.folder)]
         return max(holding, key=lambda c: len(c.folder)) if holding else None
-
-    def crates(self, path: str) -> dict[str, Crate]:
-        """The libraries a file's paths can name, by the name they are written with:
-        the workspace members', its package's path dependencies' and its own."""
-        folder = self.package(posixpath.dirname(path) or ".")
-        return {} if folder is None else self.remember(("crates", folder), lambda: self._crates(folder))
-
-    def _crates(self, folder: str) -> dict[str, Crate]:
-        out: dict[str, Crate] = {}
-        root = self.workspace(folder)
-        if root is not None:
-            for member in self.members(root):
-                lib = self.library(member)
-                if lib is not None:
-                    out.setdefault(lib.name, lib)
-        doc = self.manifest(folder) or {}
-        ws_deps = _table(_table(self.manifest(root) or {}, "workspace"), "dependencies") if root else {}
-        tables = [_table(doc, t) for t in _DEP_TABLES]
-        for target in _table(doc, "target").values():
-            if isinstance(target, dict):
-                tables += [_table(target, t) for t in _DEP_TABLES]
-        for table in tables:
-            for key, spec in list(table.items())[:MAX_MEMBERS]:
-                base = folder
-                if isinstance(spec, dict) and spec.get("workspace") is True and root is not None:
-                    spec, base = ws_deps.get(key), root
-                dep = _join(base, spec["path"]) if isinstance(spec, dict) and "path" in spec else None
-                lib = self.library(dep) if dep is not None else None
-                if lib is not None and isinstance(spec, dict):
-                    out[key.replace("-", "_") if "package" in spec else lib.name] = lib
-        own = self.library(folder)
-        if own is not None:
-            out[own.name] = own
-        return out
-
-    def workspace(self, folder: str) -> str | None:
-        """The folder of the nearest ``Cargo.toml`` with a ``[workspace]`` at or above ``folder``."""
-        for _ in range(MAX_DEPTH):
-            doc = self.manifest(folder)
-            if doc is not None and isinstance(doc.get("workspace"), dict):
-                return folder
-            if folder == ".":
-                return None
-            folder = posixpath.dirname(folder) or "."
-        return None
-
-    def members(self, root: str) -> list[str]:
-        """Member folders of the workspace in ``root`` (globs expanded, ``exclude`` left out)."""
-        ws = _table(self.manifest(root) or {}, "workspace")
-        excluded = {_join(root, e) for e in ws.get("exclude", []) if isinstance(e, str)} \
-            if isinstance(ws.get("exclude"), list) else set()
-        out = [root] if isinstance(_table(self.manifest(root) or {}, "package"), dict) else []
-        patterns = ws.get("members")
-        for pattern in patterns[:MAX_MEMBERS] if isinstance(patterns, list) else []:
-            for found in self._glob(root, pattern):
-                if found not in excluded and found not in out and len(out) < MAX_MEMBERS:
-                    out.append(found)
-        return out
-
-    def _glob(self, root: str, pattern: object) -> list[str]:
-        if not isinstance(pattern, str):
-            return []
-        joined = _join(root, pattern.rstrip("/"))
-        if joined is None:
-            return []
-        found = ["."]
-        for part in joined.split("/"):
-            if not any(ch in part for ch in "*?["):
-                found = [part if f == "." else f"{f}/{part}" for f in found]
-                continue
-            found = [f"{f}/{n}" if f != "." else n for f in found[:MAX_MEMBERS]
-                     for n in self.folders(f) if fnmatch.fnmatchcase(n, part)]
-        return found[:MAX_MEMBERS]
 
 
 def _read(data: bytes) -> dict[str, Any] | str:
