@@ -76,3 +76,20 @@ def test_a_certain_use_stays_when_another_type_defines_the_method(
     # Called through the class, ``self`` is passed: two arguments still fit, so it warns.
     assert [(f["rule"], f["other"]["users"]) for f in findings] == [
         ("symbol.shared", [{"agent": "bob", "path": "src/ui/user.py", "line": 5}])]
+
+
+def test_python_receivers_by_annotation_construction_and_inheritance(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = ("from src.common.registry import Registry\nfrom src.report.bag import Bag\n\n\n"
+            "class Job(Registry):\n    def go(self):\n        return self.add(1)\n\n\n"
+            "class Holder:\n    def __init__(self):\n        self.r = Registry()\n\n"
+            "    def go(self, b: Bag):\n        b.add(2)\n        return self.r.add(3)\n")
+    r = make_repo(tmp_path / "r", {"src/common/registry.py": CLASS_PY, "src/ui/user.py": user,
+                                   "src/report/bag.py": OTHER_PY})
+    branch(r, "agent/alice/strict", {"src/common/registry.py": STRICT_PY})
+    rc, findings = run_check(r, "agent/alice/strict", capsys)
+    assert rc == 3
+    # ``self`` in Job may be a Registry (inherited add); ``b`` is a Bag; ``self.r`` a Registry.
+    assert [(f["rule"], f["other"]["users"]) for f in findings] == [
+        ("symbol.signature", [{"agent": "bob", "path": "src/ui/user.py", "line": 7},
+                              {"agent": "bob", "path": "src/ui/user.py", "line": 16}])]

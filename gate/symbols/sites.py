@@ -90,7 +90,18 @@ def python_sites(tree: ast.Module) -> Sites:
                 children.append(value)
         children.reverse()
         stack.extend(children)
-    return tuple(out)
+    return _python_receivers(tree, out)
+
+
+def _python_receivers(tree: ast.Module, sites: list[Site]) -> Sites:
+    """``sites`` with the receiver types the file states (``pytypes``)."""
+    if not any(len(s.parts) > 1 and s.parts[0] for s in sites):
+        return tuple(sites)
+    from gate.symbols.pytypes import Receivers
+
+    types = Receivers(tree)
+    return tuple(s._replace(receiver=types.lookup(s.parts[:-1], s.line))
+                 if len(s.parts) > 1 and s.parts[0] else s for s in sites)
 
 
 def _python_site(node: ast.expr, parts: tuple[str, ...], calls: dict[int, ast.Call]) -> Site:
