@@ -8,6 +8,7 @@ Python declares few types, so only what the file states plainly is read:
 - a name or ``self.attr`` assigned a constructor call (``r = Registry()``,
   ``self.reader = io.Reader(…)``): a call of a capitalised name, as PEP 8 names
   classes;
+- an object used where it is built (``Registry().add(…)``);
 - ``self`` and ``cls`` in a method: the class, or one of its written bases (the
   method may be inherited), tried in that order.
 
@@ -43,7 +44,7 @@ def _dotted(node: ast.expr | None) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _built(value: ast.expr | None) -> str | None:
+def built(value: ast.expr | None) -> str | None:
     """The class a value is constructed from (``T(…)``, ``mod.T(…)``), else None."""
     if isinstance(value, ast.Call):
         kind = _dotted(value.func)
@@ -65,26 +66,38 @@ def _target_key(node: ast.expr) -> str | None:
     return None
 
 
-def _own(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a scope's body, not those of functions or classes nested in it."""
-    stack: list[ast.AST] = list(reversed(body))
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a scope, through compound statements (``if``, ``try``,
+    ``with``, ``match``…); a nested function or class is yielded but not entered.
+    Expressions are not walked: a name bound inside one (``:=``) is not read."""
+    stack = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
+        if isinstance(node, _DEFS):
+            continue
+        inner: list[ast.stmt] = []
+        for name in ("body", "orelse", "finalbody"):
+            inner += getattr(node, name, ())
+        for handler in getattr(node, "handlers", ()):
+            inner += handler.body
+        for case in getattr(node, "cases", ()):
+            inner += case.body
+        stack.extend(reversed(inner))
 
 
 def _assignments(body: list[ast.stmt], names: dict[str, str], attrs: dict[str, str] | None) -> None:
     """Bind what ``body`` assigns: plain names into ``names``, ``self.x`` into ``attrs``."""
-    for node in _own(body):
+    for node in _statements(body):
         pairs: list[tuple[ast.expr, str | None]] = []
         if isinstance(node, ast.Assign):
-            pairs = [(t, _built(node.value)) for t in node.targets]
+            pairs = [(t, built(node.value)) for t in node.targets]
         elif isinstance(node, ast.AnnAssign):
             pairs = [(node.target, _dotted(node.annotation))]
-        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
             pairs = [(node.target, None)]
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             pairs = [(i.optional_vars, None) for i in node.items if i.optional_vars is not None]
@@ -107,19 +120,17 @@ class Receivers:
         self.functions: list[_Scope] = []
         self.classes: list[_Scope] = []
         self._visit(tree.body, None)
+        self.functions.sort(key=lambda s: s.first)
+        self.classes.sort(key=lambda s: s.first)
 
     def _visit(self, body: list[ast.stmt], cls: tuple[ast.ClassDef, _Scope] | None) -> None:
-        for node in body:
+        for node in _statements(body):
             if isinstance(node, ast.ClassDef):
                 scope = _Scope(node.lineno, node.end_lineno or node.lineno)
                 self.classes.append(scope)
                 self._visit(node.body, (node, scope))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._function(node, cls)
-            else:
-                for child in ast.iter_child_nodes(node):
-                    if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                        self._visit([child], cls)
 
     def _function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, cls: tuple[ast.ClassDef, _Scope] | None) -> None:
         scope = _Scope(fn.lineno, fn.end_lineno or fn.lineno)
@@ -142,8 +153,10 @@ class Receivers:
     @staticmethod
     def _innermost(scopes: list[_Scope], line: int) -> _Scope | None:
         best = None
-        for s in scopes:
-            if s.first <= line <= s.last and (best is None or s.first >= best.first):
+        for s in scopes:  # in source order: a later start inside is a nested scope
+            if s.first > line:
+                break
+            if line <= s.last:
                 best = s
         return best
 
