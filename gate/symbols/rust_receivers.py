@@ -28,12 +28,13 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 _BUILDERS = ("new", "default", "from")  # ``T::new()`` and the like give a T
-_PATTERNS = ("closure_parameters", "for_expression", "let_condition", "match_pattern", "let_chain")
 
 
 class _Types:
     def __init__(self) -> None:
         self.kinds: dict[str, set[str | None]] = {}  # the types each name is bound with
+        self.scoped: dict[tuple[int, str], set[str | None]] = {}  # … in one function
+        self.uses: list[tuple[int, str | None, str, int]] = []  # (function, impl type, head, line)
         self.heads: set[str] = set()  # heads of ``a::b`` paths
         self.paths: set[str] = set()  # ``a.b`` for each ``a::b::m`` path
 
@@ -41,29 +42,39 @@ class _Types:
         self.heads.add(parts[0])
         self.paths.add(".".join(parts[:-1]))
 
-    def bind(self, key: str, kind: str | None) -> None:
+    def bind(self, key: str, kind: str | None, fn: int = -1) -> None:
         self.kinds.setdefault(key, set()).add(kind or None)
+        if fn >= 0:
+            self.scoped.setdefault((fn, key), set()).add(kind or None)
 
-    def result(self) -> dict[str, str]:
+    def one(self, kinds: set[str | None], follow: bool = True) -> str | None:
         # ``&mut self.buf`` has the type of the field, whichever line declares it; a
         # binding whose type cannot be read makes the name unknown too.
-        def one(key: str, follow: bool) -> str | None:
-            kinds = {one(k[1:], False) if follow and k and k.startswith("@") else k
-                     for k in self.kinds.get(key, {None})}
-            return next(iter(kinds)) if len(kinds) == 1 else None
+        found = {self.one(self.kinds.get(k[1:], {None}), False) if follow and k and k.startswith("@") else k
+                 for k in kinds}
+        return next(iter(found)) if len(found) == 1 else None
 
-        out = {key: one(key, True) or "" for key in self.kinds if key.split(".")[0] not in self.heads}
+    def result(self) -> dict[str, str]:
+        out = {key: self.one(kinds) or "" for key, kinds in self.kinds.items() if key.split(".")[0] not in self.heads}
+        # A use inside a function whose own bindings (or ``impl``) give its receiver
+        # a type: ``name@line``, before the file-wide reading (``builder`` is a
+        # different builder in each function of a file).
+        for fn, owner, head, line in self.uses:
+            if head == "self" and owner:
+                out[f"self@{line}"] = owner
+            elif (fn, head) in self.scoped and head not in self.heads:
+                out[f"{head}@{line}"] = self.one(self.scoped[(fn, head)]) or ""
         # ``a::b::m`` is a path, never a method of a variable: its "type" is the path
         # itself, resolved as written and never matched by the method's name alone.
         out.update((p, p) for p in self.paths)
         return out
 
-    def unknown(self, pattern: Node | None) -> None:
+    def unknown(self, pattern: Node | None, fn: int) -> None:
         stack = [pattern] if pattern is not None else []
         while stack:
             node = stack.pop()
             if node.type == "identifier":
-                self.bind(text(node), None)
+                self.bind(text(node), None, fn)
             elif node.type not in ("block", "closure_expression"):
                 stack.extend(node.named_children)
 
@@ -71,46 +82,40 @@ class _Types:
 def receivers(root: Node) -> dict[str, str]:
     """The receiver -> type map of one file (see the module docstring)."""
     types = _Types()
-    stack = [root]
+    # (node, enclosing function's start byte or -1, type of the enclosing impl)
+    stack: list[tuple[Node, int, str | None]] = [(root, -1, None)]
     while stack:
-        node = stack.pop()
+        node, fn, owner = stack.pop()
         kind = node.type
-        if kind == "let_declaration":
-            pattern = node.child_by_field_name("pattern")
-            written = node.child_by_field_name("type")
-            value = node.child_by_field_name("value")
-            if pattern is not None and pattern.type == "identifier":
-                types.bind(text(pattern), written_type(written) if written is not None
-                           else built_type(value) if value is not None else None)
-            elif _pairs(pattern, value) and written is None:
-                # ``let (a, b) = (&mut self.a, B::new());``: element by element.
-                for name, part in _pairs(pattern, value):
-                    types.bind(text(name), built_type(part) if name.type == "identifier" else None)
-            else:
-                types.unknown(pattern)
+        if kind == "function_item":
+            fn = int(node.start_byte)
+        elif kind == "impl_item":
+            owner = written_type(node.child_by_field_name("type"))
+            for item in named(node.child_by_field_name("body")):
+                params = item.child_by_field_name("parameters") if item.type == "function_item" else None
+                if any(p.type == "self_parameter" for p in named(params)):
+                    types.bind("self", owner)
+        elif kind == "let_declaration":
+            _let(types, node, fn)
         elif kind == "parameter":
             pattern = node.child_by_field_name("pattern")
             if pattern is not None and pattern.type == "identifier":
-                types.bind(text(pattern), written_type(node.child_by_field_name("type")))
+                types.bind(text(pattern), written_type(node.child_by_field_name("type")), fn)
             else:
-                types.unknown(pattern)
-        elif kind == "closure_parameters":
-            types.unknown(node)
+                types.unknown(pattern, fn)
+        elif kind in ("closure_parameters", "match_pattern"):
+            types.unknown(node, fn)
         elif kind in ("for_expression", "let_condition"):
-            types.unknown(node.child_by_field_name("pattern"))
-        elif kind == "match_pattern":
-            types.unknown(node)
-        elif kind == "impl_item":
-            owner = written_type(node.child_by_field_name("type"))
-            for fn in named(node.child_by_field_name("body")):
-                params = fn.child_by_field_name("parameters") if fn.type == "function_item" else None
-                if any(p.type == "self_parameter" for p in named(params)):
-                    types.bind("self", owner)
+            types.unknown(node.child_by_field_name("pattern"), fn)
         elif kind == "struct_item":
             for field in named(node.child_by_field_name("body")):
                 label = field.child_by_field_name("name")
                 if field.type == "field_declaration" and label is not None:
                     types.bind(f"self.{text(label)}", written_type(field.child_by_field_name("type")))
+        elif kind == "field_expression":
+            head = node.child_by_field_name("value")
+            if head is not None and head.type in ("identifier", "self"):
+                types.uses.append((fn, owner, text(head), int(head.start_point[0]) + 1))
         elif kind in ("scoped_identifier", "scoped_type_identifier"):
             parts = _path(node)
             if len(parts) > 1:  # (``self::``, ``super::``, ``crate::`` heads are other node types)
@@ -118,8 +123,24 @@ def receivers(root: Node) -> dict[str, str]:
         elif kind == "token_tree":
             for parts in tokens.paths(node):
                 types.path(parts)
-        stack.extend(node.named_children)
+            types.uses += [(fn, owner, name, line) for name, line in tokens.receivers(node)]
+        stack.extend((c, fn, owner) for c in node.named_children)
     return types.result()
+
+
+def _let(types: _Types, node: Node, fn: int) -> None:
+    pattern = node.child_by_field_name("pattern")
+    written = node.child_by_field_name("type")
+    value = node.child_by_field_name("value")
+    if pattern is not None and pattern.type == "identifier":
+        types.bind(text(pattern), written_type(written) if written is not None
+                   else built_type(value) if value is not None else None, fn)
+    elif _pairs(pattern, value) and written is None:
+        # ``let (a, b) = (&mut self.a, B::new());``: element by element.
+        for name, part in _pairs(pattern, value):
+            types.bind(text(name), built_type(part) if name.type == "identifier" else None, fn)
+    else:
+        types.unknown(pattern, fn)
 
 
 def _pairs(pattern: Node | None, value: Node | None) -> list[tuple[Node, Node]]:

@@ -73,3 +73,14 @@ def paths(tree: Node) -> list[list[str]]:
             if found is not None and found[1] and all(s == "::" for s in found[1]):
                 out.append(found[0])
     return out
+
+
+def receivers(tree: Node) -> list[tuple[str, int]]:
+    """(head, line) of the ``x.m(…)`` runs in a token tree (``rust_receivers``)."""
+    out = []
+    for child in tree.children:
+        if child.type in ("identifier", "self"):
+            found = chain(child)
+            if found is not None and found[1][:1] == ["."]:
+                out.append((found[0][0], int(child.start_point[0]) + 1))
+    return out

@@ -141,7 +141,10 @@ def tree_sites(language: str, root: Node) -> Sites:
         stack.extend(reversed(rest))
         called = lang.call_of(node)
         end = last_line(called[0] if called else node)
-        receiver = types.get(".".join(parts[:-1])) if len(parts) > 1 and parts[0] else None
+        key = ".".join(parts[:-1])
+        # ``key@line``: the receiver's type in the scope of this use, when the language
+        # tells it apart from the file-wide reading (Rust: per function and impl).
+        receiver = types.get(f"{key}@{first_line(node)}", types.get(key)) if len(parts) > 1 and parts[0] else None
         out.append(Site(tuple(parts), called[1] if called else None, first_line(node), end,
                         int(node.start_point[1]) + 1, receiver or None))
     return tuple(out)
