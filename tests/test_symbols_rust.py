@@ -331,8 +331,8 @@ def test_a_receiver_name_reused_with_other_types_in_other_functions_keeps_its_ty
         BUF: BUF_RS,
         user: "fn a() {\n    let mut b = util::Buf::new();\n    b.push(1);\n}\n\n"
               "fn c() {\n    let mut b = Vec::new();\n    b.push(2);\n}\n\n"
-              "struct W;\n\nimpl W {\n    fn push(&mut self, x: u8) {}\n\n    fn go(&mut self) {\n        self.push(3);\n"
-              "    }\n}\n\nimpl Extra for util::Buf {\n    fn more(&mut self) {\n        self.push(4);\n    }\n}\n",
+              "struct W;\n\nimpl W {\n    fn push(&mut self, x: u8) {}\n\n"
+              "    fn go(&mut self) {\n        self.push(3);\n    }\n}\n\nimpl Extra for util::Buf {\n    fn more(&mut self) {\n        self.push(4);\n    }\n}\n",
     })
     lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
     assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", BUF, 8, [(user, 3), (user, 23)])]
