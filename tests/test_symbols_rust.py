@@ -332,7 +332,24 @@ def test_a_receiver_name_reused_with_other_types_in_other_functions_keeps_its_ty
         user: "fn a() {\n    let mut b = util::Buf::new();\n    b.push(1);\n}\n\n"
               "fn c() {\n    let mut b = Vec::new();\n    b.push(2);\n}\n\n"
               "struct W;\n\nimpl W {\n    fn push(&mut self, x: u8) {}\n\n"
-              "    fn go(&mut self) {\n        self.push(3);\n    }\n}\n\nimpl Extra for util::Buf {\n    fn more(&mut self) {\n        self.push(4);\n    }\n}\n",
+              "    fn go(&mut self) {\n        self.push(3);\n    }\n}\n\n"
+              "impl Extra for util::Buf {\n    fn more(&mut self) {\n        self.push(4);\n    }\n}\n",
     })
     lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
     assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", BUF, 8, [(user, 3), (user, 23)])]
+
+
+def test_a_module_declaration_and_a_global_path_are_no_uses(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod buf;\npub use buf::Buf;\n",
+        BUF: BUF_RS,
+        # ``mod helper;`` names a file (in the module namespace), whatever app
+        # re-exports as ``app::helper``; ``::other::Buf::new()`` is a global path to
+        # another crate, never a method matched by its name.
+        "crates/app/src/lib.rs": "mod helper;\npub use util::helper;\n\n"
+                                 "fn f() {\n    let x = ::other::Buf::new();\n}\n",
+        "crates/app/src/helper.rs": "pub fn other() {}\n",
+    })
+    lib_branch(r, {BUF: BUF_RS.replace("pub fn new() -> Buf", "pub fn new(n: u8) -> Buf"), **STRICT_HELPER})
+    assert symbol_findings(r, capsys)[1] == []

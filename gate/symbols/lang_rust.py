@@ -224,6 +224,9 @@ def _chain(node: Node) -> list[str] | None:
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
     if tokens.in_tokens(node):
         return tokens.path_of(node)
+    if node.type == "mod_item":  # ``mod escape;`` names a file, not a use: only a body is read
+        body = node.child_by_field_name("body")
+        return [], [] if body is None else [body]
     return member_use(node, _chain, "field_expression", "value")
 
 

@@ -202,8 +202,10 @@ def _path(node: Node | None) -> list[str]:
         return [text(node)]
     if node.type in ("scoped_identifier", "scoped_type_identifier"):
         path = node.child_by_field_name("path")
-        head = _path(path) if path is not None else []
         name = node.child_by_field_name("name")
+        if path is None and name is not None and node.children[0].type == "::":
+            return [text(name)]  # ``::regex::Regex``: the head of a global path
+        head = _path(path) if path is not None else []
         return [*head, text(name)] if head and name is not None else []
     if node.type == "generic_type":
         return _path(node.child_by_field_name("type"))
