@@ -196,6 +196,8 @@ def test_a_crate_rooted_outside_src_names_its_modules_from_its_root(
     "\xff",  # not UTF-8 once encoded as latin-1 below
     '[package]\nname = "util"\n' + "# padding\n" * 60_000,  # too large
     '[workspace]\nmembers = ["../../*", "/etc", "crates/*/../../.."]\n[package]\nname = "util"\n',  # outside
+    '[package]\nname = "util"\n[lib]\npath = "../../../etc/lib.rs"\n',  # outside: src/lib.rs as Cargo's default
+    "deep = " + "[" * 50_000,  # nested past any recursion limit
 ])
 def test_a_malformed_or_hostile_manifest_is_ignored_with_a_note(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], manifest: str) -> None:
@@ -203,7 +205,7 @@ def test_a_malformed_or_hostile_manifest_is_ignored_with_a_note(
                         APP: main_rs("use util::helper;", "helper(1);")})
     lib_branch(r, STRICT_HELPER)
     rc, found, notes = symbol_findings(r, capsys)
-    if manifest.startswith("[workspace]"):
+    if manifest.startswith("[workspace]") or "[lib]" in manifest:
         assert users(found) == [("symbol.signature", LIB, 3, [(APP, 3)])]
     else:
         assert [n for n in notes if n.startswith("crates/util/Cargo.toml: ")] != [], notes
@@ -353,3 +355,27 @@ def test_a_module_declaration_and_a_global_path_are_no_uses(
     })
     lib_branch(r, {BUF: BUF_RS.replace("pub fn new() -> Buf", "pub fn new(n: u8) -> Buf"), **STRICT_HELPER})
     assert symbol_findings(r, capsys)[1] == []
+
+
+def test_a_manifest_that_is_a_symlink_is_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {APP: main_rs("use util::helper;", "helper(1);")})
+    r.git("rm", "-q", "crates/util/Cargo.toml")
+    (r.path / "crates/util/Cargo.toml").symlink_to("/etc/hostname")
+    r.commit("link")
+    lib_branch(r, STRICT_HELPER)
+    # No package around util's files (a link is no manifest git checks out as one).
+    assert symbol_findings(r, capsys)[1] == []
+
+
+def test_a_receiver_of_a_generic_type_is_a_possible_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    matcher = "crates/util/src/matcher.rs"
+    user = "crates/app/src/search.rs"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod matcher;\npub use matcher::Matcher;\n",
+        matcher: "pub trait Matcher {\n    fn find(&self, x: u8) -> bool;\n}\n",
+        # ``M`` is a type parameter, not a type of its own: the call may be Matcher's.
+        user: "use util::Matcher;\n\npub fn search<M: Matcher>(m: M) -> bool {\n    m.find(1)\n}\n",
+    })
+    lib_branch(r, {matcher: "pub trait Matcher {\n    fn find(&self, x: u8, strict: bool) -> bool;\n}\n"})
+    [f] = symbol_findings(r, capsys)[1]
+    assert f["other"]["users"] == [{"agent": "cli", "path": user, "line": 4, "possible": True}]

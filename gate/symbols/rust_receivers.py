@@ -4,17 +4,23 @@ called on has, as far as the file writes it.
 Read: ``let v: Vec<u8>`` and parameters ``b: &mut Buf`` (the written type, through
 references and generics: ``Option<Buf>`` is ``Option``), values built from a type
 (``Buf::new()``, ``Buf::default()``, ``Buf::from(x)``, ``Buf::with_capacity(n)``,
-``Buf { .. }``, ``vec![…]``), ``self`` inside ``impl Buf`` and ``self.field`` from
-the struct's field types. Per file, not per scope: a name given two types, or
-bound anywhere by a pattern, a closure or ``for`` whose type is not read here, is
-unknown (""). A name written as the head of a ``::`` path is a module or a type
-in some scope of the file, never a variable: it is left out, so ``text::norm``
-keeps resolving as a path even where a variable ``text`` exists; and the prefix
-of every ``a::b::m`` path maps to itself, so that it resolves as the path it is
-and never as a method matched by its name alone (``glob::Pattern::new`` is not
-``Glob::new``).
-Not read: trait objects and generic parameters (``impl Trait``, ``T: Trait``),
-method results (``a.b()``), macros other than ``vec!``.
+``Buf { .. }``, ``vec![…]``), fields (``let (a, b) = (&mut self.a, …)``), ``self``
+inside ``impl Buf`` and ``self.field`` from the struct's field types.
+
+Per function: a use is mapped as ``name@line`` by the bindings of the function
+around it (``self@line`` by the ``impl`` around it), and file-wide as ``name``
+(a name given two types in the file, or bound by a pattern, a closure or ``for``
+whose type is not read here, is unknown there: ""). A receiver whose type is a
+type parameter (``m: M`` in ``fn f<M: Matcher>``), a trait object or ``impl
+Trait`` is unknown: the call may be any implementation's.
+
+A name written as the head of a ``::`` path is a module or a type in some scope
+of the file, never a variable: it is left out, so ``text::norm`` keeps resolving
+as a path even where a variable ``text`` exists; and the prefix of every
+``a::b::m`` path maps to itself, so that it resolves as the path it is and never
+as a method matched by its name alone (``glob::Pattern::new`` is not
+``Glob::new``). Not read: method results (``a.b().c()``), ``Self``, macros other
+than ``vec!``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ class _Types:
         self.scoped: dict[tuple[int, str], set[str | None]] = {}  # … in one function
         self.uses: list[tuple[int, str | None, str, int]] = []  # (function, impl type, head, line)
         self.heads: set[str] = set()  # heads of ``a::b`` paths
+        self.generic: set[str] = set()  # type parameters (``M`` of ``fn f<M: Matcher>``)
         self.paths: set[str] = set()  # ``a.b`` for each ``a::b::m`` path
 
     def path(self, parts: list[str]) -> None:
@@ -52,7 +59,9 @@ class _Types:
         # binding whose type cannot be read makes the name unknown too.
         found = {self.one(self.kinds.get(k[1:], {None}), False) if follow and k and k.startswith("@") else k
                  for k in kinds}
-        return next(iter(found)) if len(found) == 1 else None
+        kind = next(iter(found)) if len(found) == 1 else None
+        # A type parameter stands for any type bound by its traits: not a type of its own.
+        return None if kind in self.generic else kind
 
     def result(self) -> dict[str, str]:
         out = {key: self.one(kinds) or "" for key, kinds in self.kinds.items() if key.split(".")[0] not in self.heads}
@@ -84,7 +93,7 @@ class _Types:
 _QUERY = "\n".join(f"({kind}) @{kind}" for kind in (
     "function_item", "impl_item", "let_declaration", "parameter", "closure_parameters", "match_pattern",
     "for_expression", "let_condition", "struct_item", "field_expression", "scoped_identifier",
-    "scoped_type_identifier", "token_tree"))
+    "scoped_type_identifier", "token_tree", "type_parameter"))
 _COMPILED: list[Query] = []
 
 
@@ -154,6 +163,10 @@ def _read(types: _Types, kind: str, node: Node, fn: int, owner: str | None) -> N
         parts = _path(node)
         if len(parts) > 1:  # (``self::``, ``super::``, ``crate::`` heads are other node types)
             types.path(parts)
+    elif kind == "type_parameter":
+        name = node.child_by_field_name("name")
+        if name is not None:
+            types.generic.add(text(name))
     elif kind == "token_tree":
         for parts in tokens.paths(node):
             types.path(parts)
