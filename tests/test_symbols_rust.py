@@ -379,3 +379,16 @@ def test_a_receiver_of_a_generic_type_is_a_possible_use(tmp_path: Path, capsys: 
     lib_branch(r, {matcher: "pub trait Matcher {\n    fn find(&self, x: u8, strict: bool) -> bool;\n}\n"})
     [f] = symbol_findings(r, capsys)[1]
     assert f["other"]["users"] == [{"agent": "cli", "path": user, "line": 4, "possible": True}]
+
+
+def test_a_receiver_built_by_a_function_of_the_file_has_its_return_type(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = "crates/app/src/tests.rs"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod buf;\npub use buf::Buf;\n",
+        BUF: BUF_RS,
+        user: "fn buf() -> util::Buf {\n    util::Buf::new()\n}\n\nfn bytes() -> Vec<u8> {\n    vec![]\n}\n\n"
+              "fn t() {\n    let mut b = buf();\n    b.push(1);\n    let mut v = bytes();\n    v.push(2);\n}\n",
+    })
+    lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
+    assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", BUF, 8, [(user, 11)])]

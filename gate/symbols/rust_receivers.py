@@ -4,8 +4,10 @@ called on has, as far as the file writes it.
 Read: ``let v: Vec<u8>`` and parameters ``b: &mut Buf`` (the written type, through
 references and generics: ``Option<Buf>`` is ``Option``), values built from a type
 (``Buf::new()``, ``Buf::default()``, ``Buf::from(x)``, ``Buf::with_capacity(n)``,
-``Buf { .. }``, ``vec![…]``), fields (``let (a, b) = (&mut self.a, …)``), ``self``
-inside ``impl Buf`` and ``self.field`` from the struct's field types.
+``Buf { .. }``, ``vec![…]``), fields (``let (a, b) = (&mut self.a, …)``), results
+of the file's own free functions (``let b = builder(…)`` where ``fn builder(…) ->
+WalkBuilder``), ``self`` inside ``impl Buf`` and ``self.field`` from the struct's
+field types.
 
 Per function: a use is mapped as ``name@line`` by the bindings of the function
 around it (``self@line`` by the ``impl`` around it), and file-wide as ``name``
@@ -113,6 +115,9 @@ def receivers(root: Node) -> dict[str, str]:
         fn, owner = (scopes[-1][1], scopes[-1][2]) if scopes else (-1, None)
         if kind == "function_item":
             scopes.append((-neg_end, start, owner))
+            if owner is None:  # a free function: ``let b = builder(…)`` has its return type
+                name = node.child_by_field_name("name")
+                types.bind(f"fn:{text(name)}", written_type(node.child_by_field_name("return_type")))
         elif kind == "impl_item":
             owner = written_type(node.child_by_field_name("type"))
             scopes.append((-neg_end, fn, owner))
@@ -212,7 +217,8 @@ def written_type(node: Node | None) -> str | None:
 
 
 def built_type(value: Node) -> str | None:
-    """The type a value is built from: ``T::new()``, ``T { .. }``, ``vec![…]``; else None."""
+    """The type a value is built from: ``T::new()``, ``T { .. }``, ``vec![…]``, a call of
+    a function of the file (``@fn:name``) or a field (``@self.name``); else None."""
     inner = value.child_by_field_name("value") if value.type == "reference_expression" else None
     while inner is not None:  # ``&mut x`` has the type of ``x`` as far as its methods go
         value = inner
@@ -231,6 +237,8 @@ def built_type(value: Node) -> str | None:
     function = value.child_by_field_name("function")
     if function is not None and function.type == "generic_function":
         function = function.child_by_field_name("function")
+    if function is not None and function.type == "identifier":
+        return f"@fn:{text(function)}"  # what a function of the file returns, looked up once all are read
     if function is None or function.type != "scoped_identifier":
         return None
     parts = _path(function)
