@@ -40,6 +40,7 @@ _AUTO = {"tests": "test", "examples": "example", "benches": "bench"}
 _BLOBS: dict[tuple[str, str, str], str | None] = {}
 _MANIFESTS: dict[tuple[str, str], dict[str, Any] | str] = {}
 _FOLDERS: dict[tuple[str, str, str], list[str]] = {}
+_SPELLS: dict[tuple[str, str, str], bool] = {}
 T = TypeVar("T")
 
 
@@ -104,6 +105,16 @@ class CargoTree:
             _BLOBS[key] = entry[0] if entry is not None and entry[1] in (MODE_FILE, MODE_EXEC) else None
         self.facts[path] = _BLOBS[key]
         return _BLOBS[key]
+
+    def spells(self, path: str, word: str) -> bool:
+        """Whether the regular file ``path`` holds the bytes of ``word``."""
+        oid = self.blob(path)
+        if oid is None:
+            return False
+        key = (self.git_dir, oid, word)
+        if key not in _SPELLS:
+            _SPELLS[key] = word.encode() in self.repo.read_blob(oid)
+        return _SPELLS[key]
 
     def folders(self, folder: str) -> list[str]:
         key = (self.git_dir, self.commit, folder)

@@ -116,7 +116,10 @@ def aliases(target: Target, tree: CargoTree, crates: Iterable[Crate],
         for full in frontier:
             files = [module_file(by_name[full[0]], full[1:k], tree) for k in range(1, len(full) - qual + 1)] \
                 if full[0] in by_name else []
-            for path in dict.fromkeys([*(f for f in files if f), *roots]):
+            # Another crate's root can re-export ``full`` only by spelling its crate
+            # (a renamed dependency aside): the others are not parsed.
+            others = [r for r in roots if tree.spells(r, full[0])]
+            for path in dict.fromkeys([*(f for f in files if f), *others]):
                 fs = read(path)
                 for alias in _through(fs, full, qual) if fs is not None else []:
                     if tuple(alias) not in seen and len(alias) > qual and len(seen) < MAX_ALIASES:
