@@ -392,3 +392,26 @@ def test_a_receiver_built_by_a_function_of_the_file_has_its_return_type(
     })
     lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
     assert users(symbol_findings(r, capsys)[1]) == [("symbol.signature", BUF, 8, [(user, 11)])]
+
+
+def test_a_module_the_binary_declares_beside_the_library_belongs_to_the_binary(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = "crates/app/src/args.rs"
+    policy = POLICY.replace('"crates/other/"', f'"{args}"').replace('"crates/app/", ', '"crates/app/src/main.rs", ')
+    r = repo(tmp_path, {
+        "crates/app/src/lib.rs": "pub mod args;\n",
+        args: "pub fn parse(n: i32) {}\n",
+        "crates/app/src/main.rs": "fn main() {\n    app::args::parse(1);\n}\n",
+        "crates/tool/Cargo.toml": '[package]\nname = "tool"\n',
+        "crates/tool/src/lib.rs": "pub fn lib() {}\n",
+        "crates/tool/src/opts.rs": "pub fn parse(n: i32) {}\n",
+        "crates/tool/src/main.rs": "mod opts;\n\nfn main() {\n    crate::opts::parse(1);\n    opts::parse(2);\n}\n",
+    }, policy.replace('"/src/"]', '"/src/", "crates/tool/src/main.rs"]').replace(
+        '"crates/util/",', '"crates/util/", "crates/tool/src/opts.rs",'))
+    lib_branch(r, {args: "pub fn parse(n: i32, strict: bool) {}\n",
+                   "crates/tool/src/opts.rs": "pub fn parse(n: i32, strict: bool) {}\n"})
+    assert users(symbol_findings(r, capsys)[1]) == [
+        ("symbol.signature", args, 1, [("crates/app/src/main.rs", 2)]),
+        ("symbol.signature", "crates/tool/src/opts.rs", 1, [
+            ("crates/tool/src/main.rs", 4), ("crates/tool/src/main.rs", 5)]),
+    ]

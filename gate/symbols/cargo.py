@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -236,9 +237,29 @@ class CargoTree:
         if exact:
             return exact[0]
         # The deepest root folder holding the file; the library wins a tie with a binary
-        # beside it (``src/main.rs`` usually uses the library rather than owning modules).
+        # beside it (``src/main.rs`` usually uses the library rather than owning
+        # modules) unless only the binary's root declares the file's top module.
         holding = [c for c in crates if _within(path, c.folder)]
-        return max(holding, key=lambda c: len(c.folder)) if holding else None
+        if not holding:
+            return None
+        best = max(holding, key=lambda c: len(c.folder))
+        if best == lib and lib is not None:
+            top = path[len(lib.folder) + 1:].split("/")[0].removesuffix(".rs") if lib.folder != "." else ""
+            beside = [c for c in holding if c != lib and c.folder == lib.folder]
+            if top and beside and not self.declares(lib.root, top) and self.declares(beside[0].root, top):
+                return beside[0]
+        return best
+
+    def declares(self, root: str, module: str) -> bool:
+        """Whether the file ``root`` declares ``mod module`` (read from its bytes)."""
+        oid = self.blob(root)
+        if oid is None:
+            return False
+        key = (self.git_dir, oid, f"mod {module}")
+        if key not in _SPELLS:
+            pattern = rb"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+" + re.escape(module.encode()) + rb"\s*[;{]"
+            _SPELLS[key] = re.search(pattern, self.repo.read_blob(oid)) is not None
+        return _SPELLS[key]
 
 
 def _read(data: bytes) -> dict[str, Any] | str:
