@@ -415,3 +415,19 @@ def test_a_module_the_binary_declares_beside_the_library_belongs_to_the_binary(
         ("symbol.signature", "crates/tool/src/opts.rs", 1, [
             ("crates/tool/src/main.rs", 4), ("crates/tool/src/main.rs", 5)]),
     ]
+
+
+def test_a_variable_named_like_a_module_is_still_a_variable(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = "crates/app/src/printer.rs"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod buf;\npub use buf::Buf;\n",
+        BUF: BUF_RS,
+        # ``buf::Buf`` names the module; ``buf.push`` the variables (another namespace).
+        user: "use util::{buf::Buf};\n\nfn f(buf: &mut Buf) {\n    buf.push(1);\n}\n\n"
+              "fn g(o: Option<Buf>) {\n    if let Some(mut buf) = o {\n        buf.push(2);\n    }\n}\n",
+    })
+    lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
+    [f] = symbol_findings(r, capsys)[1]
+    assert f["other"]["users"] == [{"agent": "cli", "path": user, "line": 4},
+                                   {"agent": "cli", "path": user, "line": 9, "possible": True}]

@@ -16,12 +16,13 @@ whose type is not read here, is unknown there: ""). A receiver whose type is a
 type parameter (``m: M`` in ``fn f<M: Matcher>``), a trait object or ``impl
 Trait`` is unknown: the call may be any implementation's.
 
-A name written as the head of a ``::`` path is a module or a type in some scope
-of the file, never a variable: it is left out, so ``text::norm`` keeps resolving
-as a path even where a variable ``text`` exists; and the prefix of every
-``a::b::m`` path maps to itself, so that it resolves as the path it is and never
-as a method matched by its name alone (``glob::Pattern::new`` is not
-``Glob::new``). Not read: method results (``a.b().c()``), ``Self``, macros other
+Sites do not say whether their parts were joined by ``::`` or ``.``: a variable's
+uses (``name.m()``) are mapped by line as above, and the file-wide ``name`` key
+is left to paths: a name written as the head of a ``::`` path maps to no
+variable's type there, so ``text::norm`` keeps resolving as a path even where a
+variable ``text`` exists, and the prefix of every ``a::b::m`` path maps to itself,
+so that it resolves as the path it is and never as a method matched by its name
+alone (``glob::Pattern::new`` is not ``Glob::new``). Not read: method results (``a.b().c()``), ``Self``, macros other
 than ``vec!``.
 """
 
@@ -67,14 +68,18 @@ class _Types:
 
     def result(self) -> dict[str, str]:
         out = {key: self.one(kinds) or "" for key, kinds in self.kinds.items() if key.split(".")[0] not in self.heads}
-        # A use inside a function whose own bindings (or ``impl``) give its receiver
-        # a type: ``name@line``, before the file-wide reading (``builder`` is a
-        # different builder in each function of a file).
+        # ``name.m()`` at a line: ``name@line``, read before the file-wide key. The type
+        # the function around it binds the name with (``builder`` is a different
+        # builder in each function of a file), else the file-wide one; never the path
+        # a ``name::x`` elsewhere makes of it (variables live in another namespace).
         for fn, owner, head, line in self.uses:
-            if head == "self" and owner:
-                out[f"self@{line}"] = owner
-            elif (fn, head) in self.scoped and head not in self.heads:
+            if head == "self":
+                if owner:
+                    out[f"self@{line}"] = owner
+            elif (fn, head) in self.scoped:
                 out[f"{head}@{line}"] = self.one(self.scoped[(fn, head)]) or ""
+            else:
+                out[f"{head}@{line}"] = self.one(self.kinds[head]) or "" if head in self.kinds else ""
         # ``a::b::m`` is a path, never a method of a variable: its "type" is the path
         # itself, resolved as written and never matched by the method's name alone.
         out.update((p, p) for p in self.paths)
