@@ -139,7 +139,7 @@ def read(path: str, source: bytes, language: str) -> tuple[FileSymbols, Sites | 
 
         tree = python.parse(source)
         fs = python.from_tree(path, source, tree)
-        return fs, (None if isinstance(tree, str) else python_sites(tree))
+        return fs, (None if isinstance(tree, str) else python_sites(tree[0]))
     from gate.symbols import treesitter
 
     root = treesitter.parse(language, source)
@@ -158,7 +158,7 @@ def sites_of(path: str, language: str, source: bytes) -> Sites | None:
         from gate.symbols import python
 
         tree = python.parse(source)
-        return None if isinstance(tree, str) else python_sites(tree)
+        return None if isinstance(tree, str) else python_sites(tree[0])
     from gate.symbols import treesitter
 
     root = treesitter.parse(language, source)
