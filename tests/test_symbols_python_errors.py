@@ -192,3 +192,10 @@ def test_a_recovered_file_round_trips_through_the_parse_cache() -> None:
     # the bytes alone (FORMAT moved on: files dropped whole before are read again).
     fs = read(BROKEN)
     assert FileSymbols.from_json(fs.to_json()) == fs
+
+
+def test_a_broken_decorator_leaves_out_the_definition_it_decorates() -> None:
+    # Read without its decorators, a staticmethod would lose its first parameter.
+    fs = read("class A:\n    @staticmethod(\n    @other\n    def make(a, b):\n        return a\n\n"
+              "    def keep(self, x):\n        return x\n")
+    assert (table(fs), fs.skipped) == ([("class", "A", 1, 1, 8), ("method", "A.keep", 7, 7, 8)], ((2, 5),))

@@ -22,7 +22,7 @@ from collections.abc import Callable
 # A file is read around at most this many regions; beyond, it is dropped as
 # before (a file that broken is not one an agent is editing around a caller).
 MAX_REGIONS = 20
-# Regions tried per error, smallest first.
+# Regions tried per error.
 MAX_CANDIDATES = 6
 # Parsing work allowed, in bytes parsed up to each attempt's error (ast stops
 # there): this many times the file, plus a constant for small files (a 100 kB
@@ -49,7 +49,7 @@ def recover(source: bytes, error: SyntaxError, parse: Parse) -> tuple[ast.Module
         if found is None:
             return None
         step = None
-        for (a, b), pad in _candidates(indents, lines, *found, isinstance(error, IndentationError)):
+        for (a, b), pad in _candidates(indents, lines, *found, error):
             if budget <= 0:
                 return None
             trial = [*lines[: a - 1], pad + b"pass" + _ending(lines[a - 1]),
@@ -106,26 +106,71 @@ def _error_lines(error: SyntaxError, indents: list[int | None]) -> Span | None:
 
 
 def _candidates(indents: list[int | None], lines: list[bytes], first: int, last: int,
-                indentation: bool) -> list[tuple[Span, bytes]]:
+                error: SyntaxError) -> list[tuple[Span, bytes]]:
     """Regions holding lines ``first..last``, smallest first, each with the whitespace
     its ``pass`` gets: the first line's own, and for an indentation error also the
-    previous code line's (a tab among spaces, a line indented too deep)."""
+    previous code line's (a tab among spaces, a line indented too deep).
+
+    A region starts at the error's line or one enclosing it, or at the previous
+    statement or one enclosing that (an unclosed ``[`` is often reported on the
+    next line, "expected an indented block" on the line after the ``if``). It
+    never ends where a deeper block follows: blanking a class header alone would
+    make its methods the previous class's, and that parses.
+    """
+    # Through the error's first line, or its last: "forgot a comma?" spans the line
+    # of an unclosed ``[`` and the next, and the smaller region is the right one.
+    ends = {first, last}
     starts = _enclosing(indents, first)
     prev = _previous(indents, first)
     if prev:
         starts += _enclosing(indents, prev)
-    # Through the error's first line, or its last: "forgot a comma?" spans the line
-    # of an unclosed ``[`` and the next, and the smaller region is the right one.
-    ends = {first, last}
-    regions = sorted({(s, _end(indents, s, e)) for s in starts for e in ends}, key=lambda r: (r[1] - r[0], -r[0]))
+    found = {_decorated(indents, lines, s, _end(indents, s, e)) for s in starts for e in ends}
+    regions = sorted((r for r in found if _closed(indents, *r)), key=lambda r: (r[1] - r[0], -r[0]))
+    indentation = isinstance(error, IndentationError)
     out: list[tuple[Span, bytes]] = []
     for a, b in regions[:MAX_CANDIDATES]:
-        own = _whitespace(lines[a - 1])
-        out.append(((a, b), own))
-        before = _previous(indents, a)
-        if indentation and before and _whitespace(lines[before - 1]) != own:
-            out.append(((a, b), _whitespace(lines[before - 1])))
+        pad = _whitespace(lines[a - 1])
+        out.append(((a, b), pad))
+        above = _previous(indents, a)
+        if indentation and above and _whitespace(lines[above - 1]) != pad:
+            out.append(((a, b), _whitespace(lines[above - 1])))
     return out
+
+
+def _decorated(indents: list[int | None], lines: list[bytes], a: int, b: int) -> Span:
+    """A region starting at a decorator reaches through the definition it decorates:
+    read without it, a ``@staticmethod`` lost would shift the parameters."""
+    depth = indents[a]
+    if not lines[a - 1].lstrip().startswith(b"@"):
+        return a, b
+    n = b + 1
+    while n < len(indents):
+        level = indents[n]
+        if level is None:
+            n += 1
+            continue
+        if level != depth:
+            break
+        code = lines[n - 1].lstrip()
+        if code.startswith(b"@"):
+            n += 1
+            continue
+        if code.startswith((b"def ", b"async ", b"class ")):
+            return a, _end(indents, n, n)
+        break
+    return a, b
+
+
+def _closed(indents: list[int | None], a: int, b: int) -> bool:
+    """Whether the code after lines ``a..b`` is indented no deeper than line ``b``."""
+    depth = indents[b]
+    if depth is None:
+        return True
+    for n in range(b + 1, len(indents)):
+        level = indents[n]
+        if level is not None:
+            return level <= depth
+    return True
 
 
 def _enclosing(indents: list[int | None], line: int) -> list[int]:
