@@ -31,6 +31,9 @@ class Site(NamedTuple):
     line: int
     end_line: int
     column: int
+    # The declared or constructed type of the receiver ``parts[:-1]`` as written,
+    # its parts joined by "." (``lang_*.receivers``); None when not known.
+    receiver: str | None = None
 
 
 Sites = tuple[Site, ...]
@@ -87,7 +90,18 @@ def python_sites(tree: ast.Module) -> Sites:
                 children.append(value)
         children.reverse()
         stack.extend(children)
-    return tuple(out)
+    return _python_receivers(tree, out)
+
+
+def _python_receivers(tree: ast.Module, sites: list[Site]) -> Sites:
+    """``sites`` with the receiver types the file states (``pytypes``)."""
+    if not any(len(s.parts) > 1 and s.parts[0] for s in sites):
+        return tuple(sites)
+    from gate.symbols.pytypes import Receivers
+
+    types = Receivers(tree)
+    return tuple(s._replace(receiver=types.lookup(s.parts[:-1], s.line))
+                 if len(s.parts) > 1 and s.parts[0] else s for s in sites)
 
 
 def _python_site(node: ast.expr, parts: tuple[str, ...], calls: dict[int, ast.Call]) -> Site:
@@ -109,6 +123,7 @@ def tree_sites(language: str, root: Node) -> Sites:
     from gate.symbols.treesitter import first_line, last_line
 
     lang = reader(language)
+    types = lang.receivers(root)
     out: list[Site] = []
     stack = [root]
     while stack:
@@ -123,8 +138,9 @@ def tree_sites(language: str, root: Node) -> Sites:
         stack.extend(reversed(rest))
         called = lang.call_of(node)
         end = last_line(called[0] if called else node)
+        receiver = types.get(".".join(parts[:-1])) if len(parts) > 1 and parts[0] else None
         out.append(Site(tuple(parts), called[1] if called else None, first_line(node), end,
-                        int(node.start_point[1]) + 1))
+                        int(node.start_point[1]) + 1, receiver or None))
     return tuple(out)
 
 
@@ -198,7 +214,7 @@ def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Re
         if fs.skipped and any(a <= site.line <= b for a, b in fs.skipped):
             continue  # on a line that did not parse: its arguments cannot be trusted
         parts = list(site.parts)
-        resolved = resolver.resolve(parts, site.call)
+        resolved = resolver.resolve(parts, site.call, site.receiver)
         if resolved is None:
             continue
         if definitions and site.call is None and resolver.is_definition(site.line, parts[-1]):
