@@ -11,9 +11,13 @@ Python declares few types, so only what the file states plainly is read:
 - ``self`` and ``cls`` in a method: the class, or one of its written bases (the
   method may be inherited), tried in that order.
 
+- a name assigned one of the above (``t = self.templar``, ``d = display``): its type.
+
 Names are looked up in the innermost function holding the use, then in its class
-(``self.attr``), then at module level. A name given two types in one scope, or
-assigned anything else there (a function's result, a loop variable), is unknown.
+(``self.attr``) and the classes of the file it names as bases, then at module
+level (a function's ``global`` names bind there). A name given two types in one
+scope, or assigned anything else there (a function's result, a loop variable), is
+unknown.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ class _Scope:
     first: int
     last: int
     names: dict[str, str] = field(default_factory=dict)
+    bases: tuple[str, ...] = ()  # a class's written bases
+
+
+# A bound value naming another receiver (``t = self.templar``): looked up on use.
+_ALIAS = "="
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _dotted(node: ast.expr | None) -> str | None:
@@ -43,13 +53,19 @@ def _dotted(node: ast.expr | None) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _built(value: ast.expr | None) -> str | None:
+def built(value: ast.expr | None) -> str | None:
     """The class a value is constructed from (``T(…)``, ``mod.T(…)``), else None."""
     if isinstance(value, ast.Call):
         kind = _dotted(value.func)
         if kind is not None and kind.rsplit(".", 1)[-1][:1].isupper():
             return kind
     return None
+
+
+def _alias(value: ast.expr | None) -> str | None:
+    """``name`` or ``self.attr`` as a value: the receiver it copies, marked."""
+    key = _target_key(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+    return None if key is None else _ALIAS + key
 
 
 def _bind(names: dict[str, str], key: str, kind: str | None) -> None:
@@ -66,22 +82,28 @@ def _target_key(node: ast.expr) -> str | None:
 
 
 def _own(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a scope's body, not those of functions or classes nested in it."""
-    stack: list[ast.AST] = list(reversed(body))
+    """The nodes of a scope's body, not those of functions or classes nested in it
+    (a body's own ``def`` statements included: their locals are theirs)."""
+    stack: list[ast.AST] = [n for n in reversed(body) if not isinstance(n, _NESTED)]
     while stack:
         node = stack.pop()
         yield node
         for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            if not isinstance(child, _NESTED):
                 stack.append(child)
 
 
-def _assignments(body: list[ast.stmt], names: dict[str, str], attrs: dict[str, str] | None) -> None:
-    """Bind what ``body`` assigns: plain names into ``names``, ``self.x`` into ``attrs``."""
-    for node in _own(body):
+def _assignments(body: list[ast.stmt], names: dict[str, str], attrs: dict[str, str] | None,
+                 module: dict[str, str] | None = None) -> None:
+    """Bind what ``body`` assigns: plain names into ``names``, ``self.x`` into ``attrs``,
+    names the body declares ``global`` into ``module``."""
+    nodes = list(_own(body))
+    shared = {n for node in nodes if isinstance(node, ast.Global) for n in node.names} if module is not None else set()
+    for node in nodes:
         pairs: list[tuple[ast.expr, str | None]] = []
         if isinstance(node, ast.Assign):
-            pairs = [(t, _built(node.value)) for t in node.targets]
+            pairs = [(t, built(node.value) or (_alias(node.value) if isinstance(t, ast.Name) else None))
+                     for t in node.targets]
         elif isinstance(node, ast.AnnAssign):
             pairs = [(node.target, _dotted(node.annotation))]
         elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
@@ -94,8 +116,10 @@ def _assignments(body: list[ast.stmt], names: dict[str, str], attrs: dict[str, s
             for leaf in leaves:
                 key = _target_key(leaf) if isinstance(leaf, ast.expr) else None
                 if key is not None and ("." not in key or attrs is not None):
-                    _bind(attrs if "." in key and attrs is not None else names, key,
-                          kind if leaf is target else None)
+                    into = attrs if "." in key and attrs is not None else names
+                    if key in shared and module is not None:
+                        into = module
+                    _bind(into, key, kind if leaf is target else None)
 
 
 class Receivers:
@@ -106,13 +130,17 @@ class Receivers:
         _assignments(tree.body, self.module.names, None)
         self.functions: list[_Scope] = []
         self.classes: list[_Scope] = []
+        self.by_name: dict[str, _Scope | None] = {}
         self._visit(tree.body, None)
 
     def _visit(self, body: list[ast.stmt], cls: tuple[ast.ClassDef, _Scope] | None) -> None:
         for node in body:
             if isinstance(node, ast.ClassDef):
-                scope = _Scope(node.lineno, node.end_lineno or node.lineno)
+                bases = tuple(b for b in (_dotted(x) for x in node.bases) if b is not None)
+                scope = _Scope(node.lineno, node.end_lineno or node.lineno, bases=bases)
                 self.classes.append(scope)
+                # Two classes of one name: neither is looked into as a base.
+                self.by_name[node.name] = None if node.name in self.by_name else scope
                 self._visit(node.body, (node, scope))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._function(node, cls)
@@ -135,7 +163,7 @@ class Receivers:
         for extra in (fn.args.vararg, fn.args.kwarg):
             if extra is not None:
                 _bind(scope.names, extra.arg, None)
-        _assignments(fn.body, scope.names, cls[1].names if cls is not None else None)
+        _assignments(fn.body, scope.names, cls[1].names if cls is not None else None, self.module.names)
         self.functions.append(scope)
         self._visit(fn.body, None)
 
@@ -147,14 +175,31 @@ class Receivers:
                 best = s
         return best
 
-    def lookup(self, parts: tuple[str, ...], line: int) -> str | None:
+    def lookup(self, parts: tuple[str, ...], line: int, depth: int = 0) -> str | None:
         key = ".".join(parts)
+        found: str | None = None
         if len(parts) == 2 and parts[0] in ("self", "cls"):
             cls = self._innermost(self.classes, line)
-            return (cls.names.get(key) or None) if cls is not None else None
-        if len(parts) != 1:
-            return None
-        fn = self._innermost(self.functions, line)
-        if fn is not None and key in fn.names:
-            return fn.names[key] or None
-        return self.module.names.get(key) or None
+            found = self._attribute(cls, key, set()) if cls is not None else None
+        elif len(parts) == 1:
+            fn = self._innermost(self.functions, line)
+            if fn is not None and key in fn.names:
+                found = fn.names[key]
+            else:
+                found, line = self.module.names.get(key), 0  # an alias there is module-level too
+        if found and found.startswith(_ALIAS):
+            # ``t = self.templar``: the type of what it copies, from where it was bound.
+            return self.lookup(tuple(found[1:].split(".")), line, depth + 1) if depth < 4 else None
+        return found or None
+
+    def _attribute(self, cls: _Scope, key: str, seen: set[int]) -> str | None:
+        """``self.attr`` in ``cls``, else in a base class this file defines."""
+        if key in cls.names or id(cls) in seen:
+            return cls.names.get(key)
+        seen.add(id(cls))
+        for base in cls.bases:
+            scope = self.by_name.get(base)
+            found = self._attribute(scope, key, seen) if scope is not None else None
+            if found is not None:
+                return found
+        return None

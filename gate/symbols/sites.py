@@ -72,8 +72,14 @@ def python_sites(tree: ast.Module) -> Sites:
                 parts.reverse()
                 out.append(_python_site(node, tuple(parts), calls))
             else:
-                # ``f().m`` or ``x[0].m``: only the attribute name can be told.
-                out.append(_python_site(node, ("", node.attr), calls))
+                # ``f().m`` or ``x[0].m``: only the attribute name can be told,
+                # and the type when it is built there (``Templar().template``).
+                site = _python_site(node, ("", node.attr), calls)
+                if isinstance(node.value, ast.Call):  # not ``T().a.m``: there ``a`` is the receiver
+                    from gate.symbols.pytypes import built
+
+                    site = site._replace(receiver=built(node.value))
+                out.append(site)
                 stack.append(node.value)
             continue
         if isinstance(node, skip):
