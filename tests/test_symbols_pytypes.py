@@ -112,3 +112,17 @@ def test_a_constructed_receiver_types_only_the_method_called_on_it() -> None:
     sites = python_sites(ast.parse("Templar().template(1)\nTemplar().env.template(2)\nmake().template(3)\n"))
     assert [(s.parts, s.line, s.receiver) for s in sites if s.parts[-1] == "template"] == [
         (("", "template"), 1, "Templar"), (("", "template"), 2, None), (("", "template"), 3, None)]
+
+
+def test_an_unrelated_import_from_the_same_package_is_no_reason_for_a_possible_use() -> None:
+    from tests.test_symbols_refs import CONFIG_PY, targets, uses
+
+    wanted = targets("src/common/config.py", CONFIG_PY, "Settings.reload")
+    # ansible's winrm.py: ``from ansible import constants as C`` was read as maybe a
+    # re-export of ``constants`` from the target's module, so ``self.protocol.run_command``
+    # (pywinrm's) was a possible use of AnsibleModule.run_command.
+    conn = "from src import constants as C\n\n\nclass Conn:\n    def go(self):\n        return self.protocol.reload()\n"
+    assert uses("src/ui/conn.py", conn, wanted) == []
+    # A package re-exporting the target's class still relates the file.
+    app = "from src.common import Settings\n\ns = load()\ns.reload()\n"
+    assert uses("src/ui/app.py", app, wanted) == [("Settings.reload", "s.reload", 4, "name", True, 0, ())]
