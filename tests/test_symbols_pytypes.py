@@ -126,3 +126,13 @@ def test_an_unrelated_import_from_the_same_package_is_no_reason_for_a_possible_u
     # A package re-exporting the target's class still relates the file.
     app = "from src.common import Settings\n\ns = load()\ns.reload()\n"
     assert uses("src/ui/app.py", app, wanted) == [("Settings.reload", "s.reload", 4, "name", True, 0, ())]
+
+
+def test_an_imported_module_path_is_no_object_whose_method_might_be_called() -> None:
+    from tests.test_symbols_refs import CONFIG_PY, targets, uses
+
+    wanted = targets("src/common/config.py", CONFIG_PY, "Settings.reload")
+    # ansible's test_curses.py: ``assert ansible.utils.display`` was a possible use
+    # of Display.display (a module named like the method).
+    source = "import src.common.config\nimport src.reload\n\nassert src.reload\ns = make()\ns.reload()\n"
+    assert uses("src/ui/app.py", source, wanted) == [("Settings.reload", "s.reload", 6, "name", True, 0, ())]

@@ -139,7 +139,11 @@ class Resolver:
                         return e, 1, "local"
             return None
         head = parts[0]
-        if not self.related or (head and ((head,) in self.names or head in self.others)):
+        if not self.related or (head and head in self.others):
+            return None
+        # A path through an import (``ansible.utils.display`` after ``import
+        # ansible.utils.display``) names what was imported, not an object.
+        if head and any(tuple(parts[:k]) in self.names for k in range(1, len(parts) + 1)):
             return None
         # An unbound capitalised head is a class of its own (``Other.parse``), not
         # an object of the target's class.
