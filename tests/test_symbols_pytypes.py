@@ -28,12 +28,6 @@ def test_a_module_name_keeps_its_type_when_a_function_binds_the_same_name_locall
     assert lookup(source, "display", 6) is None
 
 
-def test_a_global_statement_rebinding_the_module_name_makes_it_unknown() -> None:
-    source = ("display = Display()\n\n\ndef f():\n    global display\n    display = Thread()\n\n\n"
-              "def g():\n    display.warning('x')\n")
-    assert lookup(source, "display", 10) is None
-
-
 def test_self_attributes_set_in_a_base_class_of_the_same_file() -> None:
     source = ("class Base:\n    def setUp(self):\n        self.templar = Templar()\n\n\n"
               "class TestA(Base, unittest.TestCase):\n    def test_a(self):\n        self.templar.template('x')\n\n\n"

@@ -63,7 +63,14 @@ def resolve_relative(path: str, level: int, module: str | None) -> str:
     return ".".join(base)
 
 
-def parse(source: bytes) -> Parsed | str:
+def parse(source: bytes | str) -> ast.Module | str:
+    """The module's tree (read around syntax errors: ``read_tree``), or an error
+    message. Never raises on bad input."""
+    found = read_tree(source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source)
+    return found if isinstance(found, str) else found[0]
+
+
+def read_tree(source: bytes) -> Parsed | str:
     """The module's tree and the line spans left out to read it (``pyrecover``: the
     statements holding syntax errors), or an error message when nothing could be
     read. Never raises on bad input."""
@@ -116,11 +123,11 @@ def _quiet_parse(source: bytes | str) -> ast.Module:
 
 def extract(path: str, source: bytes) -> FileSymbols:
     """Definitions and imports of one Python file."""
-    return from_tree(path, source, parse(source))
+    return from_tree(path, source, read_tree(source))
 
 
 def from_tree(path: str, source: bytes, parsed: Parsed | str) -> FileSymbols:
-    """``extract`` of a file already parsed (``parsed`` is ``parse``'s answer).
+    """``extract`` of a file already parsed (``parsed`` is ``read_tree``'s answer).
 
     Around a syntax error only the statements holding it are left out: unlike a
     tree-sitter error, the definitions enclosing them are read exactly (their

@@ -8,16 +8,15 @@ Python declares few types, so only what the file states plainly is read:
 - a name or ``self.attr`` assigned a constructor call (``r = Registry()``,
   ``self.reader = io.Reader(…)``): a call of a capitalised name, as PEP 8 names
   classes;
+- an object used where it is built (``Registry().add(…)``);
 - ``self`` and ``cls`` in a method: the class, or one of its written bases (the
-  method may be inherited), tried in that order.
-
+  method may be inherited), tried in that order;
 - a name assigned one of the above (``t = self.templar``, ``d = display``): its type.
 
 Names are looked up in the innermost function holding the use, then in its class
 (``self.attr``) and the classes of the file it names as bases, then at module
-level (a function's ``global`` names bind there). A name given two types in one
-scope, or assigned anything else there (a function's result, a loop variable), is
-unknown.
+level. A name given two types in one scope, or assigned anything else there (a
+function's result, a loop variable), is unknown.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ class _Scope:
 
 # A bound value naming another receiver (``t = self.templar``): looked up on use.
 _ALIAS = "="
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _dotted(node: ast.expr | None) -> str | None:
@@ -81,32 +79,39 @@ def _target_key(node: ast.expr) -> str | None:
     return None
 
 
-def _own(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a scope's body, not those of functions or classes nested in it
-    (a body's own ``def`` statements included: their locals are theirs)."""
-    stack: list[ast.AST] = [n for n in reversed(body) if not isinstance(n, _NESTED)]
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a scope, through compound statements (``if``, ``try``,
+    ``with``, ``match``…); a nested function or class is yielded but not entered.
+    Expressions are not walked: a name bound inside one (``:=``) is not read."""
+    stack = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, _NESTED):
-                stack.append(child)
+        if isinstance(node, _DEFS):
+            continue
+        inner: list[ast.stmt] = []
+        for name in ("body", "orelse", "finalbody"):
+            inner += getattr(node, name, ())
+        for handler in getattr(node, "handlers", ()):
+            inner += handler.body
+        for case in getattr(node, "cases", ()):
+            inner += case.body
+        stack.extend(reversed(inner))
 
 
-def _assignments(body: list[ast.stmt], names: dict[str, str], attrs: dict[str, str] | None,
-                 module: dict[str, str] | None = None) -> None:
-    """Bind what ``body`` assigns: plain names into ``names``, ``self.x`` into ``attrs``,
-    names the body declares ``global`` into ``module``."""
-    nodes = list(_own(body))
-    shared = {n for node in nodes if isinstance(node, ast.Global) for n in node.names} if module is not None else set()
-    for node in nodes:
+def _assignments(body: list[ast.stmt], names: dict[str, str], attrs: dict[str, str] | None) -> None:
+    """Bind what ``body`` assigns: plain names into ``names``, ``self.x`` into ``attrs``."""
+    for node in _statements(body):
         pairs: list[tuple[ast.expr, str | None]] = []
         if isinstance(node, ast.Assign):
             pairs = [(t, built(node.value) or (_alias(node.value) if isinstance(t, ast.Name) else None))
                      for t in node.targets]
         elif isinstance(node, ast.AnnAssign):
             pairs = [(node.target, _dotted(node.annotation))]
-        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
             pairs = [(node.target, None)]
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             pairs = [(i.optional_vars, None) for i in node.items if i.optional_vars is not None]
@@ -116,10 +121,8 @@ def _assignments(body: list[ast.stmt], names: dict[str, str], attrs: dict[str, s
             for leaf in leaves:
                 key = _target_key(leaf) if isinstance(leaf, ast.expr) else None
                 if key is not None and ("." not in key or attrs is not None):
-                    into = attrs if "." in key and attrs is not None else names
-                    if key in shared and module is not None:
-                        into = module
-                    _bind(into, key, kind if leaf is target else None)
+                    _bind(attrs if "." in key and attrs is not None else names, key,
+                          kind if leaf is target else None)
 
 
 class Receivers:
@@ -132,9 +135,11 @@ class Receivers:
         self.classes: list[_Scope] = []
         self.by_name: dict[str, _Scope | None] = {}
         self._visit(tree.body, None)
+        self.functions.sort(key=lambda s: s.first)
+        self.classes.sort(key=lambda s: s.first)
 
     def _visit(self, body: list[ast.stmt], cls: tuple[ast.ClassDef, _Scope] | None) -> None:
-        for node in body:
+        for node in _statements(body):
             if isinstance(node, ast.ClassDef):
                 bases = tuple(b for b in (_dotted(x) for x in node.bases) if b is not None)
                 scope = _Scope(node.lineno, node.end_lineno or node.lineno, bases=bases)
@@ -144,10 +149,6 @@ class Receivers:
                 self._visit(node.body, (node, scope))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._function(node, cls)
-            else:
-                for child in ast.iter_child_nodes(node):
-                    if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                        self._visit([child], cls)
 
     def _function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, cls: tuple[ast.ClassDef, _Scope] | None) -> None:
         scope = _Scope(fn.lineno, fn.end_lineno or fn.lineno)
@@ -163,15 +164,17 @@ class Receivers:
         for extra in (fn.args.vararg, fn.args.kwarg):
             if extra is not None:
                 _bind(scope.names, extra.arg, None)
-        _assignments(fn.body, scope.names, cls[1].names if cls is not None else None, self.module.names)
+        _assignments(fn.body, scope.names, cls[1].names if cls is not None else None)
         self.functions.append(scope)
         self._visit(fn.body, None)
 
     @staticmethod
     def _innermost(scopes: list[_Scope], line: int) -> _Scope | None:
         best = None
-        for s in scopes:
-            if s.first <= line <= s.last and (best is None or s.first >= best.first):
+        for s in scopes:  # in source order: a later start inside is a nested scope
+            if s.first > line:
+                break
+            if line <= s.last:
                 best = s
         return best
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from gate.symbols.language import family, reader
+from gate.symbols.pytypes import Receivers, built
 from gate.symbols.values import Call, FileSymbols, Reference, Target
 
 if TYPE_CHECKING:
@@ -72,12 +73,10 @@ def python_sites(tree: ast.Module) -> Sites:
                 parts.reverse()
                 out.append(_python_site(node, tuple(parts), calls))
             else:
-                # ``f().m`` or ``x[0].m``: only the attribute name can be told,
-                # and the type when it is built there (``Templar().template``).
+                # ``f().m`` or ``x[0].m``: only the attribute name can be told, and
+                # the receiver's type when it is built right there (``C().m``).
                 site = _python_site(node, ("", node.attr), calls)
-                if isinstance(node.value, ast.Call):  # not ``T().a.m``: there ``a`` is the receiver
-                    from gate.symbols.pytypes import built
-
+                if isinstance(node.value, ast.Call):
                     site = site._replace(receiver=built(node.value))
                 out.append(site)
                 stack.append(node.value)
@@ -103,8 +102,6 @@ def _python_receivers(tree: ast.Module, sites: list[Site]) -> Sites:
     """``sites`` with the receiver types the file states (``pytypes``)."""
     if not any(len(s.parts) > 1 and s.parts[0] for s in sites):
         return tuple(sites)
-    from gate.symbols.pytypes import Receivers
-
     types = Receivers(tree)
     return tuple(s._replace(receiver=types.lookup(s.parts[:-1], s.line))
                  if len(s.parts) > 1 and s.parts[0] else s for s in sites)
@@ -159,7 +156,7 @@ def read(path: str, source: bytes, language: str) -> tuple[FileSymbols, Sites | 
     if language == "python":
         from gate.symbols import python
 
-        tree = python.parse(source)
+        tree = python.read_tree(source)
         fs = python.from_tree(path, source, tree)
         return fs, (None if isinstance(tree, str) else python_sites(tree[0]))
     from gate.symbols import treesitter
@@ -179,7 +176,7 @@ def sites_of(path: str, language: str, source: bytes) -> Sites | None:
     if language == "python":
         from gate.symbols import python
 
-        tree = python.parse(source)
+        tree = python.read_tree(source)
         return None if isinstance(tree, str) else python_sites(tree[0])
     from gate.symbols import treesitter
 
