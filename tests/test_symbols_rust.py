@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from gate.commands import check
+from gate.git.opening import open_repo
+from gate.symbols.cargo import CargoTree, Crate
 from tests.gitutil import Repo
 
 POLICY = """\
@@ -431,3 +433,41 @@ def test_a_variable_named_like_a_module_is_still_a_variable(
     [f] = symbol_findings(r, capsys)[1]
     assert f["other"]["users"] == [{"agent": "cli", "path": user, "line": 4},
                                    {"agent": "cli", "path": user, "line": 9, "possible": True}]
+
+
+def test_cargo_reading(tmp_path: Path) -> None:
+    r = Repo.init(tmp_path / "r")
+    head = r.commit("initial", {
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*", "tools/gen"]\nexclude = ["crates/old"]\n\n'
+                      '[workspace.dependencies]\nshared = { path = "crates/shared-lib" }\n',
+        "crates/shared-lib/Cargo.toml": '[package]\nname = "shared-lib"\n\n[lib]\nname = "shared"\n',
+        "crates/shared-lib/src/lib.rs": "",
+        "crates/old/Cargo.toml": '[package]\nname = "old"\n',
+        "crates/old/src/lib.rs": "",
+        "crates/app/Cargo.toml": '[package]\nname = "my-app"\n\n[dependencies]\nshared = { workspace = true }\n'
+                                 'renamed = { package = "tool-kit", path = "../../tools/gen" }\n\n'
+                                 '[[bin]]\nname = "cli"\npath = "cli/main.rs"\n',
+        "crates/app/src/lib.rs": "", "crates/app/src/a/b.rs": "", "crates/app/src/bin/x.rs": "",
+        "crates/app/cli/main.rs": "", "crates/app/cli/args.rs": "", "crates/app/tests/it.rs": "",
+        "tools/gen/Cargo.toml": '[package]\nname = "tool-kit"\n\n[lib]\npath = "gen.rs"\n',
+        "tools/gen/gen.rs": "", "loose.rs": "",
+    })
+    tree = CargoTree(open_repo(r.path), head)
+    app = Crate("my_app", "crates/app/src/lib.rs")
+    assert tree.crate_of("crates/app/src/a/b.rs") == app
+    assert app.module_of("crates/app/src/a/b.rs") == ["my_app", "a", "b"]
+    assert tree.crate_of("crates/app/src/bin/x.rs") == Crate("bin:x", "crates/app/src/bin/x.rs")
+    cli = tree.crate_of("crates/app/cli/args.rs")
+    assert cli == Crate("bin:cli", "crates/app/cli/main.rs")
+    assert cli.module_of("crates/app/cli/args.rs") == ["bin:cli", "args"]
+    assert tree.crate_of("crates/app/tests/it.rs") == Crate("test:it", "crates/app/tests/it.rs")
+    assert tree.crate_of("tools/gen/gen.rs") == Crate("tool_kit", "tools/gen/gen.rs")
+    assert tree.crate_of("loose.rs") is None  # under a workspace with no package
+    assert tree.crates("crates/app/src/lib.rs") == {
+        "shared": Crate("shared", "crates/shared-lib/src/lib.rs"),
+        "my_app": app,
+        "tool_kit": Crate("tool_kit", "tools/gen/gen.rs"),
+        "renamed": Crate("tool_kit", "tools/gen/gen.rs"),
+    }
+    # Every manifest and root consulted is a fact of the cache key.
+    assert len(tree.key()) == 20 and {"Cargo.toml", "crates/app/Cargo.toml", "crates/shared-lib/src/lib.rs"} <= set(tree.facts)
