@@ -470,4 +470,5 @@ def test_cargo_reading(tmp_path: Path) -> None:
         "renamed": Crate("tool_kit", "tools/gen/gen.rs"),
     }
     # Every manifest and root consulted is a fact of the cache key.
-    assert len(tree.key()) == 20 and {"Cargo.toml", "crates/app/Cargo.toml", "crates/shared-lib/src/lib.rs"} <= set(tree.facts)
+    assert len(tree.key()) == 20
+    assert {"Cargo.toml", "crates/app/Cargo.toml", "crates/shared-lib/src/lib.rs"} <= set(tree.facts)
