@@ -107,6 +107,14 @@ class CargoTree:
         self.facts[path] = _BLOBS[key]
         return _BLOBS[key]
 
+    def data(self, oid: str) -> bytes | None:
+        """A blob's bytes; None when it is missing (a partial clone): not read, as
+        the parse cache does with a missing blob."""
+        try:
+            return self.repo.read_blob(oid)
+        except (KeyError, ValueError):
+            return None
+
     def spells(self, path: str, word: str) -> bool:
         """Whether the regular file ``path`` holds the bytes of ``word``."""
         oid = self.blob(path)
@@ -114,7 +122,7 @@ class CargoTree:
             return False
         key = (self.git_dir, oid, word)
         if key not in _SPELLS:
-            _SPELLS[key] = word.encode() in self.repo.read_blob(oid)
+            _SPELLS[key] = word.encode() in (self.data(oid) or b"")
         return _SPELLS[key]
 
     def folders(self, folder: str) -> list[str]:
@@ -132,7 +140,8 @@ class CargoTree:
             return None
         key = (self.git_dir, oid)
         if key not in _MANIFESTS:
-            _MANIFESTS[key] = _read(self.repo.read_blob(oid))
+            data = self.data(oid)
+            _MANIFESTS[key] = "its blob is missing" if data is None else _read(data)
         doc = _MANIFESTS[key]
         return None if isinstance(doc, str) else doc
 
@@ -258,7 +267,7 @@ class CargoTree:
         key = (self.git_dir, oid, f"mod {module}")
         if key not in _SPELLS:
             pattern = rb"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+" + re.escape(module.encode()) + rb"\s*[;{]"
-            _SPELLS[key] = re.search(pattern, self.repo.read_blob(oid)) is not None
+            _SPELLS[key] = re.search(pattern, self.data(oid) or b"") is not None
         return _SPELLS[key]
 
 
