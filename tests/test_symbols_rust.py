@@ -472,3 +472,28 @@ def test_cargo_reading(tmp_path: Path) -> None:
     # Every manifest and root consulted is a fact of the cache key.
     assert len(tree.key()) == 20
     assert {"Cargo.toml", "crates/app/Cargo.toml", "crates/shared-lib/src/lib.rs"} <= set(tree.facts)
+
+
+BUILDER_RS = ("pub struct BufBuilder;\n\nimpl BufBuilder {\n"
+              "    pub fn new() -> BufBuilder {\n        BufBuilder\n    }\n\n"
+              "    pub fn size(&mut self, n: u8) -> &mut BufBuilder {\n        self\n    }\n\n"
+              "    pub fn fill(&mut self, n: u8) -> &mut BufBuilder {\n        self\n    }\n}\n")
+
+
+def test_a_call_at_the_end_of_a_builder_chain_counts_by_the_builders_type(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    builder = "crates/util/src/builder.rs"
+    user = "crates/app/src/build.rs"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod builder;\npub use builder::BufBuilder;\n",
+        builder: BUILDER_RS,
+        user: "use util::BufBuilder;\n\nfn a() {\n    let mut b = BufBuilder::new();\n    b.size(1).fill(2);\n"
+              "    b.size(1)\n        .size(2)\n        .fill(3);\n}\n\n"
+              "fn c(v: Vec<u8>) {\n    v.iter().fill(4);\n}\n",
+    })
+    lib_branch(r, {builder: BUILDER_RS.replace("fn fill(&mut self, n: u8)", "fn fill(&mut self, n: u8, m: u8)")})
+    # v.iter() is no builder: its fill stays possible (no other type defines fill).
+    [f] = symbol_findings(r, capsys)[1]
+    assert f["other"]["users"] == [{"agent": "cli", "path": user, "line": 5},
+                                   {"agent": "cli", "path": user, "line": 6},
+                                   {"agent": "cli", "path": user, "line": 12, "possible": True}]

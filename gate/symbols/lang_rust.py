@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gate.symbols import rust_tokens as tokens
+from gate.symbols.rust_receivers import call_chain
 from gate.symbols.treesitter import Collector, first_line, named, norm, text
 from gate.symbols.values import (
     CLASS,
@@ -224,6 +225,10 @@ def _chain(node: Node) -> list[str] | None:
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
     if tokens.in_tokens(node):
         return tokens.path_of(node)
+    if node.type == "field_expression" and (chain := call_chain(node)) is not None:
+        # ``b.size(1).fill(2)``: ``["b", "size()", "fill"]``, typed by ``receivers``
+        # when ``b`` is a builder; the inner call is visited as a use of its own.
+        return chain, [node.child_by_field_name("value")]  # type: ignore[list-item]
     if node.type == "mod_item":  # ``mod escape;`` names a file, not a use: only a body is read
         body = node.child_by_field_name("body")
         return [], [] if body is None else [body]

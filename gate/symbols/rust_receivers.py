@@ -44,6 +44,7 @@ class _Types:
         self.kinds: dict[str, set[str | None]] = {}  # the types each name is bound with
         self.scoped: dict[tuple[int, str], set[str | None]] = {}  # … in one function
         self.uses: list[tuple[int, str | None, str, int]] = []  # (function, impl type, head, line)
+        self.chains: list[tuple[int, str | None, list[str], int]] = []  # … ``x.a().b`` as [x, a(), b]
         self.heads: set[str] = set()  # heads of ``a::b`` paths
         self.generic: set[str] = set()  # type parameters (``M`` of ``fn f<M: Matcher>``)
         self.paths: set[str] = set()  # ``a.b`` for each ``a::b::m`` path
@@ -73,17 +74,27 @@ class _Types:
         # builder in each function of a file), else the file-wide one; never the path
         # a ``name::x`` elsewhere makes of it (variables live in another namespace).
         for fn, owner, head, line in self.uses:
-            if head == "self":
-                if owner:
-                    out[f"self@{line}"] = owner
-            elif (fn, head) in self.scoped:
-                out[f"{head}@{line}"] = self.one(self.scoped[(fn, head)]) or ""
-            else:
-                out[f"{head}@{line}"] = self.one(self.kinds[head]) or "" if head in self.kinds else ""
+            if head != "self" or owner:
+                out[f"{head}@{line}"] = self.variable(fn, owner, head)
+        # ``b.size(1).fill(2)`` on a builder: each method of a ``…Builder`` but
+        # ``build…`` returns the builder (Rust's convention), so ``fill`` is the
+        # builder's. Any other chain's result is of a type not read here.
+        for fn, owner, chain, line in self.chains:
+            kind = self.variable(fn, owner, chain[0])
+            if kind.split(".")[-1].endswith("Builder") and not any(p.startswith("build") for p in chain[1:-1]):
+                out[f"{'.'.join(chain[:-1])}@{line}"] = kind
         # ``a::b::m`` is a path, never a method of a variable: its "type" is the path
         # itself, resolved as written and never matched by the method's name alone.
         out.update((p, p) for p in self.paths)
         return out
+
+    def variable(self, fn: int, owner: str | None, head: str) -> str:
+        """The type of the variable ``head`` in the function ``fn`` ("" if unknown)."""
+        if head == "self":
+            return owner or ""
+        if (fn, head) in self.scoped:
+            return self.one(self.scoped[(fn, head)]) or ""
+        return self.one(self.kinds[head]) or "" if head in self.kinds else ""
 
     def unknown(self, pattern: Node | None, fn: int) -> None:
         stack = [pattern] if pattern is not None else []
@@ -169,6 +180,9 @@ def _read(types: _Types, kind: str, node: Node, fn: int, owner: str | None) -> N
         head = node.child_by_field_name("value")
         if head is not None and head.type in ("identifier", "self"):
             types.uses.append((fn, owner, text(head), int(head.start_point[0]) + 1))
+        chain = call_chain(node)
+        if chain is not None:
+            types.chains.append((fn, owner, chain, int(node.start_point[0]) + 1))
     elif kind in ("scoped_identifier", "scoped_type_identifier"):
         parts = _path(node)
         if len(parts) > 1:  # (``self::``, ``super::``, ``crate::`` heads are other node types)
@@ -250,6 +264,24 @@ def built_type(value: Node) -> str | None:
     if len(parts) < 2 or not (parts[-1] in _BUILDERS or parts[-1].startswith("with_")):
         return None
     return ".".join(parts[:-1]) if parts[-2][:1].isupper() and parts[-2] != "Self" else None
+
+
+def call_chain(node: Node) -> list[str] | None:
+    """``x.a(…).b`` (a member of a method call's result, down to a name) as
+    ``["x", "a()", "b"]``; None for anything else."""
+    value, field = node.child_by_field_name("value"), node.child_by_field_name("field")
+    if node.type != "field_expression" or value is None or field is None or value.type != "call_expression":
+        return None
+    calls: list[str] = []
+    while value.type == "call_expression":
+        function = value.child_by_field_name("function")
+        name = function.child_by_field_name("field") if function is not None else None
+        inner = function.child_by_field_name("value") if function is not None else None
+        if function is None or function.type != "field_expression" or name is None or inner is None:
+            return None
+        calls.append(f"{text(name)}()")
+        value = inner
+    return [text(value), *reversed(calls), text(field)] if value.type in ("identifier", "self") else None
 
 
 def _path(node: Node | None) -> list[str]:
