@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from gate.symbols.language import Resolving, family
-from gate.symbols.values import Call, FileSymbols, Reference, Target
+from gate.symbols.values import METHOD, Call, FileSymbols, Reference, Target
 
 _CTOR_NAMES = ("__init__", "constructor")
 
@@ -69,6 +69,8 @@ class Resolver:
             _within(v, m) for v in [*(v for _, v in b.names), *b.globs, *b.imported] for m in mods
         )
         self.defs = {(s.line, s.name) for s in fs.symbols}
+        # Java: a method of the file's own classes shadows a static import of that name.
+        self.own_methods = {s.name for s in fs.symbols if s.kind == METHOD} if self.bare_methods else set()
 
     def words(self) -> set[str]:
         """Names whose presence marks a subtree worth visiting."""
@@ -84,6 +86,8 @@ class Resolver:
 
     def resolve(self, parts: list[str], call: Call | None) -> tuple[Entry, int, str] | None:
         """(entry, how many parts name the target, how) for a use, or None."""
+        if len(parts) == 1 and parts[0] in self.own_methods:
+            return self._by_name(parts)
         cands: list[tuple[list[str], str, int]] = []
         for k in range(len(parts), 0, -1):
             readings = self.names.get(tuple(parts[:k]))
