@@ -121,3 +121,116 @@ def test_a_nested_class_is_reached_through_its_outer_class_or_its_own_import(
     lib_branch(r, {CONFIG: CONFIG_JAVA.replace("load(int n)", "load(int n, int m)")})
     assert users(symbol_findings(r, capsys)) == [("symbol.signature", "Config.Inner.load", 9, [
         (app("Members"), 6), (app("Nested"), 6), (app("Outer"), 6), ("test/com/acme/lib/InnerTest.java", 5)])]
+
+
+# -- overloads --------------------------------------------------------------------------
+
+TEXT = "src/com/acme/lib/Text.java"
+TEXT_JAVA = """\
+package com.acme.lib;
+
+public class Text {
+    public static String pad(String s) {
+        return s;
+    }
+
+    public static String pad(String s, int width) {
+        return s;
+    }
+
+    public static String pad(int n) {
+        return "";
+    }
+
+    public static String join(String sep, String... parts) {
+        return sep;
+    }
+
+    public static String join(char sep, String... parts) {
+        return "";
+    }
+}
+"""
+
+
+def calls(*lines: str) -> str:
+    """``User`` in com.acme.app importing Text, its ``run(String s, Object o)`` calling
+    ``lines`` from line 7 on."""
+    body = "\n        ".join(lines)
+    return (f"package com.acme.app;\n\nimport com.acme.lib.Text;\n\nclass User {{\n"
+            f"    void run(String s, Object o) {{\n        {body}\n    }}\n}}\n")
+
+
+def test_a_call_only_the_unchanged_overload_fits_is_not_a_use(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {TEXT: TEXT_JAVA, app("User"): calls(
+        'Text.pad("a");',           # 7: pad(String): unchanged
+        'Text.pad("a", 3);',        # 8: the changed one
+        "Text.pad(7);",             # 9: pad(int): unchanged
+        "Text.pad(o, 3);",          # 10: only pad(String, int) takes two
+        "Text.pad(o);",             # 11: one argument of unknown type: not the two-parameter one
+        'Text.pad("a", 3, 4);',     # 12: fits none (not compiling today): not a use either
+    )})
+    lib_branch(r, {TEXT: TEXT_JAVA.replace("(String s, int width)", "(String s, int width, char fill)")})
+    assert users(symbol_findings(r, capsys)) == [
+        ("symbol.signature", "Text.pad", 8, [(app("User"), 8), (app("User"), 10)])]
+
+
+def test_a_removed_overload_breaks_only_the_calls_no_remaining_overload_takes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {TEXT: TEXT_JAVA, app("User"): calls(
+        'Text.pad("a");',           # 7: pad(String) stays
+        "Text.pad(7);",             # 8: pad(int) is gone
+        "Text.join(',');",          # 9: join(char, String...) is gone, varargs with none
+        "Text.join(',', \"a\", \"b\");",  # 10: idem
+        'Text.join(",", "a");',     # 11: join(String, String...) stays
+    )})
+    removed = TEXT_JAVA.replace('    public static String pad(int n) {\n        return "";\n    }\n\n', "")
+    removed = removed.replace('\n    public static String join(char sep, String... parts) {\n        return "";\n'
+                              "    }\n", "")
+    lib_branch(r, {TEXT: removed})
+    found = symbol_findings(r, capsys)
+    assert users(found) == [  # a removal is shown where it was
+        ("symbol.signature", "Text.pad", 12, [(app("User"), 8)]),
+        ("symbol.signature", "Text.join", 20, [(app("User"), 9), (app("User"), 10)]),
+    ]
+
+
+def test_a_new_overload_beside_the_old_signature_breaks_no_call(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {TEXT: TEXT_JAVA, app("User"): calls('Text.pad("a", 3);', 'Text.pad("a");')})
+    # The three-parameter variant goes in before the old two-parameter one, which
+    # now delegates to it: calls of the old one still compile.
+    lib_branch(r, {TEXT: TEXT_JAVA.replace(
+        "    public static String pad(String s, int width) {\n        return s;\n",
+        "    public static String pad(String s, int width, char fill) {\n        return s;\n    }\n\n"
+        "    public static String pad(String s, int width) {\n        return pad(s, width, ' ');\n")})
+    assert users(symbol_findings(r, capsys)) == [("symbol.shared", "Text.pad", 12, [(app("User"), 7)])]
+
+
+def test_passing_a_value_follows_javas_invocation_conversions() -> None:
+    from gate.symbols.java_types import passes
+
+    assert [passes(a, p) for a, p in [
+        ("int", "long"), ("int", "byte"), ("char", "int"), ("int", "Integer"), ("int", "Long"),
+        ("int", "Object"), ("Integer", "long"), ("String", "int"), ("String", "CharSequence"),
+        ("String", "Config"), ("Config", "String"), ("null", "int"), ("null", "String"),
+        ("int[]", "Object"), ("int[]", "long[]"), ("String[]", "Object[]"), ("Config", "Base"),
+        ("int", "T"), ("$x", "int"), ("", "int"), ("String", "java.util.List<String>"),
+    ]] == [True, False, True, True, False, True, True, False, True, False, False, False, True,
+           True, False, True, None, None, None, None, False]
+
+
+def test_fixed_arity_is_chosen_before_varargs_and_an_exact_match_before_others() -> None:
+    from gate.symbols.overloads import chosen
+    from gate.symbols.values import VAR, Param, Signature
+
+    one = Signature((Param("s", annotation="String"),))
+    obj = Signature((Param("o", annotation="Object"),))
+    var = Signature((Param("f", annotation="String"), Param("a", annotation="Object", kind=VAR)))
+    assert chosen((one, var), 1, ("String",)) == [0]
+    assert chosen((one, var), 1, ("",)) == [0, 1]  # unknown: f(String) may not apply
+    assert chosen((one, var), 3, ("String", "int", "")) == [1]
+    assert chosen((one, obj), 1, ("String",)) == [0]
+    assert chosen((one, obj), 1, ("Config",)) == [1]
+    assert chosen((one, obj), 1, ("$x",)) == [0, 1]

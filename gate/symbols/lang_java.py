@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gate.symbols.java_types import arg_type
 from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.values import (
     CLASS,
@@ -177,4 +178,5 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
     if node.type not in ("method_invocation", "object_creation_expression"):
         return None
     args = named(node.child_by_field_name("arguments"))
-    return node, Call(len(args), (), False, node.type == "object_creation_expression")
+    types = tuple(arg_type(a) for a in args)
+    return node, Call(len(args), (), False, node.type == "object_creation_expression", types)

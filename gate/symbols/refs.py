@@ -182,6 +182,7 @@ def make_reference(
         call.args if call else 0,
         call.keywords if call else (),
         call.splat if call else False,
+        call.types if call else (),
     )
 
 

@@ -73,7 +73,7 @@ class RefCache:
         fs, found = read
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
-        refs = resolve(fs, found, index)
+        refs = [r for r in resolve(fs, found, index) if items[index[r.target]].reaches(r)]
         return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r)] for r in refs]
 
     def _may_use(self, path: str, oid: str) -> bool:
