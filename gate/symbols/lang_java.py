@@ -180,3 +180,8 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
     args = named(node.child_by_field_name("arguments"))
     types = tuple(arg_type(a) for a in args)
     return node, Call(len(args), (), False, node.type == "object_creation_expression", types)
+
+
+def receivers(root: Node) -> dict[str, str]:
+    """No receiver types are read for this language yet: methods match by name."""
+    return {}
