@@ -167,9 +167,10 @@ def test_a_call_only_the_unchanged_overload_fits_is_not_a_use(
         'Text.pad("a");',           # 7: pad(String): unchanged
         'Text.pad("a", 3);',        # 8: the changed one
         "Text.pad(7);",             # 9: pad(int): unchanged
-        "Text.pad(o, 3);",          # 10: only pad(String, int) takes two
-        "Text.pad(o);",             # 11: one argument of unknown type: not the two-parameter one
+        "Text.pad(s.trim(), 3);",   # 10: only pad(String, int) takes two
+        "Text.pad(s.trim());",      # 11: one argument of unknown type: not the two-parameter one
         'Text.pad("a", 3, 4);',     # 12: fits none (not compiling today): not a use either
+        "Text.pad(o, 3);",          # 13: an Object is no String: fits none either
     )})
     lib_branch(r, {TEXT: TEXT_JAVA.replace("(String s, int width)", "(String s, int width, char fill)")})
     assert users(symbol_findings(r, capsys)) == [
@@ -234,3 +235,69 @@ def test_fixed_arity_is_chosen_before_varargs_and_an_exact_match_before_others()
     assert chosen((one, obj), 1, ("String",)) == [0]
     assert chosen((one, obj), 1, ("Config",)) == [1]
     assert chosen((one, obj), 1, ("$x",)) == [0, 1]
+
+
+# -- receivers --------------------------------------------------------------------------
+
+READER = "src/com/acme/lib/JsonReader.java"
+READER_JAVA = """\
+package com.acme.lib;
+
+public class JsonReader {
+    public JsonReader(String in) {
+    }
+
+    public void setStrictness(int s) {
+    }
+}
+"""
+WRITER_JAVA = "package com.acme.lib;\n\npublic class JsonWriter {\n    public void setStrictness(int s) {\n    }\n}\n"
+STRICTER = {READER: READER_JAVA.replace("setStrictness(int s)", "setStrictness(int s, boolean lenient)")}
+
+
+def test_a_method_call_counts_by_the_declared_type_of_its_receiver(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    test = "test/com/acme/lib/ReaderTest.java"
+    r = repo(tmp_path, {READER: READER_JAVA, "src/com/acme/lib/JsonWriter.java": WRITER_JAVA, test: """\
+package com.acme.lib;
+
+class ReaderTest {
+    private JsonReader field = new JsonReader("f");
+
+    void run(JsonReader param, JsonWriter out) {
+        JsonReader reader = new JsonReader("a");
+        var inferred = new JsonReader("b");
+        JsonWriter writer = new JsonWriter();
+        reader.setStrictness(1);
+        inferred.setStrictness(1);
+        param.setStrictness(1);
+        this.field.setStrictness(1);
+        field.setStrictness(1);
+        writer.setStrictness(1);
+        out.setStrictness(1);
+        for (JsonWriter each : writers) {
+            each.setStrictness(2);
+        }
+        try (JsonReader res = new JsonReader("c")) {
+            res.setStrictness(3);
+        }
+    }
+}
+""", app("Stranger"): java("com.acme.app", "import com.acme.other.JsonReader;",
+                           'JsonReader r = new JsonReader("x"); r.setStrictness(1);')})
+    lib_branch(r, STRICTER)
+    assert users(symbol_findings(r, capsys)) == [("symbol.signature", "JsonReader.setStrictness", 7, [
+        (test, 10), (test, 11), (test, 12), (test, 13), (test, 14), (test, 21)])]
+
+
+def test_every_call_on_a_declared_reader_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    test = "test/com/acme/lib/JsonReaderTest.java"
+    methods = "".join(f"    void test{i}() {{\n        JsonReader reader = new JsonReader(\"{i}\");\n"
+                      f"        reader.setStrictness({i});\n    }}\n\n" for i in range(120))
+    r = repo(tmp_path, {READER: READER_JAVA, "src/com/acme/lib/JsonWriter.java": WRITER_JAVA,
+                        test: f"package com.acme.lib;\n\nclass JsonReaderTest {{\n{methods}}}\n"})
+    lib_branch(r, STRICTER)
+    [found] = symbol_findings(r, capsys)
+    assert [(u["path"], u["line"]) for u in found["other"]["users"]] == [(test, 6 + 5 * i) for i in range(120)]
+    assert not any(u.get("possible") for u in found["other"]["users"])
+    assert found["message"].endswith(f"{test}:16, {test}:21, {test}:26 and 115 more")

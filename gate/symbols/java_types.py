@@ -114,6 +114,9 @@ def passes(arg: str, param: str | None) -> bool | None:
     p = raw(param or "")
     if not arg or not p or arg.startswith("$"):  # ``$x``: a name whose type was not found
         return None
+    arg = raw(arg)  # a declared type is read as written: ``com.acme.Job``, ``List<T>``
+    if not arg:
+        return None
     if arg == p:
         return True
     if _TYPE_VAR.match(p.replace("[]", "")) or _TYPE_VAR.match(arg.replace("[]", "")):

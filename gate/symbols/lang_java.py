@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gate.symbols import java_scope
 from gate.symbols.java_types import arg_type
 from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.values import (
@@ -183,5 +184,5 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
 
 
 def receivers(root: Node) -> dict[str, str]:
-    """No receiver types are read for this language yet: methods match by name."""
-    return {}
+    """Declared types of the file's names (``java_scope``)."""
+    return java_scope.receivers(root)

@@ -126,6 +126,10 @@ def tree_sites(language: str, root: Node) -> Sites:
         parts, rest = found
         stack.extend(reversed(rest))
         called = lang.call_of(node)
+        if called is not None and any(t[:1] == "$" for t in called[1].types):
+            # An argument that is a name: its declared type, as the receivers'.
+            typed = tuple(types.get(t[1:], "") if t[:1] == "$" else t for t in called[1].types)
+            called = (called[0], called[1]._replace(types=typed))
         end = last_line(called[0] if called else node)
         receiver = types.get(".".join(parts[:-1])) if len(parts) > 1 and parts[0] else None
         out.append(Site(tuple(parts), called[1] if called else None, first_line(node), end,
