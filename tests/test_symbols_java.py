@@ -301,3 +301,34 @@ def test_every_call_on_a_declared_reader_is_named(tmp_path: Path, capsys: pytest
     assert [(u["path"], u["line"]) for u in found["other"]["users"]] == [(test, 6 + 5 * i) for i in range(120)]
     assert not any(u.get("possible") for u in found["other"]["users"])
     assert found["message"].endswith(f"{test}:16, {test}:21, {test}:26 and 115 more")
+
+
+def test_a_name_of_several_types_in_one_file_takes_the_type_declared_in_its_scope(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    test = "test/com/acme/lib/ScopeTest.java"
+    r = repo(tmp_path, {READER: READER_JAVA, "src/com/acme/lib/JsonWriter.java": WRITER_JAVA, test: """\
+package com.acme.lib;
+
+class ScopeTest {
+    private JsonWriter out;
+
+    void read(JsonReader reader) {
+        reader.setStrictness(1);
+        if (reader != null) {
+            JsonWriter out = new JsonWriter();
+            out.setStrictness(2);
+        }
+        this.out.setStrictness(3);
+    }
+
+    void write(JsonWriter reader) {
+        reader.setStrictness(4);
+        JsonReader out = new JsonReader("x");
+        out.setStrictness(5);
+        this.out.setStrictness(6);
+    }
+}
+"""})
+    lib_branch(r, STRICTER)
+    assert users(symbol_findings(r, capsys)) == [
+        ("symbol.signature", "JsonReader.setStrictness", 7, [(test, 7), (test, 18)])]

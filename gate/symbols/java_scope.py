@@ -116,3 +116,104 @@ def _inferred(value: Node | None) -> str:
         return type_path(value.child_by_field_name("type"))
     t = arg_type(value)
     return UNKNOWN if t.startswith("$") or t == "null" else t
+
+
+# Nodes whose named children are statements, in order: a local declared among them is
+# visible to the statements after it.
+_BLOCKS = frozenset({"block", "constructor_body", "switch_block_statement_group", "program"})
+_CALLABLES = frozenset({"method_declaration", "constructor_declaration", "lambda_expression",
+                        "compact_constructor_declaration"})
+_DEPTH = 200  # ancestors looked at, at most: bounded on generated code
+
+
+def receiver_at(node: Node, receiver: str) -> str:
+    """The declared type of ``receiver`` (``x``, ``this.x`` or ``this``) as seen at
+    ``node``: the innermost declaration enclosing it, for a name the whole file gives
+    several types; "" when none is found or it tells no type."""
+    field = receiver[5:] if receiver.startswith("this.") else None
+    name = field if field is not None else receiver
+    if "." in name or not name:
+        return UNKNOWN
+    child, parent, depth = node, node.parent, 0
+    while parent is not None and depth < _DEPTH:
+        depth += 1
+        kind = parent.type
+        if receiver == "this" and kind in _CLASSES:
+            found = parent.child_by_field_name("name")
+            return text(found) if found is not None else UNKNOWN
+        if field is None:
+            written = _local(parent, child, name)
+            if written is not None:
+                return written
+        if kind == "class_body":
+            written = _field(parent, name)
+            if written is not None:
+                return written
+            if field is not None:
+                return UNKNOWN  # ``this.x``: the innermost class's fields only
+        child, parent = parent, parent.parent
+    return UNKNOWN
+
+
+def _local(scope: Node, child: Node, name: str) -> str | None:
+    """A declaration of ``name`` that ``scope`` makes visible to its part ``child``."""
+    kind = scope.type
+    if kind in _BLOCKS:
+        found = None
+        for stmt in scope.named_children:
+            if stmt.start_byte >= child.start_byte:
+                break
+            if stmt.type == "local_variable_declaration":
+                found = _declared(stmt, name) or found
+        return found
+    if kind in _CALLABLES:
+        for p in named(scope.child_by_field_name("parameters")):
+            if p.type == "formal_parameter" and text(p.child_by_field_name("name")) == name:
+                return type_path(p.child_by_field_name("type"))
+            if p.type == "spread_parameter":
+                decl = next((c for c in named(p) if c.type == "variable_declarator"), None)
+                if decl is not None and text(decl.child_by_field_name("name")) == name:
+                    types = [c for c in named(p) if c.type not in ("variable_declarator", "modifiers")]
+                    element = type_path(types[0]) if types else UNKNOWN
+                    return element + "[]" if element else UNKNOWN
+        return None
+    if kind in ("enhanced_for_statement", "catch_clause", "try_with_resources_statement", "for_statement"):
+        for decl in _declarations(scope):
+            if decl.type in _SINGLE and text(decl.child_by_field_name("name")) == name:
+                t = decl.child_by_field_name("type")
+                value = decl.child_by_field_name("value") if decl.type == "resource" else None
+                return type_path(t) or _inferred(value)
+            if decl.type == "local_variable_declaration":
+                found = _declared(decl, name)
+                if found is not None:
+                    return found
+    return None
+
+
+def _declarations(scope: Node) -> list[Node]:
+    if scope.type == "enhanced_for_statement":
+        return [scope]
+    if scope.type == "catch_clause":
+        return [c for c in named(scope) if c.type == "catch_formal_parameter"]
+    if scope.type == "for_statement":
+        init = scope.child_by_field_name("init")
+        return [init] if init is not None else []
+    spec = next((c for c in named(scope) if c.type == "resource_specification"), None)
+    return [c for c in named(spec) if c.type == "resource"]
+
+
+def _declared(decl: Node, name: str) -> str | None:
+    """The type a local or field declaration gives ``name``, None when it declares no such name."""
+    for d in named(decl):
+        if d.type == "variable_declarator" and text(d.child_by_field_name("name")) == name:
+            return type_path(decl.child_by_field_name("type")) or _inferred(d.child_by_field_name("value"))
+    return None
+
+
+def _field(body: Node, name: str) -> str | None:
+    for member in named(body):
+        if member.type == "field_declaration":
+            found = _declared(member, name)
+            if found is not None:
+                return found
+    return None

@@ -186,3 +186,8 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
 def receivers(root: Node) -> dict[str, str]:
     """Declared types of the file's names (``java_scope``)."""
     return java_scope.receivers(root)
+
+
+def receiver_at(node: Node, receiver: str) -> str:
+    """The type of a receiver the file declares with several types, at ``node``."""
+    return java_scope.receiver_at(node, receiver)
