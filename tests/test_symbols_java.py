@@ -332,3 +332,62 @@ class ScopeTest {
     lib_branch(r, STRICTER)
     assert users(symbol_findings(r, capsys)) == [
         ("symbol.signature", "JsonReader.setStrictness", 7, [(test, 7), (test, 18)])]
+
+
+# -- the class hierarchy ----------------------------------------------------------------
+
+BASE = "src/com/acme/lib/Base.java"
+BASE_JAVA = """\
+package com.acme.lib;
+
+public class Base implements Task {
+    public void run(int n) {
+    }
+
+    public static int helper(int n) {
+        return n;
+    }
+}
+"""
+TASK = "src/com/acme/lib/Task.java"
+TASK_JAVA = "package com.acme.lib;\n\npublic interface Task {\n    default void stop(int code) {\n    }\n}\n"
+
+
+def test_an_inherited_method_called_through_a_subclass_is_a_use(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {
+        BASE: BASE_JAVA, TASK: TASK_JAVA,
+        app("Job"): "package com.acme.app;\n\nimport com.acme.lib.Base;\n\npublic class Job extends Base {\n}\n",
+        app("NightJob"): "package com.acme.app;\n\npublic class NightJob extends Job {\n"
+                         "    void go() {\n        run(3);\n        this.run(4);\n    }\n}\n",
+        app("Own"): "package com.acme.app;\n\nimport com.acme.lib.Base;\n\npublic class Own extends Base {\n"
+                    "    @Override\n    public void run(int n) {\n    }\n}\n",
+        app("User"): java("com.acme.app", "", "Job job = new Job(); job.run(1); Job.helper(2); "
+                          "new Own().run(5); Own own = new Own(); own.run(6); Own.helper(7);"),
+        # Another package's Base is not this one: its subclasses inherit nothing of it.
+        "src/com/acme/other/Base.java": "package com.acme.other;\n\npublic class Base {\n"
+                                        "    public void run(int n) {\n    }\n}\n",
+        "src/com/acme/other/Job2.java": "package com.acme.other;\n\npublic class Job2 extends Base {\n"
+                                        "    void go() {\n        run(8);\n    }\n}\n",
+        "src/com/acme/other/Use2.java": java("com.acme.other", "", "Job2 j = new Job2(); j.run(9);"),
+    })
+    lib_branch(r, {BASE: BASE_JAVA.replace("(int n) {\n    }", "(int n, int m) {\n    }").replace(
+        "helper(int n)", "helper(int n, int m)")})
+    user = app("User")
+    assert users(symbol_findings(r, capsys)) == [
+        ("symbol.signature", "Base.run", 4, [(app("NightJob"), 5), (app("NightJob"), 6), (user, 5)]),
+        ("symbol.signature", "Base.helper", 7, [(user, 5), (user, 5)]),
+    ]
+
+
+def test_a_default_method_of_an_interface_is_used_through_its_implementations(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {
+        BASE: BASE_JAVA, TASK: TASK_JAVA,
+        app("Job"): "package com.acme.app;\n\nimport com.acme.lib.*;\n\npublic class Job extends Base {\n}\n",
+        app("User"): java("com.acme.app", "import com.acme.lib.Task;",
+                          "Job job = new Job(); job.stop(1); Task t = job; t.stop(2);"),
+    })
+    lib_branch(r, {TASK: TASK_JAVA.replace("stop(int code)", "stop(int code, boolean now)")})
+    assert users(symbol_findings(r, capsys)) == [
+        ("symbol.signature", "Task.stop", 4, [(app("User"), 6), (app("User"), 6)])]

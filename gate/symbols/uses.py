@@ -28,8 +28,11 @@ from gate.model import ChangeSet, language_of
 from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save, sites
 from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
+from gate.symbols.java_hierarchy import aliases as java_aliases
+from gate.symbols.java_hierarchy import key_of
 from gate.symbols.language import family
 from gate.symbols.sites import resolve
+from gate.symbols.values import Target
 
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
@@ -43,9 +46,13 @@ class RefCache:
     """Uses of one set of changes per file, ``"<blob>:<path>"`` -> rows of
     (index, line, end_line, call, breaks), kept in one JSON file per set."""
 
-    def __init__(self, ctx: Source, changes: Changes) -> None:
+    def __init__(self, ctx: Source, changes: Changes, aliases: dict[Target, int] | None = None) -> None:
         self.ctx = ctx
         self.changes = changes
+        # Java: ``Sub.m`` for an inherited changed ``Base.m`` (``java_hierarchy``); they
+        # depend on the target's tree, so they are part of each Java file's key.
+        self.aliases = aliases or {}
+        self.alias_key = key_of(self.aliases)
         self.parts = ("refs", changes.key[:2], f"{changes.key}-{V}.json")
         self.files: dict[str, list[list[Any]]] = memo(ctx, self.parts, lambda d: dict(d["files"]))
         self.dirty = False
@@ -54,6 +61,8 @@ class RefCache:
         """Rows for blob ``oid`` read as ``path`` in the commit ``tree`` (whose go.mod
         files resolve a Go file's imports)."""
         key = f"{oid}:{path}"
+        if self.alias_key and language_of(path) == "java":
+            key += "@h" + self.alias_key
         go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
         if go is not None:
             key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items if c.target.language == "go"})
@@ -67,6 +76,7 @@ class RefCache:
                  go: GoTree | None) -> list[list[Any]]:
         items = self.changes.items
         index = {c.target: i for i, c in enumerate(items)}
+        index.update(self.aliases)
         # Candidates name a changed symbol already (a word search on the target or
         # on added lines); a branch's version of a target file may not.
         if parsed(self.ctx, path, oid, mode, notes, side, users=True) is None or not self._may_use(path, oid):
@@ -126,8 +136,9 @@ def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes:
     for path in mine:
         del found[path]
     key = f"{ctx.target_oid}-{digest(agent, changes.key, mine)}-{V}"
+    inherited = java_aliases(ctx, changes, notes)  # keyed by the target commit too
     uses = cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
-                  lambda: _compute_target_uses(ctx, agent, changes, found), _uses, notes)
+                  lambda: _compute_target_uses(ctx, agent, changes, found, inherited), _uses, notes)
     return certain(ctx, changes, uses, notes)
 
 
@@ -175,7 +186,8 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
     return out
 
 
-def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]]) -> dict[str, Any]:
+def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]],
+                         inherited: dict[Target, int]) -> dict[str, Any]:
     notes: list[str] = []
     by_agent: dict[str, list[str]] = {}
     for path in found:
@@ -185,7 +197,7 @@ def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[
     # Round robin over the owners: within the budget every agent gets its turn.
     order = [pa for row in zip_longest(*([(p, a) for p in sorted(paths)] for a, paths in sorted(by_agent.items())))
              for pa in row if pa is not None]
-    refs = RefCache(ctx, changes)
+    refs = RefCache(ctx, changes, inherited)
     uses: list[Use] = []
     examined = skipped = 0
     for path, owner in order:
@@ -217,15 +229,17 @@ def added_uses(ctx: Source, cs: ChangeSet, changes: Changes, notes: list[str]) -
     """Uses of ``changes`` on lines that ``cs`` adds or changes."""
     if not changes:
         return []
-    key = f"{cs.head}-{cs.base}-{changes.key}-{V}"
-    uses = cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
+    inherited = java_aliases(ctx, changes, notes)  # from the target's tree: its digest joins the key
+    key = f"{cs.head}-{cs.base}-{changes.key}{'-' + key_of(inherited) if inherited else ''}-{V}"
+    uses = cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes, inherited),
+                  _uses,
                   notes)
     return certain(ctx, changes, uses, notes)
 
 
-def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[str, Any]:
+def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes, inherited: dict[Target, int]) -> dict[str, Any]:
     notes: list[str] = []
-    refs = RefCache(ctx, changes)
+    refs = RefCache(ctx, changes, inherited)
     uses: list[Use] = []
     for f in added_lines(ctx, cs):
         if not f.path.lower().endswith(changes.suffixes) or changes.words.isdisjoint(f.words):

@@ -1,0 +1,172 @@
+"""Inherited Java members: ``job.run(1)`` on a ``Job extends Base`` uses ``Base.run``.
+
+When a branch changes a member ``m`` of a Java class (or interface) ``Base``, the
+classes of the target that extend or implement ``Base`` (transitively) and do not
+declare ``m`` themselves inherit it: ``Sub.m`` is then another name of the changed
+member. ``aliases`` answers those names as targets that report as the changed one,
+so ``Sub.m(…)``, ``sub.m(…)`` on a declared ``Sub`` and a bare ``m(…)`` inside ``Sub``
+resolve like uses of ``Base.m``. A subclass that declares ``m`` (an override, or an
+overload, which hides nothing but is told apart only by ``overloads``) stops the
+chain for that member. Constructors are not inherited.
+
+Subclasses are found in the target's tree: one word search for the classes' names
+per level, then each candidate's class headers (``extends``, ``implements``) read
+and resolved through its imports and package like any written path. Bounded:
+``MAX_DEPTH`` levels, ``MAX_FILES`` candidates read; a note says when the bound cut
+the search. The answer is cached by target commit and the changed members; each
+blob's headers by blob id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gate.symbols.cache import Source, cached, parsed
+from gate.symbols.changed import Changes, V, digest
+from gate.symbols.values import Target
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+MAX_DEPTH = 4  # levels of subclasses followed
+MAX_FILES = 300  # candidate files whose class headers are read, in all
+_CLASSES = frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"})
+_MEMBERS = frozenset({"method_declaration", *_CLASSES, "annotation_type_declaration"})
+
+
+@dataclass(frozen=True)
+class Header:
+    """A class of a file: qualified name, supertypes as written, members it declares."""
+
+    qual: str
+    supers: tuple[str, ...]
+    members: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A class whose members are wanted, with the changes' indexes per member name."""
+
+    target: Target
+    members: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def headers(root: Node) -> list[Header]:
+    """Every class, interface, enum and record of a file, nested ones included."""
+    from gate.symbols.java_scope import type_path
+    from gate.symbols.treesitter import named, text
+
+    out: list[Header] = []
+    stack: list[tuple[Node, str]] = [(root, "")]
+    while stack:
+        node, prefix = stack.pop()
+        for child in named(node):
+            if child.type not in _CLASSES:
+                if child.type in ("class_body", "interface_body", "enum_body", "enum_body_declarations"):
+                    stack.append((child, prefix))
+                continue
+            name = child.child_by_field_name("name")
+            if name is None:
+                continue
+            qual = prefix + text(name)
+            supers = []
+            for part in named(child):
+                if part.type in ("superclass", "super_interfaces", "extends_interfaces"):
+                    listed = [t for c in named(part) for t in (named(c) if c.type == "type_list" else [c])]
+                    supers += [p for p in (type_path(t) for t in listed) if p]
+            body = child.child_by_field_name("body")
+            members = [m for b in [body, *(c for c in named(body) if c.type == "enum_body_declarations")]
+                       for m in named(b) if m.type in _MEMBERS]
+            names = frozenset(text(m.child_by_field_name("name")) for m in members)
+            out.append(Header(qual, tuple(supers), names))
+            stack.append((child, qual + "."))
+    return out
+
+
+def aliases(ctx: Source, changes: Changes, notes: list[str]) -> dict[Target, int]:
+    """Targets ``Sub.m`` standing for the changed Java member ``Base.m`` (its index)."""
+    wanted: dict[tuple[str, str, str], dict[str, list[int]]] = {}
+    for i, c in enumerate(changes.items):
+        t = c.target
+        parts = t.qualname.split(".")
+        if t.language != "java" or len(parts) < 2 or parts[-1] == parts[-2]:
+            continue  # not a member, or a constructor
+        wanted.setdefault((".".join(parts[:-1]), t.path, t.module), {}).setdefault(parts[-1], []).append(i)
+    if not wanted:
+        return {}
+    owners = [Owner(Target(q, p, m, "java"), tuple((n, tuple(ix)) for n, ix in sorted(members.items())))
+              for (q, p, m), members in sorted(wanted.items())]
+    key = digest([[o.target.qualname, o.target.path, o.target.module, o.members] for o in owners])
+    rows = cached(ctx, ("hierarchy", ctx.target_oid[:2], f"{ctx.target_oid}-{key}-{V}.json"),
+                  lambda: _compute(ctx, owners), lambda d: list(d["aliases"]), notes)
+    return {Target(q, p, m, "java"): int(i) for i, q, p, m in rows}
+
+
+def key_of(found: dict[Target, int]) -> str:
+    """A digest of an ``aliases`` answer, for the cache keys of answers built on it."""
+    return digest(sorted([t.qualname, t.path, t.module, i] for t, i in found.items())) if found else ""
+
+
+def _compute(ctx: Source, owners: list[Owner]) -> dict[str, Any]:
+    from gate.git.grep import words_in_tree
+    from gate.symbols.language import reader
+    from gate.symbols.refs import Resolver
+
+    lang = reader("java")
+    rows: list[list[Any]] = []
+    notes: list[str] = []
+    quiet: list[str] = []  # parse notes of files read only for their headers belong to no finding
+    seen = {(o.target.path, o.target.qualname) for o in owners}
+    read = 0
+    frontier = owners
+    for _ in range(MAX_DEPTH):
+        if not frontier:
+            break
+        by_name: dict[str, list[Owner]] = {}
+        for o in frontier:
+            by_name.setdefault(o.target.name, []).append(o)
+        found = words_in_tree(ctx.repo, ctx.target_oid, by_name, (".java",))
+        following: list[Owner] = []
+        for path in sorted(found):
+            if read >= MAX_FILES:
+                notes.append(f"symbols: more than {MAX_FILES} Java files name a changed class; subclasses "
+                             "beyond them are not searched (calls through those are not found)")
+                return {"notes": notes, "aliases": rows}
+            read += 1
+            entry = ctx.repo.entry_at(ctx.target_oid, path)
+            fs = parsed(ctx, path, entry[0], entry[1], quiet, "target") if entry is not None else None
+            if fs is None or entry is None:
+                continue
+            here = [o for w in sorted(found[path]) for o in by_name.get(w, ())]
+            resolver = Resolver(fs, [o.target for o in here], lang)
+            for h in _headers(ctx, path, entry[0]):
+                for written in h.supers:
+                    hit = resolver.resolve(written.split("."), None)
+                    if hit is None or hit[2] == "name" or (path, h.qual) in seen:
+                        continue
+                    base = next(o for o in here if o.target == hit[0].target)
+                    inherited = tuple((m, ix) for m, ix in base.members if m not in h.members)
+                    if not inherited:
+                        continue
+                    seen.add((path, h.qual))
+                    rows += [[i, f"{h.qual}.{m}", path, fs.module] for m, ix in inherited for i in ix]
+                    following.append(Owner(Target(h.qual, path, fs.module, "java"), inherited))
+        frontier = following
+    return {"notes": notes, "aliases": rows}
+
+
+def _headers(ctx: Source, path: str, oid: str) -> list[Header]:
+    def compute() -> dict[str, Any]:
+        from gate.symbols.treesitter import parse
+
+        try:
+            root = parse("java", ctx.repo.read_blob(oid))
+        except (KeyError, ValueError):
+            return {"notes": [], "headers": []}
+        if isinstance(root, str):
+            return {"notes": [], "headers": []}
+        return {"notes": [], "headers": [[h.qual, list(h.supers), sorted(h.members)] for h in headers(root)]}
+
+    return cached(ctx, ("jheaders", oid[:2], f"{oid}-{V}.json"), compute,
+                  lambda d: [Header(q, tuple(s), frozenset(m)) for q, s, m in d["headers"]], [])
