@@ -391,3 +391,20 @@ def test_a_default_method_of_an_interface_is_used_through_its_implementations(
     lib_branch(r, {TASK: TASK_JAVA.replace("stop(int code)", "stop(int code, boolean now)")})
     assert users(symbol_findings(r, capsys)) == [
         ("symbol.signature", "Task.stop", 4, [(app("User"), 6), (app("User"), 6)])]
+
+
+def test_the_most_specific_overload_is_chosen_and_boxing_comes_after_widening() -> None:
+    from gate.symbols.overloads import chosen
+    from gate.symbols.values import Param, Signature
+
+    def one(t: str) -> Signature:
+        return Signature((Param("v", annotation=t),))
+
+    sigs = tuple(one(t) for t in ("String", "boolean", "Boolean", "float", "double", "long", "Number"))
+    assert chosen(sigs, 1, ("int",)) == [5]  # long: widening, the narrowest
+    assert chosen(sigs, 1, ("float",)) == [3]
+    assert chosen(sigs, 1, ("Integer",)) == [6]  # a subtype of Number, before unboxing
+    assert chosen(sigs, 1, ("Boolean",)) == [2]
+    assert chosen(sigs, 1, ("boolean",)) == [1]
+    assert chosen(sigs, 1, ("null",)) == [0, 2, 6]  # ambiguous in javac: any of them
+    assert chosen(sigs, 1, ("",)) == list(range(7))

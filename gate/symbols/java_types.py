@@ -107,10 +107,12 @@ def arg_type(node: Node) -> str:
     return ""
 
 
-def passes(arg: str, param: str | None) -> bool | None:
+def passes(arg: str, param: str | None, boxing: bool = True) -> bool | None:
     """Whether a value of static type ``arg`` can be passed to a parameter declared
     ``param`` (written text): False only when it certainly cannot, None when it
-    cannot be told (an unknown type, a generic, two types of the repository)."""
+    cannot be told (an unknown type, a generic, two types of the repository).
+    Without ``boxing`` (Java's first phase of overload choice) a primitive passes
+    only as a primitive, a reference only as a reference."""
     p = raw(param or "")
     if not arg or not p or arg.startswith("$"):  # ``$x``: a name whose type was not found
         return None
@@ -119,6 +121,8 @@ def passes(arg: str, param: str | None) -> bool | None:
         return None
     if arg == p:
         return True
+    if not boxing and (arg in _WIDER) != (p in _WIDER) and arg != NULL:
+        return False
     if _TYPE_VAR.match(p.replace("[]", "")) or _TYPE_VAR.match(arg.replace("[]", "")):
         return None
     if arg == NULL:

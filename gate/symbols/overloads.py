@@ -6,8 +6,8 @@ it touches (``Overloads``); a call is a use of the change only when Java could h
 chosen a touched one for it, and it breaks only when no overload left on the branch
 takes it. The choice follows JLS 15.12.2 as far as one file tells: the number of
 arguments, then their static types where known (``java_types``); fixed arity before
-variable arity (``f(a)`` picks ``f(String)`` over ``f(String, Object...)``), and an
-overload whose parameters are exactly the arguments' types before any other. What
+variable arity (``f(a)`` picks ``f(String)`` over ``f(String, Object...)``), widening
+before boxing, and the most specific of those that apply. What
 cannot be told (an argument of unknown type) keeps every overload it may reach.
 """
 
@@ -42,22 +42,47 @@ class Overloads:
 
 
 def chosen(sigs: tuple[Signature, ...], n: int, types: tuple[str, ...]) -> list[int]:
-    """Indexes of the overloads a call with ``n`` arguments of ``types`` may resolve to."""
-    strict = [(i, f) for i, s in enumerate(sigs) if (f := _fixed(s, n, types)) is not False]
-    if any(f for _, f in strict):
-        exact = [i for i, _ in strict if _exact(sigs[i], n, types)]
-        return exact or [i for i, _ in strict]
-    loose = [i for i, s in enumerate(sigs) if _variable(s, n, types) is not False]
-    return sorted({i for i, _ in strict} | set(loose))
+    """Indexes of the overloads a call with ``n`` arguments of ``types`` may resolve to.
+
+    Java's three phases: fixed arity without boxing, with boxing, then variable
+    arity; the first phase where an overload certainly applies decides, and among
+    its overloads the most specific wins. A phase whose overloads only may apply
+    keeps them and the later phases' too.
+    """
+    maybe: set[int] = set()
+    for phase in range(3):
+        fits = [(i, f) for i, s in enumerate(sigs)
+                if i not in maybe and (f := _applies(phase, s, n, types)) is not False]
+        if not any(f for _, f in fits):
+            maybe |= {i for i, _ in fits}
+            continue
+        found = [i for i, _ in fits]
+        if phase < 2 and all(fits_ for _, fits_ in fits):
+            found = _most_specific(sigs, found)
+        return sorted(maybe | set(found))
+    return sorted(maybe)
 
 
-def _fixed(sig: Signature, n: int, types: tuple[str, ...]) -> bool | None:
+def _applies(phase: int, sig: Signature, n: int, types: tuple[str, ...]) -> bool | None:
+    return _fixed(sig, n, types, phase == 1) if phase < 2 else _variable(sig, n, types)
+
+
+def _most_specific(sigs: tuple[Signature, ...], found: list[int]) -> list[int]:
+    """Those of ``found`` no other one is strictly more specific than (JLS 15.12.2.5)."""
+    def more(a: int, b: int) -> bool:
+        pairs = zip(sigs[a].params, sigs[b].params, strict=True)
+        return all(passes(raw(p.annotation or ""), q.annotation, boxing=False) is True for p, q in pairs)
+
+    return [i for i in found if not any(j != i and more(j, i) and not more(i, j) for j in found)]
+
+
+def _fixed(sig: Signature, n: int, types: tuple[str, ...], boxing: bool) -> bool | None:
     """Applicable by fixed arity (a varargs parameter taken as its array)?"""
     params = sig.params
     if n != len(params):
         return False
     declared = [p.annotation + ("[]" if p.kind == VAR else "") if p.annotation else None for p in params]
-    return _all(types, declared)
+    return _all(types, declared, boxing)
 
 
 def _variable(sig: Signature, n: int, types: tuple[str, ...]) -> bool | None:
@@ -66,26 +91,21 @@ def _variable(sig: Signature, n: int, types: tuple[str, ...]) -> bool | None:
     if not params or params[-1].kind != VAR or n < len(params) - 1:
         return False
     fixed = [p.annotation for p in params[:-1]]
-    return _all(types, fixed + [params[-1].annotation] * (n - len(fixed)))
+    return _all(types, fixed + [params[-1].annotation] * (n - len(fixed)), True)
 
 
-def _all(types: tuple[str, ...], declared: list[str | None]) -> bool | None:
+def _all(types: tuple[str, ...], declared: list[str | None], boxing: bool) -> bool | None:
     """False when an argument certainly cannot pass, True when every one certainly can."""
     if len(types) != len(declared):
         return None  # types not read for this call: arity alone
     out: bool | None = True
     for t, p in zip(types, declared, strict=True):
-        ok = passes(t, p)
+        ok = passes(t, p, boxing)
         if ok is False:
             return False
         if ok is None:
             out = None
     return out
-
-
-def _exact(sig: Signature, n: int, types: tuple[str, ...]) -> bool:
-    return len(types) == n == len(sig.params) and all(
-        p.kind != VAR and t and raw(p.annotation or "") == t for t, p in zip(types, sig.params, strict=True))
 
 
 def paired(olds: dict[Key, Symbol], news: dict[Key, Symbol]) -> dict[Key, Symbol]:
