@@ -408,3 +408,23 @@ def test_the_most_specific_overload_is_chosen_and_boxing_comes_after_widening() 
     assert chosen(sigs, 1, ("boolean",)) == [1]
     assert chosen(sigs, 1, ("null",)) == [0, 2, 6]  # ambiguous in javac: any of them
     assert chosen(sigs, 1, ("",)) == list(range(7))
+
+
+def test_argument_types_a_file_tells() -> None:
+    from gate.symbols.sites import sites_of
+
+    src = b"""class A {
+  void g(String s, java.util.List<String> xs, int[] ns) {
+    Object o = null;
+    f(1, 2L, 1.5, 2f, "s", 'c', true, null, new int[3], (long) 1, s, xs, ns, this, -1, !true,
+      "a" + o, o + "b", 1 + 2, o == null ? null : "x", Float.NaN, Double.MAX_VALUE, Math.PI,
+      Long.MIN_VALUE, o.toString(), String.valueOf(o), Integer.valueOf(3), o.hashCode(), g(1), o);
+  }
+}
+"""
+    [call] = [s for s in sites_of("A.java", "java", src) or () if s.parts == ("f",)]
+    assert call.call is not None and call.call.types == (
+        "int", "long", "double", "float", "String", "char", "boolean", "null", "int[]", "long", "String",
+        "java.util.List", "int[]", "A", "int", "boolean",
+        "String", "String", "", "String", "float", "double", "double",
+        "long", "String", "String", "Integer", "int", "", "Object")

@@ -50,6 +50,13 @@ _LITERALS = {
     "class_literal": "Class",
 }
 NULL = "null"
+# java.lang classes whose names in a call or constant tell its type: Float.NaN is a
+# float, Integer.valueOf(…) an Integer, String.valueOf(…) a String.
+_CONSTANTS = frozenset({"NaN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY", "MAX_VALUE", "MIN_VALUE", "MIN_NORMAL"})
+_PARSE = {"parseInt": "int", "parseLong": "long", "parseDouble": "double", "parseFloat": "float",
+          "parseBoolean": "boolean", "parseShort": "short", "parseByte": "byte"}
+# Methods of every object whose type the name and arity tell (java.lang.Object's).
+_OBJECT = {("toString", 0): "String", ("hashCode", 0): "int", ("equals", 1): "boolean", ("getClass", 0): "Class"}
 
 
 def raw(written: str) -> str:
@@ -104,6 +111,47 @@ def arg_type(node: Node) -> str:
         obj, field = node.child_by_field_name("object"), node.child_by_field_name("field")
         if obj is not None and obj.type == "this" and field is not None:
             return "$this." + text(field)
+        if obj is not None and field is not None and obj.type == "identifier":
+            owner, name = text(obj), text(field)
+            if owner == "Math" and name in ("PI", "E"):
+                return "double"
+            if owner in _UNBOX and name in _CONSTANTS:
+                return _UNBOX[owner]
+        return ""
+    if kind == "binary_expression":
+        if text(node.child_by_field_name("operator")) == "+" and any(
+                arg_type(c) == "String" for c in (node.child_by_field_name("left"), node.child_by_field_name("right"))
+                if c is not None):
+            return "String"  # string concatenation
+        return ""
+    if kind == "ternary_expression":
+        a, b = (arg_type(c) if c is not None else "" for c in (node.child_by_field_name("consequence"),
+                                                                node.child_by_field_name("alternative")))
+        if a == NULL and b not in _WIDER:
+            a, b = b, a
+        if b == NULL and a not in _WIDER:
+            b = a
+        return a if a == b and a[:1] != "$" else ""
+    if kind == "method_invocation":
+        return _returned(node)
+    return ""
+
+
+def _returned(node: Node) -> str:
+    """The type a call returns where java.lang tells it by name alone."""
+    obj, name = node.child_by_field_name("object"), text(node.child_by_field_name("name"))
+    n = len(named(node.child_by_field_name("arguments")))
+    owner = text(obj) if obj is not None and obj.type == "identifier" else ""
+    if owner == "String" and name in ("valueOf", "format", "join", "copyValueOf"):
+        return "String"
+    if owner in _UNBOX and name == "valueOf":
+        return owner
+    if owner in _UNBOX and name == "toString":
+        return "String"
+    if owner in _UNBOX and name in _PARSE:
+        return _PARSE[name]
+    if obj is not None and (name, n) in _OBJECT:
+        return _OBJECT[(name, n)]
     return ""
 
 
