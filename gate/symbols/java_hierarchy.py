@@ -19,6 +19,7 @@ blob's headers by blob id.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ MAX_DEPTH = 4  # levels of subclasses followed
 MAX_FILES = 300  # candidate files whose class headers are read, in all
 _CLASSES = frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"})
 _MEMBERS = frozenset({"method_declaration", *_CLASSES, "annotation_type_declaration"})
+_GREPS: dict[tuple[str, str, frozenset[str]], dict[str, frozenset[str]]] = {}  # for the run
 
 
 @dataclass(frozen=True)
@@ -126,17 +128,22 @@ def _compute(ctx: Source, owners: list[Owner]) -> dict[str, Any]:
         by_name: dict[str, list[Owner]] = {}
         for o in frontier:
             by_name.setdefault(o.target.name, []).append(o)
-        found = words_in_tree(ctx.repo, ctx.target_oid, by_name, (".java",))
+        key = (str(ctx.repo.git_dir), ctx.target_oid, frozenset(by_name))
+        if key not in _GREPS:  # each open branch's changes ask again about the same classes
+            _GREPS[key] = words_in_tree(ctx.repo, ctx.target_oid, by_name, (".java",))
+        found = _GREPS[key]
         following: list[Owner] = []
         for path in sorted(found):
+            entry = ctx.repo.entry_at(ctx.target_oid, path)
+            if entry is None or not _may_extend(ctx, entry[0], found[path]):
+                continue  # names the class without extending it: most files that name it
             if read >= MAX_FILES:
                 notes.append(f"symbols: more than {MAX_FILES} Java files name a changed class; subclasses "
                              "beyond them are not searched (calls through those are not found)")
                 return {"notes": notes, "aliases": rows}
             read += 1
-            entry = ctx.repo.entry_at(ctx.target_oid, path)
-            fs = parsed(ctx, path, entry[0], entry[1], quiet, "target") if entry is not None else None
-            if fs is None or entry is None:
+            fs = parsed(ctx, path, entry[0], entry[1], quiet, "target")
+            if fs is None:
                 continue
             here = [o for w in sorted(found[path]) for o in by_name.get(w, ())]
             resolver = Resolver(fs, [o.target for o in here], lang)
@@ -154,6 +161,18 @@ def _compute(ctx: Source, owners: list[Owner]) -> dict[str, Any]:
                     following.append(Owner(Target(h.qual, path, fs.module, "java"), inherited))
         frontier = following
     return {"notes": notes, "aliases": rows}
+
+
+def _may_extend(ctx: Source, oid: str, names: frozenset[str]) -> bool:
+    """Whether the blob has ``extends`` or ``implements`` shortly before one of ``names``
+    (a byte search: a class header is read only where one can be)."""
+    try:
+        data = ctx.repo.read_blob(oid)
+    except (KeyError, ValueError):
+        return False
+    words = b"|".join(re.escape(n.encode()) for n in sorted(names))
+    # Bounded gap: linear in the blob whatever it holds.
+    return re.search(rb"\b(?:extends|implements)\b[^{;]{0,400}?\b(?:" + words + rb")\b", data) is not None
 
 
 def _headers(ctx: Source, path: str, oid: str) -> list[Header]:
