@@ -281,13 +281,17 @@ class ReaderTest {
         try (JsonReader res = new JsonReader("c")) {
             res.setStrictness(3);
         }
+        new JsonReader("d").setStrictness(4);
+        ((JsonReader) o).setStrictness(5);
+        new JsonWriter().setStrictness(6);
+        ((JsonWriter) o).setStrictness(7);
     }
 }
 """, app("Stranger"): java("com.acme.app", "import com.acme.other.JsonReader;",
                            'JsonReader r = new JsonReader("x"); r.setStrictness(1);')})
     lib_branch(r, STRICTER)
     assert users(symbol_findings(r, capsys)) == [("symbol.signature", "JsonReader.setStrictness", 7, [
-        (test, 10), (test, 11), (test, 12), (test, 13), (test, 14), (test, 21)])]
+        (test, 10), (test, 11), (test, 12), (test, 13), (test, 14), (test, 21), (test, 23), (test, 24)])]
 
 
 def test_every_call_on_a_declared_reader_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

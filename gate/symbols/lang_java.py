@@ -166,13 +166,27 @@ def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
         if obj is None:
             return [text(name)], rest
         base = _chain(obj)
-        return (base + [text(name)], rest) if base is not None else (["", text(name)], [obj, *rest])
+        if base is not None:
+            return base + [text(name)], rest
+        # ``new T(…).m()`` and ``((T) x).m()``: the receiver's type is written there.
+        made = _made(obj)
+        return (made if made else [""]) + [text(name)], [obj, *rest]
     if node.type == "object_creation_expression":
         parts = _type_parts(node.child_by_field_name("type"))
         rest = [c for c in named(node) if c.type in ("argument_list", "class_body")]
         return (parts, rest) if parts else None
     parts = _chain(node)
     return (parts, []) if parts is not None else None
+
+
+def _made(obj: Node) -> list[str] | None:
+    """The type of a receiver that is a ``new`` (no anonymous body) or a cast in parentheses."""
+    if obj.type == "parenthesized_expression" and len(named(obj)) == 1:
+        obj = named(obj)[0]
+        return _type_parts(obj.child_by_field_name("type")) if obj.type == "cast_expression" else None
+    if obj.type == "object_creation_expression" and not any(c.type == "class_body" for c in named(obj)):
+        return _type_parts(obj.child_by_field_name("type"))
+    return None
 
 
 def call_of(node: Node) -> tuple[Node, Call] | None:
