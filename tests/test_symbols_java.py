@@ -432,3 +432,23 @@ def test_argument_types_a_file_tells() -> None:
         "java.util.List", "int[]", "A", "int", "boolean",
         "String", "String", "", "String", "float", "double", "double",
         "long", "String", "String", "Integer", "int", "", "Object")
+
+
+def test_more_argument_and_receiver_types_a_file_tells() -> None:
+    from gate.symbols.sites import sites_of
+
+    src = b"""class A {
+  JsonWriter open(String name) { return null; }
+  void g(Integer n, long[] ls, String[][] names) {
+    f(n.intValue(), n.doubleValue(), ls[0], names[1], names[1][2]);
+    open("a").value(1);
+    this.open("b").value(2);
+    other("c").value(3);
+  }
+}
+"""
+    found = sites_of("A.java", "java", src) or ()
+    [call] = [s for s in found if s.parts == ("f",)]
+    assert call.call is not None and call.call.types == ("int", "double", "long", "String[]", "String")
+    assert [(s.parts, s.receiver) for s in found if s.parts[-1] == "value"] == [
+        (("open()", "value"), "JsonWriter"), (("open()", "value"), "JsonWriter"), (("other()", "value"), None)]

@@ -4,7 +4,8 @@
 ``this``) to the written path of its declared type (``JsonReader``,
 ``com.acme.Job``), read from local variables (``var`` from a ``new``, a cast or a
 literal), fields, parameters (methods, constructors, lambdas, records, ``catch``,
-``for``), resources and ``instanceof`` patterns. Per file, not per scope (what
+``for``), resources and ``instanceof`` patterns; ``m()`` maps to what the file's
+method ``m`` returns. Per file, not per scope (what
 ``refs.Resolver`` asks): a name declared with two types, or once from a value of
 unknown type, maps to "" (unknown), and so does ``this`` in a file of several classes.
 """
@@ -88,6 +89,11 @@ def receivers(root: Node) -> dict[str, str]:
                     t = named(t)[0] if t is not None and len(named(t)) == 1 else None
                 declare(text(name), type_path(t) or (_inferred(node.child_by_field_name("value"))
                                                      if kind == "resource" else UNKNOWN))
+        elif kind == "method_declaration":
+            # ``m()``: what a method of the file returns, for ``m(…).x()`` (overloads may differ).
+            name = node.child_by_field_name("name")
+            if name is not None:
+                declare(text(name) + "()", type_path(node.child_by_field_name("type")))
         elif kind == "spread_parameter":
             decl = next((c for c in named(node) if c.type == "variable_declarator"), None)
             name = decl.child_by_field_name("name") if decl is not None else None
@@ -113,7 +119,8 @@ def _declarations_in(root: Node) -> list[Node]:
     from gate.symbols.treesitter import parser
 
     if not _QUERY:
-        kinds = sorted({*_CLASSES, *_SINGLE, "local_variable_declaration", "field_declaration", "spread_parameter"})
+        kinds = sorted({*_CLASSES, *_SINGLE, "local_variable_declaration", "field_declaration", "spread_parameter",
+                        "method_declaration"})
         language = parser("java").language
         assert language is not None  # the parser was made for it
         _QUERY.append(Query(language, "[" + " ".join(f"({k})" for k in kinds) + "] @d"))

@@ -56,7 +56,9 @@ _CONSTANTS = frozenset({"NaN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY", "MAX_VA
 _PARSE = {"parseInt": "int", "parseLong": "long", "parseDouble": "double", "parseFloat": "float",
           "parseBoolean": "boolean", "parseShort": "short", "parseByte": "byte"}
 # Methods of every object whose type the name and arity tell (java.lang.Object's).
-_OBJECT = {("toString", 0): "String", ("hashCode", 0): "int", ("equals", 1): "boolean", ("getClass", 0): "Class"}
+_OBJECT = {("toString", 0): "String", ("hashCode", 0): "int", ("equals", 1): "boolean", ("getClass", 0): "Class",
+           # and java.lang.Number's and the boxes': n.intValue() is an int
+           **{(f"{t}Value", 0): t for t in _BOX}}
 
 
 def raw(written: str) -> str:
@@ -134,6 +136,11 @@ def arg_type(node: Node) -> str:
         return a if a == b and a[:1] != "$" else ""
     if kind == "method_invocation":
         return _returned(node)
+    if kind == "array_access":
+        array = node.child_by_field_name("array")
+        element = arg_type(array) if array is not None else ""
+        # ``$xs[]``: an element of the declared array ``xs``, looked up with it.
+        return element + "[]" if element[:1] == "$" else element[:-2] if element.endswith("[]") else ""
     return ""
 
 

@@ -168,7 +168,8 @@ def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
         base = _chain(obj)
         if base is not None:
             return base + [text(name)], rest
-        # ``new T(…).m()`` and ``((T) x).m()``: the receiver's type is written there.
+        # ``new T(…).m()`` and ``((T) x).m()``: the receiver's type is written there;
+        # ``f(…).m()``: what the file's method ``f`` returns (``java_scope.receivers``).
         made = _made(obj)
         return (made if made else [""]) + [text(name)], [obj, *rest]
     if node.type == "object_creation_expression":
@@ -180,7 +181,13 @@ def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
 
 
 def _made(obj: Node) -> list[str] | None:
-    """The type of a receiver that is a ``new`` (no anonymous body) or a cast in parentheses."""
+    """The type of a receiver that is a ``new`` (no anonymous body) or a cast in parentheses,
+    or ``f()`` for a call of a method of this class."""
+    if obj.type == "method_invocation":
+        inner = obj.child_by_field_name("object")
+        if inner is None or inner.type == "this":
+            return [text(obj.child_by_field_name("name")) + "()"]
+        return None
     if obj.type == "parenthesized_expression" and len(named(obj)) == 1:
         obj = named(obj)[0]
         return _type_parts(obj.child_by_field_name("type")) if obj.type == "cast_expression" else None

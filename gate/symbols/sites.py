@@ -117,6 +117,9 @@ def tree_sites(language: str, root: Node) -> Sites:
     scoped = getattr(lang, "receiver_at", None)
 
     def type_of(name: str, at: Node) -> str:
+        if name.endswith("[]"):  # an element of an array: the array's type, one dimension less
+            array = type_of(name[:-2], at)
+            return array[:-2] if array.endswith("[]") else ""
         found = types.get(name)
         return str(scoped(at, name)) if found == "" and scoped is not None else found or ""
 
