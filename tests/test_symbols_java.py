@@ -452,3 +452,16 @@ def test_more_argument_and_receiver_types_a_file_tells() -> None:
     assert call.call is not None and call.call.types == ("int", "double", "long", "String[]", "String")
     assert [(s.parts, s.receiver) for s in found if s.parts[-1] == "value"] == [
         (("open()", "value"), "JsonWriter"), (("open()", "value"), "JsonWriter"), (("other()", "value"), None)]
+
+
+def test_a_call_that_may_reach_another_overload_is_a_possible_use(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {TEXT: TEXT_JAVA, app("User"): calls(
+        'Text.pad("a");',           # 7: pad(String) for certain
+        "Text.pad(s.trim());",      # 8: pad(String) or pad(int): it cannot be told
+        "Text.pad(7);",             # 9: pad(int)
+    )})
+    lib_branch(r, {TEXT: TEXT_JAVA.replace("pad(String s) {", "pad(String s, int left) {")})
+    [found] = symbol_findings(r, capsys)
+    assert [(u["line"], u.get("possible", False)) for u in found["other"]["users"]] == [(7, False), (8, True)]
+    assert found["message"].endswith(f"{app('User')}:7, {app('User')}:8 (possible)")

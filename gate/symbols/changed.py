@@ -55,6 +55,11 @@ class Changed:
         """Whether ``ref`` may use what changed (Java: a call of another overload does not)."""
         return self.overloads is None or self.overloads.reaches(ref)
 
+    def certain(self, ref: Reference) -> bool:
+        """Whether ``ref`` can be nothing but a use of what changed (Java: a call whose
+        argument types leave another overload possible is not)."""
+        return self.overloads is None or self.overloads.certain(ref)
+
     def breaks(self, ref: Reference) -> bool:
         """Whether the use ``ref`` no longer fits this change."""
         if not self.breaking:

@@ -36,6 +36,12 @@ class Overloads:
             return True
         return not set(self.touched).isdisjoint(chosen(self.old, ref.args, ref.types))
 
+    def certain(self, ref: Reference) -> bool:
+        """Whether Java can choose nothing but a touched overload for ``ref``."""
+        if not ref.call or ref.splat:
+            return len(self.old) == len(self.touched)
+        return set(chosen(self.old, ref.args, ref.types)) <= set(self.touched)
+
     def fits_after(self, ref: Reference) -> bool:
         """Whether an overload left after the change may still take the call ``ref``."""
         return ref.call and not ref.splat and bool(chosen(self.new, ref.args, ref.types))

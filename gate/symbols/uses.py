@@ -88,7 +88,8 @@ class RefCache:
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
         refs = [r for r in resolve(fs, found, index) if items[index[r.target]].reaches(r)]
-        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r), r.how == "name"]
+        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r),
+                 r.how == "name" or not items[index[r.target]].certain(r)]
                 for r in refs]
 
     def _may_use(self, path: str, oid: str) -> bool:
