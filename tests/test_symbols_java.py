@@ -456,7 +456,11 @@ def test_more_argument_and_receiver_types_a_file_tells() -> None:
 
 def test_a_call_that_may_reach_another_overload_is_a_possible_use(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    r = repo(tmp_path, {TEXT: TEXT_JAVA, app("User"): calls(
+    # Another type's pad drops a call matched by name alone, not this one: its
+    # receiver is Text for certain.
+    other = ("package com.acme.lib;\n\npublic class Other {\n    public String pad(String s) {\n"
+             "        return s;\n    }\n}\n")
+    r = repo(tmp_path, {TEXT: TEXT_JAVA, "src/com/acme/lib/Other.java": other, app("User"): calls(
         'Text.pad("a");',           # 7: pad(String) for certain
         "Text.pad(s.trim());",      # 8: pad(String) or pad(int): it cannot be told
         "Text.pad(7);",             # 9: pad(int)

@@ -118,7 +118,8 @@ class Changes:
 class Use:
     """A use of ``changes.items[index]``; ``breaks`` when it no longer fits.
     ``agent`` owns the file on the target; empty for added lines. ``possible``: a
-    method matched by its name alone, on a receiver of unknown type."""
+    method matched by its name alone, on a receiver of unknown type, or (``overload``)
+    a call whose argument types another overload may take."""
 
     index: int
     agent: str
@@ -128,6 +129,7 @@ class Use:
     call: bool
     breaks: bool
     possible: bool = False  # matched by the method's name alone (the receiver's type unknown)
+    overload: bool = False  # possible only because another overload may take the call (Java)
 
 
 def digest(*parts: object) -> str:

@@ -11,7 +11,8 @@
 
 A *possible* use (a method matched by its name alone: the receiver's type is not
 known) is kept only when no other type of the target defines a method of that
-name (``certain``), and its messages say "possible".
+name (``certain``), and its messages say "possible". A Java call whose argument
+types another overload may take is possible too, and kept.
 
 Uses found in one file are cached per (blob, path) and set of changes in one JSON
 file per set (``RefCache``); the answers are cached by content keys, so a new
@@ -34,6 +35,9 @@ from gate.symbols.language import family
 from gate.symbols.sites import resolve
 from gate.symbols.values import Target
 
+# The ``possible`` of a use row: a Java call another overload may take (kept: its
+# receiver's type is known), where True is a method matched by name alone.
+OVERLOAD = 2
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
 # Ownership per target and path for the run (pathspec tries every pattern: ~0.5 ms a path).
@@ -89,7 +93,7 @@ class RefCache:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
         refs = [r for r in resolve(fs, found, index) if items[index[r.target]].reaches(r)]
         return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r),
-                 r.how == "name" or not items[index[r.target]].certain(r)]
+                 r.how == "name" or (OVERLOAD if not items[index[r.target]].certain(r) else False)]
                 for r in refs]
 
     def _may_use(self, path: str, oid: str) -> bool:
@@ -219,7 +223,7 @@ def _file_uses(ctx: Source, refs: RefCache, path: str, owner: str, notes: list[s
     if entry is None:
         return []
     oid, mode = entry
-    return [Use(i, owner, path, line, end, call, breaks, possible)
+    return [Use(i, owner, path, line, end, call, breaks, bool(possible), possible == OVERLOAD)
             for i, line, end, call, breaks, possible in refs.uses(path, oid, mode, "target", notes, ctx.target_oid)]
 
 
@@ -247,20 +251,20 @@ def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes, inherited:
             continue  # the added lines name none of the symbols: no parse needed
         for i, line, end, call, breaks, possible in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
             if any(a <= end and line <= b for a, b in f.ranges):
-                uses.append(Use(i, "", f.path, line, end, call, breaks, possible))
+                uses.append(Use(i, "", f.path, line, end, call, breaks, bool(possible), possible == OVERLOAD))
     refs.save()
     return {"notes": notes, "uses": [_row(u) for u in uses]}
 
 
 def _row(u: Use) -> list[Any]:
-    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks, u.possible]
+    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks, OVERLOAD if u.overload else u.possible]
 
 
 def _uses(data: dict[str, Any]) -> list[Use]:
     out = []
     for index, agent, path, line, end_line, call, breaks, possible in data["uses"]:
         out.append(Use(int(index), str(agent), str(path), int(line), int(end_line), bool(call), bool(breaks),
-                       bool(possible)))
+                       bool(possible), possible == OVERLOAD))
     return out
 
 
@@ -274,7 +278,7 @@ def certain(ctx: Source, changes: Changes, uses: list[Use], notes: list[str]) ->
     if not any(u.possible for u in uses):
         return uses
     shared = ambiguous(ctx, changes, notes)
-    return [u for u in uses if not (u.possible and u.index in shared)]
+    return [u for u in uses if not (u.possible and not u.overload and u.index in shared)]
 
 
 def ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> frozenset[int]:
