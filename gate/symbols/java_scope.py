@@ -52,6 +52,7 @@ def type_path(node: Node | None) -> str:
 
 def receivers(root: Node) -> dict[str, str]:
     """Receiver as written -> its declared type's written path ("" when not one)."""
+    _INDEXED.clear()  # node ids are per tree: ``receiver_at`` asks about this one next
     seen: dict[str, set[str]] = {}
     classes: list[str] = []
     supers: list[str] = []
@@ -152,7 +153,8 @@ _DEPTH = 200  # ancestors looked at, at most: bounded on generated code
 def receiver_at(node: Node, receiver: str) -> str:
     """The declared type of ``receiver`` (``x``, ``this.x`` or ``this``) as seen at
     ``node``: the innermost declaration enclosing it, for a name the whole file gives
-    several types; "" when none is found or it tells no type."""
+    several types; "" when none is found or it tells no type. Asked after ``receivers``
+    of the same tree (``sites.tree_sites``), which resets the per-tree index."""
     field = receiver[5:] if receiver.startswith("this.") else None
     name = field if field is not None else receiver
     if "." in name or not name:
@@ -183,11 +185,10 @@ def _local(scope: Node, child: Node, name: str) -> str | None:
     kind = scope.type
     if kind in _BLOCKS:
         found = None
-        for stmt in scope.named_children:
-            if stmt.start_byte >= child.start_byte:
+        for start, written in _index(scope).get(name, ()):
+            if start >= child.start_byte:
                 break
-            if stmt.type == "local_variable_declaration":
-                found = _declared(stmt, name) or found
+            found = written
         return found
     if kind in _CALLABLES:
         for p in named(scope.child_by_field_name("parameters")):
@@ -234,9 +235,27 @@ def _declared(decl: Node, name: str) -> str | None:
 
 
 def _field(body: Node, name: str) -> str | None:
-    for member in named(body):
-        if member.type == "field_declaration":
-            found = _declared(member, name)
-            if found is not None:
-                return found
-    return None
+    found = _index(body).get(name)
+    return found[0][1] if found else None
+
+
+# Per block and class body of the file being read: its names' declarations in order
+# (start, type). Each call site looks up its receiver through the enclosing blocks;
+# indexing a block once keeps a file of many calls in one block linear.
+_INDEXED: dict[int, dict[str, list[tuple[int, str]]]] = {}
+
+
+def _index(scope: Node) -> dict[str, list[tuple[int, str]]]:
+    found = _INDEXED.get(scope.id)
+    if found is None:
+        found = _INDEXED[scope.id] = {}
+        wanted = "field_declaration" if scope.type == "class_body" else "local_variable_declaration"
+        for stmt in scope.named_children:
+            if stmt.type == wanted:
+                for d in named(stmt):
+                    name = d.child_by_field_name("name") if d.type == "variable_declarator" else None
+                    if name is not None:
+                        value = d.child_by_field_name("value")
+                        written = type_path(stmt.child_by_field_name("type")) or _inferred(value)
+                        found.setdefault(text(name), []).append((stmt.start_byte, written))
+    return found
