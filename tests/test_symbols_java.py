@@ -379,7 +379,8 @@ def test_an_inherited_method_called_through_a_subclass_is_a_use(
         "helper(int n)", "helper(int n, int m)")})
     user = app("User")
     assert users(symbol_findings(r, capsys)) == [
-        ("symbol.signature", "Base.run", 4, [(app("NightJob"), 5), (app("NightJob"), 6), (user, 5)]),
+        # Own.run overrides it (its own signature no longer matches): named, its calls are not.
+        ("symbol.signature", "Base.run", 4, [(app("NightJob"), 5), (app("NightJob"), 6), (app("Own"), 7), (user, 5)]),
         ("symbol.signature", "Base.helper", 7, [(user, 5), (user, 5)]),
     ]
 
@@ -469,3 +470,28 @@ def test_a_call_that_may_reach_another_overload_is_a_possible_use(
     [found] = symbol_findings(r, capsys)
     assert [(u["line"], u.get("possible", False)) for u in found["other"]["users"]] == [(7, False), (8, True)]
     assert found["message"].endswith(f"{app('User')}:7, {app('User')}:8 (possible)")
+
+
+def test_an_override_of_a_method_whose_signature_changes_is_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {
+        BASE: BASE_JAVA, TASK: TASK_JAVA,
+        app("Own"): "package com.acme.app;\n\nimport com.acme.lib.Base;\n\npublic class Own extends Base {\n"
+                    "    @Override\n    public void run(int n) {\n    }\n\n    public void run(String s) {\n    }\n}\n",
+        app("Done"): "package com.acme.app;\n\nimport com.acme.lib.Task;\n\npublic class Done implements Task {\n"
+                     "    public void stop(int code) {\n    }\n}\n",
+    })
+    lib_branch(r, {BASE: BASE_JAVA.replace("run(int n)", "run(long n)"),
+                   TASK: TASK_JAVA.replace("stop(int code)", "stop(int code, boolean now)")})
+    # Own.run(String) is another overload: it overrides nothing that changed.
+    assert users(symbol_findings(r, capsys)) == [
+        ("symbol.signature", "Base.run", 4, [(app("Own"), 7)]),
+        ("symbol.signature", "Task.stop", 4, [(app("Done"), 6)]),
+    ]
+
+
+def test_a_body_change_does_not_name_the_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = repo(tmp_path, {BASE: BASE_JAVA, app("Own"): "package com.acme.app;\n\nimport com.acme.lib.Base;\n\n"
+                        "public class Own extends Base {\n    public void run(int n) {\n    }\n}\n"})
+    lib_branch(r, {BASE: BASE_JAVA.replace("(int n) {\n    }", "(int n) {\n        n++;\n    }")})
+    assert users(symbol_findings(r, capsys)) == []

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from gate.symbols.cache import Source, cached, parsed
 from gate.symbols.changed import Changes, V, digest
-from gate.symbols.values import Target
+from gate.symbols.java_types import raw
+from gate.symbols.values import VAR, Signature, Target
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -88,6 +89,20 @@ def headers(root: Node) -> list[Header]:
 
 def aliases(ctx: Source, changes: Changes, notes: list[str]) -> dict[Target, int]:
     """Targets ``Sub.m`` standing for the changed Java member ``Base.m`` (its index)."""
+    rows = _answer(ctx, changes, notes).get("aliases", [])
+    return {Target(q, p, m, "java"): int(i) for i, q, p, m in rows}
+
+
+def overrides(ctx: Source, changes: Changes, notes: list[str]) -> list[tuple[int, str, int]]:
+    """(index, path, line) of each method of the target overriding a changed Java
+    method whose signature changes or that goes away: an ``@Override`` no longer
+    compiles, an implementation no longer implements, and one without the
+    annotation silently stops overriding."""
+    rows = _answer(ctx, changes, notes).get("overrides", [])
+    return [(int(i), str(p), int(n)) for i, p, n in rows]
+
+
+def _answer(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, Any]:
     wanted: dict[tuple[str, str, str], dict[str, list[int]]] = {}
     for i, c in enumerate(changes.items):
         t = c.target
@@ -99,10 +114,17 @@ def aliases(ctx: Source, changes: Changes, notes: list[str]) -> dict[Target, int
         return {}
     owners = [Owner(Target(q, p, m, "java"), tuple((n, tuple(ix)) for n, ix in sorted(members.items())))
               for (q, p, m), members in sorted(wanted.items())]
-    key = digest([[o.target.qualname, o.target.path, o.target.module, o.members] for o in owners])
-    rows = cached(ctx, ("hierarchy", ctx.target_oid[:2], f"{ctx.target_oid}-{key}-{V}.json"),
-                  lambda: _compute(ctx, owners), lambda d: list(d["aliases"]), notes)
-    return {Target(q, p, m, "java"): int(i) for i, q, p, m in rows}
+    # The parameter types of the old overloads a breaking change touches: an override has them.
+    broken = {i: sorted({_params(c.overloads.old[k]) for k in c.overloads.touched})
+              for i, c in enumerate(changes.items) if c.breaking and c.overloads is not None}
+    key = digest([[o.target.qualname, o.target.path, o.target.module, o.members] for o in owners],
+                 sorted(broken.items()))
+    return cached(ctx, ("hierarchy", ctx.target_oid[:2], f"{ctx.target_oid}-{key}-{V}.json"),
+                  lambda: _compute(ctx, owners, broken), lambda d: dict(d), notes)
+
+
+def _params(sig: Signature) -> tuple[str, ...]:
+    return tuple(raw(p.annotation or "") + ("[]" if p.kind == VAR else "") for p in sig.params)
 
 
 def key_of(found: dict[Target, int]) -> str:
@@ -110,13 +132,14 @@ def key_of(found: dict[Target, int]) -> str:
     return digest(sorted([t.qualname, t.path, t.module, i] for t, i in found.items())) if found else ""
 
 
-def _compute(ctx: Source, owners: list[Owner]) -> dict[str, Any]:
+def _compute(ctx: Source, owners: list[Owner], broken: dict[int, list[tuple[str, ...]]]) -> dict[str, Any]:
     from gate.git.grep import words_in_tree
     from gate.symbols.language import reader
     from gate.symbols.refs import Resolver
 
     lang = reader("java")
     rows: list[list[Any]] = []
+    overridden: list[list[Any]] = []
     notes: list[str] = []
     quiet: list[str] = []  # parse notes of files read only for their headers belong to no finding
     seen = {(o.target.path, o.target.qualname) for o in owners}
@@ -140,7 +163,7 @@ def _compute(ctx: Source, owners: list[Owner]) -> dict[str, Any]:
             if read >= MAX_FILES:
                 notes.append(f"symbols: more than {MAX_FILES} Java files name a changed class; subclasses "
                              "beyond them are not searched (calls through those are not found)")
-                return {"notes": notes, "aliases": rows}
+                return {"notes": notes, "aliases": rows, "overrides": overridden}
             read += 1
             fs = parsed(ctx, path, entry[0], entry[1], quiet, "target")
             if fs is None:
@@ -153,6 +176,9 @@ def _compute(ctx: Source, owners: list[Owner]) -> dict[str, Any]:
                     if hit is None or hit[2] == "name" or (path, h.qual) in seen:
                         continue
                     base = next(o for o in here if o.target == hit[0].target)
+                    overridden += [[i, path, s.line] for m, ix in base.members if m in h.members for i in ix
+                                   if i in broken for s in fs.find(f"{h.qual}.{m}")
+                                   if _params(s.signature or Signature()) in broken[i]]
                     inherited = tuple((m, ix) for m, ix in base.members if m not in h.members)
                     if not inherited:
                         continue
@@ -160,7 +186,7 @@ def _compute(ctx: Source, owners: list[Owner]) -> dict[str, Any]:
                     rows += [[i, f"{h.qual}.{m}", path, fs.module] for m, ix in inherited for i in ix]
                     following.append(Owner(Target(h.qual, path, fs.module, "java"), inherited))
         frontier = following
-    return {"notes": notes, "aliases": rows}
+    return {"notes": notes, "aliases": rows, "overrides": overridden}
 
 
 def _may_extend(ctx: Source, oid: str, names: frozenset[str]) -> bool:

@@ -31,6 +31,7 @@ from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
 from gate.symbols.java_hierarchy import aliases as java_aliases
 from gate.symbols.java_hierarchy import key_of
+from gate.symbols.java_hierarchy import overrides as java_overrides
 from gate.symbols.language import family
 from gate.symbols.sites import resolve
 from gate.symbols.values import Target
@@ -142,8 +143,10 @@ def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes:
         del found[path]
     key = f"{ctx.target_oid}-{digest(agent, changes.key, mine)}-{V}"
     inherited = java_aliases(ctx, changes, notes)  # keyed by the target commit too
+    overriding = java_overrides(ctx, changes, notes)
     uses = cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
-                  lambda: _compute_target_uses(ctx, agent, changes, found, inherited), _uses, notes)
+                  lambda: _compute_target_uses(ctx, agent, changes, found, inherited, overriding),
+                  _uses, notes)
     return certain(ctx, changes, uses, notes)
 
 
@@ -192,7 +195,7 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
 
 
 def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]],
-                         inherited: dict[Target, int]) -> dict[str, Any]:
+                         inherited: dict[Target, int], overriding: list[tuple[int, str, int]]) -> dict[str, Any]:
     notes: list[str] = []
     by_agent: dict[str, list[str]] = {}
     for path in found:
@@ -212,6 +215,11 @@ def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[
         examined += 1
         uses += _file_uses(ctx, refs, path, owner, notes)
     refs.save()
+    # Java: a method overriding one whose signature changed breaks where it is declared.
+    declared = [Use(i, str(owner), path, line, line, False, True) for i, path, line in overriding
+                if path in found and (owner := _owner(ctx, path)) not in (None, agent)]  # ``found``: not the branch's
+    if declared:
+        uses = sorted(uses + declared, key=lambda u: (u.path, u.line))
     if skipped:
         notes.append(f"symbols: {skipped} more files of the target name a changed symbol; only {examined} "
                      "were read (the rest may hold more users)")
