@@ -379,8 +379,9 @@ def test_an_inherited_method_called_through_a_subclass_is_a_use(
         "helper(int n)", "helper(int n, int m)")})
     user = app("User")
     assert users(symbol_findings(r, capsys)) == [
-        # Own.run overrides it (its own signature no longer matches): named, its calls are not.
-        ("symbol.signature", "Base.run", 4, [(app("NightJob"), 5), (app("NightJob"), 6), (app("Own"), 7), (user, 5)]),
+        # Own.run overrides it (its own signature no longer matches): named where javac says
+        # (its @Override), its calls are not.
+        ("symbol.signature", "Base.run", 4, [(app("NightJob"), 5), (app("NightJob"), 6), (app("Own"), 6), (user, 5)]),
         ("symbol.signature", "Base.helper", 7, [(user, 5), (user, 5)]),
     ]
 
@@ -480,13 +481,16 @@ def test_an_override_of_a_method_whose_signature_changes_is_named(
                     "    @Override\n    public void run(int n) {\n    }\n\n    public void run(String s) {\n    }\n}\n",
         app("Done"): "package com.acme.app;\n\nimport com.acme.lib.Task;\n\npublic class Done implements Task {\n"
                      "    public void stop(int code) {\n    }\n}\n",
+        app("Anon"): "package com.acme.app;\n\nimport com.acme.lib.Task;\n\nclass Anon {\n"
+                     "    Task t = new Task() {\n        @Override\n        public void stop(int c) {\n"
+                     "        }\n    };\n}\n",
     })
     lib_branch(r, {BASE: BASE_JAVA.replace("run(int n)", "run(long n)"),
                    TASK: TASK_JAVA.replace("stop(int code)", "stop(int code, boolean now)")})
     # Own.run(String) is another overload: it overrides nothing that changed.
     assert users(symbol_findings(r, capsys)) == [
-        ("symbol.signature", "Base.run", 4, [(app("Own"), 7)]),
-        ("symbol.signature", "Task.stop", 4, [(app("Done"), 6)]),
+        ("symbol.signature", "Base.run", 4, [(app("Own"), 6)]),
+        ("symbol.signature", "Task.stop", 4, [(app("Anon"), 7), (app("Done"), 6)]),
     ]
 
 

@@ -40,11 +40,14 @@ _GREPS: dict[tuple[str, str, frozenset[str]], dict[str, frozenset[str]]] = {}  #
 
 @dataclass(frozen=True)
 class Header:
-    """A class of a file: qualified name, supertypes as written, members it declares."""
+    """A class of a file: qualified name ("" for an anonymous class), supertypes as
+    written, names of the members it declares, and its methods as (name, parameter
+    types, first line)."""
 
     qual: str
     supers: tuple[str, ...]
     members: frozenset[str]
+    methods: tuple[tuple[str, tuple[str, ...], int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,34 +59,37 @@ class Owner:
 
 
 def headers(root: Node) -> list[Header]:
-    """Every class, interface, enum and record of a file, nested ones included."""
+    """Every class, interface, enum and record of a file, nested and anonymous ones
+    (``new T() {…}``) included."""
     from gate.symbols.java_scope import type_path
-    from gate.symbols.treesitter import named, text
+    from gate.symbols.lang_java import signature
+    from gate.symbols.treesitter import first_line, named, text
 
     out: list[Header] = []
     stack: list[tuple[Node, str]] = [(root, "")]
-    while stack:
+    while stack:  # every node: only files that may extend a wanted class get here
         node, prefix = stack.pop()
-        for child in named(node):
-            if child.type not in _CLASSES:
-                if child.type in ("class_body", "interface_body", "enum_body", "enum_body_declarations"):
-                    stack.append((child, prefix))
-                continue
-            name = child.child_by_field_name("name")
-            if name is None:
-                continue
-            qual = prefix + text(name)
+        kind = node.type
+        body = None
+        if kind in _CLASSES and node.child_by_field_name("name") is not None:
+            qual = prefix + text(node.child_by_field_name("name"))
             supers = []
-            for part in named(child):
+            for part in named(node):
                 if part.type in ("superclass", "super_interfaces", "extends_interfaces"):
                     listed = [t for c in named(part) for t in (named(c) if c.type == "type_list" else [c])]
                     supers += [p for p in (type_path(t) for t in listed) if p]
-            body = child.child_by_field_name("body")
+            body, prefix = node.child_by_field_name("body"), qual + "."
+        elif kind == "object_creation_expression":
+            body = next((c for c in named(node) if c.type == "class_body"), None)
+            qual, supers = "", [type_path(node.child_by_field_name("type"))]
+        if body is not None:
             members = [m for b in [body, *(c for c in named(body) if c.type == "enum_body_declarations")]
                        for m in named(b) if m.type in _MEMBERS]
             names = frozenset(text(m.child_by_field_name("name")) for m in members)
-            out.append(Header(qual, tuple(supers), names))
-            stack.append((child, qual + "."))
+            methods = tuple((text(m.child_by_field_name("name")), params(signature(m)), first_line(m))
+                            for m in members if m.type == "method_declaration")
+            out.append(Header(qual, tuple(p for p in supers if p), names, methods))
+        stack.extend((c, prefix) for c in reversed(node.named_children))
     return out
 
 
@@ -115,7 +121,7 @@ def _answer(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, Any]:
     owners = [Owner(Target(q, p, m, "java"), tuple((n, tuple(ix)) for n, ix in sorted(members.items())))
               for (q, p, m), members in sorted(wanted.items())]
     # The parameter types of the old overloads a breaking change touches: an override has them.
-    broken = {i: sorted({_params(c.overloads.old[k]) for k in c.overloads.touched})
+    broken = {i: sorted({params(c.overloads.old[k]) for k in c.overloads.touched})
               for i, c in enumerate(changes.items) if c.breaking and c.overloads is not None}
     key = digest([[o.target.qualname, o.target.path, o.target.module, o.members] for o in owners],
                  sorted(broken.items()))
@@ -123,7 +129,8 @@ def _answer(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, Any]:
                   lambda: _compute(ctx, owners, broken), lambda d: dict(d), notes)
 
 
-def _params(sig: Signature) -> tuple[str, ...]:
+def params(sig: Signature) -> tuple[str, ...]:
+    """A method's parameter types as an override repeats them (raw: no type arguments)."""
     return tuple(raw(p.annotation or "") + ("[]" if p.kind == VAR else "") for p in sig.params)
 
 
@@ -176,9 +183,11 @@ def _compute(ctx: Source, owners: list[Owner], broken: dict[int, list[tuple[str,
                     if hit is None or hit[2] == "name" or (path, h.qual) in seen:
                         continue
                     base = next(o for o in here if o.target == hit[0].target)
-                    overridden += [[i, path, s.line] for m, ix in base.members if m in h.members for i in ix
-                                   if i in broken for s in fs.find(f"{h.qual}.{m}")
-                                   if _params(s.signature or Signature()) in broken[i]]
+                    # javac marks an override that no longer overrides at its first line (``@Override``).
+                    overridden += [[i, path, line] for m, ix in base.members for i in ix if i in broken
+                                   for name, types, line in h.methods if name == m and types in broken[i]]
+                    if not h.qual:
+                        continue  # an anonymous class: nothing names it to call through
                     inherited = tuple((m, ix) for m, ix in base.members if m not in h.members)
                     if not inherited:
                         continue
@@ -197,8 +206,9 @@ def _may_extend(ctx: Source, oid: str, names: frozenset[str]) -> bool:
     except (KeyError, ValueError):
         return False
     words = b"|".join(re.escape(n.encode()) for n in sorted(names))
-    # Bounded gap: linear in the blob whatever it holds.
-    return re.search(rb"\b(?:extends|implements)\b[^{;]{0,400}?\b(?:" + words + rb")\b", data) is not None
+    # Bounded gap: linear in the blob whatever it holds. ``new T(…) {``: an anonymous subclass.
+    return re.search(rb"\b(?:extends|implements)\b[^{;]{0,400}?\b(?:" + words + rb")\b|\bnew\s+(?:[\w.]+\.)?(?:"
+                     + words + rb")\b[^;{]{0,400}?\)\s*\{", data) is not None
 
 
 def _headers(ctx: Source, path: str, oid: str) -> list[Header]:
@@ -211,7 +221,9 @@ def _headers(ctx: Source, path: str, oid: str) -> list[Header]:
             return {"notes": [], "headers": []}
         if isinstance(root, str):
             return {"notes": [], "headers": []}
-        return {"notes": [], "headers": [[h.qual, list(h.supers), sorted(h.members)] for h in headers(root)]}
+        return {"notes": [], "headers": [[h.qual, list(h.supers), sorted(h.members), [list(m) for m in h.methods]]
+                                         for h in headers(root)]}
 
     return cached(ctx, ("jheaders", oid[:2], f"{oid}-{V}.json"), compute,
-                  lambda d: [Header(q, tuple(s), frozenset(m)) for q, s, m in d["headers"]], [])
+                  lambda d: [Header(q, tuple(s), frozenset(m), tuple((n, tuple(t), int(ln)) for n, t, ln in ms))
+                             for q, s, m, ms in d["headers"]], [])
