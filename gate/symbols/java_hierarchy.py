@@ -63,7 +63,7 @@ def headers(root: Node) -> list[Header]:
     (``new T() {…}``) included."""
     from gate.symbols.java_scope import type_path
     from gate.symbols.lang_java import signature
-    from gate.symbols.treesitter import first_line, named, text
+    from gate.symbols.treesitter import named, text
 
     out: list[Header] = []
     stack: list[tuple[Node, str]] = [(root, "")]
@@ -86,11 +86,25 @@ def headers(root: Node) -> list[Header]:
             members = [m for b in [body, *(c for c in named(body) if c.type == "enum_body_declarations")]
                        for m in named(b) if m.type in _MEMBERS]
             names = frozenset(text(m.child_by_field_name("name")) for m in members)
-            methods = tuple((text(m.child_by_field_name("name")), params(signature(m)), first_line(m))
+            methods = tuple((text(m.child_by_field_name("name")), params(signature(m)), _marked(m))
                             for m in members if m.type == "method_declaration")
             out.append(Header(qual, tuple(p for p in supers if p), names, methods))
         stack.extend((c, prefix) for c in reversed(node.named_children))
     return out
+
+
+def _marked(method: Node) -> int:
+    """The line javac reports an override that overrides nothing on: its ``@Override``,
+    else the method's first."""
+    from gate.symbols.treesitter import first_line, named, text
+
+    for mods in named(method):
+        if mods.type == "modifiers":
+            for a in named(mods):
+                if a.type in ("marker_annotation", "annotation") and text(a.child_by_field_name("name")) in (
+                        "Override", "java.lang.Override"):
+                    return first_line(a)
+    return first_line(method)
 
 
 def aliases(ctx: Source, changes: Changes, notes: list[str]) -> dict[Target, int]:
