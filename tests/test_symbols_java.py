@@ -482,7 +482,8 @@ def test_an_override_of_a_method_whose_signature_changes_is_named(
         app("Done"): "package com.acme.app;\n\nimport com.acme.lib.Task;\n\npublic class Done implements Task {\n"
                      "    public void stop(int code) {\n    }\n}\n",
         app("Anon"): "package com.acme.app;\n\nimport com.acme.lib.Task;\n\nclass Anon {\n"
-                     "    Task t = new Task() {\n        @Override\n        public void stop(int c) {\n"
+                     "    Task t = new Task() {\n        @SuppressWarnings(\"x\")\n        @Override\n"
+                     "        public void stop(int c) {\n"
                      "        }\n    };\n}\n",
     })
     lib_branch(r, {BASE: BASE_JAVA.replace("run(int n)", "run(long n)"),
@@ -490,7 +491,7 @@ def test_an_override_of_a_method_whose_signature_changes_is_named(
     # Own.run(String) is another overload: it overrides nothing that changed.
     assert users(symbol_findings(r, capsys)) == [
         ("symbol.signature", "Base.run", 4, [(app("Own"), 6)]),
-        ("symbol.signature", "Task.stop", 4, [(app("Anon"), 7), (app("Done"), 6)]),
+        ("symbol.signature", "Task.stop", 4, [(app("Anon"), 8), (app("Done"), 6)]),  # at @Override
     ]
 
 
