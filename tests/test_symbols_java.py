@@ -500,3 +500,15 @@ def test_a_body_change_does_not_name_the_overrides(tmp_path: Path, capsys: pytes
                         "public class Own extends Base {\n    public void run(int n) {\n    }\n}\n"})
     lib_branch(r, {BASE: BASE_JAVA.replace("(int n) {\n    }", "(int n) {\n        n++;\n    }")})
     assert users(symbol_findings(r, capsys)) == []
+
+
+def test_a_cycle_of_supertypes_ends(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # javac refuses the cycle; an agent's branch may still hold it.
+    r = repo(tmp_path, {
+        TASK: TASK_JAVA,
+        app("I"): "package com.acme.app;\n\nimport com.acme.lib.Task;\n\ninterface I extends Task, J {\n}\n",
+        app("J"): "package com.acme.app;\n\ninterface J extends I {\n}\n",
+        app("User"): java("com.acme.app", "", "J j = null; j.stop(1);"),
+    })
+    lib_branch(r, {TASK: TASK_JAVA.replace("stop(int code)", "stop(int code, boolean now)")})
+    assert users(symbol_findings(r, capsys)) == [("symbol.signature", "Task.stop", 4, [(app("User"), 5)])]
