@@ -9,12 +9,12 @@ resolve like uses of ``Base.m``. A subclass that declares ``m`` (an override, or
 overload, which hides nothing but is told apart only by ``overloads``) stops the
 chain for that member. Constructors are not inherited.
 
-Subclasses are found in the target's tree: one word search for the classes' names
-per level, then each candidate's class headers (``extends``, ``implements``) read
-and resolved through its imports and package like any written path. Bounded:
-``MAX_DEPTH`` levels, ``MAX_FILES`` candidates read; a note says when the bound cut
-the search. The answer is cached by target commit and the changed members; each
-blob's headers by blob id.
+Subclasses are found in the target's tree: a word search for a class's name, a
+byte search for ``extends``/``implements``/``new`` before it, then the class headers
+of those files resolved through their imports and package like any written path.
+Bounded: ``MAX_DEPTH`` levels, ``MAX_FILES`` candidates read per class; a note says
+when the bound cut the search. The answer is cached by target commit and the changed
+members, each class's direct subclasses for the run, each blob's headers by blob id.
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 MAX_DEPTH = 4  # levels of subclasses followed
-MAX_FILES = 300  # candidate files whose class headers are read, in all
+MAX_FILES = 300  # candidate files whose class headers are read, per class
 _CLASSES = frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"})
 _MEMBERS = frozenset({"method_declaration", *_CLASSES, "annotation_type_declaration"})
-_GREPS: dict[tuple[str, str, frozenset[str]], dict[str, frozenset[str]]] = {}  # for the run
 
 
 @dataclass(frozen=True)
@@ -154,62 +153,70 @@ def key_of(found: dict[Target, int]) -> str:
 
 
 def _compute(ctx: Source, owners: list[Owner], broken: dict[int, list[tuple[str, ...]]]) -> dict[str, Any]:
+    rows: list[list[Any]] = []
+    overridden: list[list[Any]] = []
+    notes: list[str] = []
+    seen = {(o.target.path, o.target.qualname) for o in owners}
+    frontier = owners
+    for _ in range(MAX_DEPTH):
+        following: list[Owner] = []
+        for base in frontier:
+            children, note = _children(ctx, base.target)
+            if note and note not in notes:
+                notes.append(note)
+            for h, path, module in children:
+                # javac marks an override that no longer overrides at its ``@Override``.
+                overridden += [[i, path, line] for m, ix in base.members for i in ix if i in broken
+                               for name, types, line in h.methods if name == m and types in broken[i]]
+                if not h.qual or (path, h.qual) in seen:
+                    continue  # an anonymous class: nothing names it to call through
+                inherited = tuple((m, ix) for m, ix in base.members if m not in h.members)
+                if inherited:
+                    seen.add((path, h.qual))
+                    rows += [[i, f"{h.qual}.{m}", path, module] for m, ix in inherited for i in ix]
+                    following.append(Owner(Target(h.qual, path, module, "java"), inherited))
+        frontier = following
+    return {"notes": notes, "aliases": rows, "overrides": overridden}
+
+
+# The direct subclasses of a class at a target commit, for the run: every open
+# branch's changes of the same class ask again.
+_CHILDREN: dict[tuple[str, str, Target], tuple[list[tuple[Header, str, str]], str | None]] = {}
+
+
+def _children(ctx: Source, base: Target) -> tuple[list[tuple[Header, str, str]], str | None]:
+    """(header, path, module) of each class of the target whose written supertype
+    resolves to ``base``, and a note when the search stopped at ``MAX_FILES``."""
     from gate.git.grep import words_in_tree
     from gate.symbols.language import reader
     from gate.symbols.refs import Resolver
 
-    lang = reader("java")
-    rows: list[list[Any]] = []
-    overridden: list[list[Any]] = []
-    notes: list[str] = []
-    quiet: list[str] = []  # parse notes of files read only for their headers belong to no finding
-    seen = {(o.target.path, o.target.qualname) for o in owners}
+    key = (str(ctx.repo.git_dir), ctx.target_oid, base)
+    if key in _CHILDREN:
+        return _CHILDREN[key]
+    found = words_in_tree(ctx.repo, ctx.target_oid, [base.name], (".java",))
+    out: list[tuple[Header, str, str]] = []
+    note = None
     read = 0
-    frontier = owners
-    for _ in range(MAX_DEPTH):
-        if not frontier:
+    quiet: list[str] = []  # parse notes of files read only for their headers belong to no finding
+    for path in sorted(found):
+        entry = ctx.repo.entry_at(ctx.target_oid, path)
+        if entry is None or not _may_extend(ctx, entry[0], found[path]):
+            continue  # names the class without extending it: most files that name it
+        if read >= MAX_FILES:
+            note = (f"symbols: more than {MAX_FILES} Java files may extend {base.qualname}; subclasses "
+                    "beyond them are not searched (calls through those are not found)")
             break
-        by_name: dict[str, list[Owner]] = {}
-        for o in frontier:
-            by_name.setdefault(o.target.name, []).append(o)
-        key = (str(ctx.repo.git_dir), ctx.target_oid, frozenset(by_name))
-        if key not in _GREPS:  # each open branch's changes ask again about the same classes
-            _GREPS[key] = words_in_tree(ctx.repo, ctx.target_oid, by_name, (".java",))
-        found = _GREPS[key]
-        following: list[Owner] = []
-        for path in sorted(found):
-            entry = ctx.repo.entry_at(ctx.target_oid, path)
-            if entry is None or not _may_extend(ctx, entry[0], found[path]):
-                continue  # names the class without extending it: most files that name it
-            if read >= MAX_FILES:
-                notes.append(f"symbols: more than {MAX_FILES} Java files name a changed class; subclasses "
-                             "beyond them are not searched (calls through those are not found)")
-                return {"notes": notes, "aliases": rows, "overrides": overridden}
-            read += 1
-            fs = parsed(ctx, path, entry[0], entry[1], quiet, "target")
-            if fs is None:
-                continue
-            here = [o for w in sorted(found[path]) for o in by_name.get(w, ())]
-            resolver = Resolver(fs, [o.target for o in here], lang)
-            for h in _headers(ctx, path, entry[0]):
-                for written in h.supers:
-                    hit = resolver.resolve(written.split("."), None)
-                    if hit is None or hit[2] == "name" or (path, h.qual) in seen:
-                        continue
-                    base = next(o for o in here if o.target == hit[0].target)
-                    # javac marks an override that no longer overrides at its first line (``@Override``).
-                    overridden += [[i, path, line] for m, ix in base.members for i in ix if i in broken
-                                   for name, types, line in h.methods if name == m and types in broken[i]]
-                    if not h.qual:
-                        continue  # an anonymous class: nothing names it to call through
-                    inherited = tuple((m, ix) for m, ix in base.members if m not in h.members)
-                    if not inherited:
-                        continue
-                    seen.add((path, h.qual))
-                    rows += [[i, f"{h.qual}.{m}", path, fs.module] for m, ix in inherited for i in ix]
-                    following.append(Owner(Target(h.qual, path, fs.module, "java"), inherited))
-        frontier = following
-    return {"notes": notes, "aliases": rows, "overrides": overridden}
+        read += 1
+        fs = parsed(ctx, path, entry[0], entry[1], quiet, "target")
+        if fs is None:
+            continue
+        resolver = Resolver(fs, [base], reader("java"))
+        for h in _headers(ctx, path, entry[0]):
+            if any((hit := resolver.resolve(w.split("."), None)) is not None and hit[2] != "name" for w in h.supers):
+                out.append((h, path, fs.module))
+    _CHILDREN[key] = (out, note)
+    return out, note
 
 
 def _may_extend(ctx: Source, oid: str, names: frozenset[str]) -> bool:
