@@ -512,3 +512,30 @@ def test_a_cycle_of_supertypes_ends(tmp_path: Path, capsys: pytest.CaptureFixtur
     })
     lib_branch(r, {TASK: TASK_JAVA.replace("stop(int code)", "stop(int code, boolean now)")})
     assert users(symbol_findings(r, capsys)) == [("symbol.signature", "Task.stop", 4, [(app("User"), 5)])]
+
+
+def test_a_subclass_constructor_calling_super_uses_the_changed_constructor(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = BASE_JAVA.replace("    public void run", "    public Base(int n) {\n    }\n\n    public Base(String s) {\n"
+                             "    }\n\n    public void run")
+    r = repo(tmp_path, {BASE: base, app("Job"): """\
+package com.acme.app;
+
+import com.acme.lib.Base;
+
+public class Job extends Base {
+    public Job(int n) {
+        super(n);
+    }
+
+    public Job(String s) {
+        super(s);
+    }
+
+    public Job() {
+        this(1);
+    }
+}
+"""})
+    lib_branch(r, {BASE: base.replace("Base(int n)", "Base(int n, int m)")})
+    assert users(symbol_findings(r, capsys)) == [("symbol.signature", "Base.Base", 4, [(app("Job"), 7)])]

@@ -172,6 +172,11 @@ def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
         # ``f(…).m()``: what the file's method ``f`` returns (``java_scope.receivers``).
         made = _made(obj)
         return (made if made else [""]) + [text(name)], [obj, *rest]
+    if node.type == "explicit_constructor_invocation":
+        # ``super(…)``/``this(…)``: the superclass's or the class's own constructor.
+        args = [c for c in (node.child_by_field_name("arguments"),) if c is not None]
+        parts = _constructed(node)
+        return (parts, args) if parts else None
     if node.type == "object_creation_expression":
         parts = _type_parts(node.child_by_field_name("type"))
         rest = [c for c in named(node) if c.type in ("argument_list", "class_body")]
@@ -196,12 +201,27 @@ def _made(obj: Node) -> list[str] | None:
     return None
 
 
+def _constructed(node: Node) -> list[str] | None:
+    """The class whose constructor ``super(…)`` or ``this(…)`` calls, as written."""
+    ctor, cls = node.child_by_field_name("constructor"), node.parent
+    if ctor is None or node.child_by_field_name("object") is not None:
+        return None  # ``outer.super(…)``: an inner class's, not read
+    while cls is not None and cls.type not in ("class_declaration", "enum_declaration", "record_declaration"):
+        cls = cls.parent
+    if cls is None:
+        return None
+    if ctor.type == "this":
+        return [text(cls.child_by_field_name("name"))]
+    parent = cls.child_by_field_name("superclass")
+    return _type_parts(named(parent)[0]) if parent is not None and named(parent) else None
+
+
 def call_of(node: Node) -> tuple[Node, Call] | None:
-    if node.type not in ("method_invocation", "object_creation_expression"):
+    if node.type not in ("method_invocation", "object_creation_expression", "explicit_constructor_invocation"):
         return None
     args = named(node.child_by_field_name("arguments"))
     types = tuple(arg_type(a) for a in args)
-    return node, Call(len(args), (), False, node.type == "object_creation_expression", types)
+    return node, Call(len(args), (), False, node.type != "method_invocation", types)
 
 
 def receivers(root: Node) -> dict[str, str]:
