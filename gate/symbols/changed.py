@@ -25,7 +25,7 @@ from gate.symbols.values import FORMAT, METHOD, FileSymbols
 
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})
-CACHE_VERSION = 4  # 2: no cap on user files per symbol and agent; 3: possible uses; 4: Java overloads (issue 19)
+CACHE_VERSION = 5  # 2: no cap on user files per symbol and agent; 3: possible uses; 4: rivals; 5: Java overloads
 V = f"v{CACHE_VERSION}f{FORMAT}"  # in every derived cache key: a new format recomputes
 
 
