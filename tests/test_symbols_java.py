@@ -539,3 +539,22 @@ public class Job extends Base {
 """})
     lib_branch(r, {BASE: base.replace("Base(int n)", "Base(int n, int m)")})
     assert users(symbol_findings(r, capsys)) == [("symbol.signature", "Base.Base", 4, [(app("Job"), 7)])]
+
+
+def test_a_field_of_the_methods_name_is_no_use_and_a_method_reference_is(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    test = "test/com/acme/lib/RefTest.java"
+    r = repo(tmp_path, {READER: READER_JAVA, test: """\
+package com.acme.lib;
+
+class RefTest {
+    void run(JsonReader reader, Holder h) {
+        int a = h.inner.setStrictness;
+        java.util.function.IntConsumer b = reader::setStrictness;
+        java.util.function.IntConsumer c = h.reader()::setStrictness;
+    }
+}
+"""})
+    lib_branch(r, STRICTER)
+    [found] = symbol_findings(r, capsys)
+    assert [(u["line"], u.get("possible", False)) for u in found["other"]["users"]] == [(6, False), (7, True)]

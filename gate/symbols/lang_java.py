@@ -172,6 +172,15 @@ def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
         # ``f(…).m()``: what the file's method ``f`` returns (``java_scope.receivers``).
         made = _made(obj)
         return (made if made else [""]) + [text(name)], [obj, *rest]
+    if node.type == "method_reference":
+        # ``x::m`` names the method (a use whose arguments are unknown: ``call_of``);
+        # ``f()::m`` the method alone, and ``f()`` is still visited.
+        kids = named(node)
+        method = kids[-1] if len(kids) > 1 and kids[-1].type == "identifier" else None
+        base = _chain(kids[0]) if kids else None
+        if method is None or base is not None:
+            return (base + ([text(method)] if method is not None else []), []) if base is not None else None
+        return ["", text(method)], [kids[0]]
     if node.type == "explicit_constructor_invocation":
         # ``super(…)``/``this(…)``: the superclass's or the class's own constructor.
         args = [c for c in (node.child_by_field_name("arguments"),) if c is not None]
@@ -217,6 +226,8 @@ def _constructed(node: Node) -> list[str] | None:
 
 
 def call_of(node: Node) -> tuple[Node, Call] | None:
+    if node.type == "method_reference":
+        return node, Call(0, (), True)  # called later with arguments not written here
     if node.type not in ("method_invocation", "object_creation_expression", "explicit_constructor_invocation"):
         return None
     args = named(node.child_by_field_name("arguments"))

@@ -31,8 +31,12 @@ class Overloads:
     new: tuple[Signature, ...]
 
     def reaches(self, ref: Reference) -> bool:
-        """Whether ``ref`` may be a use of a touched overload (anything but a call may)."""
-        if not ref.call or ref.splat:
+        """Whether ``ref`` may be a use of a touched overload. A method is used by a call
+        or a method reference (a call of unknown arguments): what else spells its name
+        with a receiver of unknown type is a field of that name, no use."""
+        if not ref.call:
+            return ref.how != "name"
+        if ref.splat:
             return True
         return not set(self.touched).isdisjoint(chosen(self.old, ref.args, ref.types))
 
