@@ -363,7 +363,8 @@ def test_an_inherited_method_called_through_a_subclass_is_a_use(
         BASE: BASE_JAVA, TASK: TASK_JAVA,
         app("Job"): "package com.acme.app;\n\nimport com.acme.lib.Base;\n\npublic class Job extends Base {\n}\n",
         app("NightJob"): "package com.acme.app;\n\npublic class NightJob extends Job {\n"
-                         "    void go() {\n        run(3);\n        this.run(4);\n    }\n}\n",
+                         "    void go() {\n        run(3);\n        this.run(4);\n        super.run(5);\n    }\n\n"
+                         "    static class Other {\n    }\n}\n",
         app("Own"): "package com.acme.app;\n\nimport com.acme.lib.Base;\n\npublic class Own extends Base {\n"
                     "    @Override\n    public void run(int n) {\n    }\n}\n",
         app("User"): java("com.acme.app", "", "Job job = new Job(); job.run(1); Job.helper(2); "
@@ -381,7 +382,8 @@ def test_an_inherited_method_called_through_a_subclass_is_a_use(
     assert users(symbol_findings(r, capsys)) == [
         # Own.run overrides it (its own signature no longer matches): named where javac says
         # (its @Override), its calls are not.
-        ("symbol.signature", "Base.run", 4, [(app("NightJob"), 5), (app("NightJob"), 6), (app("Own"), 6), (user, 5)]),
+        ("symbol.signature", "Base.run", 4, [(app("NightJob"), 5), (app("NightJob"), 6), (app("NightJob"), 7),
+                                             (app("Own"), 6), (user, 5)]),
         ("symbol.signature", "Base.helper", 7, [(user, 5), (user, 5)]),
     ]
 

@@ -151,7 +151,7 @@ _DEPTH = 200  # ancestors looked at, at most: bounded on generated code
 
 
 def receiver_at(node: Node, receiver: str) -> str:
-    """The declared type of ``receiver`` (``x``, ``this.x`` or ``this``) as seen at
+    """The declared type of ``receiver`` (``x``, ``this.x``, ``this``, ``super``) as seen at
     ``node``: the innermost declaration enclosing it, for a name the whole file gives
     several types; "" when none is found or it tells no type. Asked after ``receivers``
     of the same tree (``sites.tree_sites``), which resets the per-tree index."""
@@ -166,6 +166,9 @@ def receiver_at(node: Node, receiver: str) -> str:
         if receiver == "this" and kind in _CLASSES:
             found = parent.child_by_field_name("name")
             return text(found) if found is not None else UNKNOWN
+        if receiver == "super" and kind in _CLASSES:
+            found = parent.child_by_field_name("superclass")
+            return type_path(named(found)[0]) if found is not None and named(found) else UNKNOWN
         if field is None:
             written = _local(parent, child, name)
             if written is not None:
