@@ -240,7 +240,8 @@ class Reference:
     ``local`` (same file, module or package) or ``name`` (an attribute/method
     name in a file importing the module: a likelier but unproven use).
     For calls, ``args`` counts positional arguments and ``keywords`` names the
-    keyword ones; ``splat`` means ``*args``/``**kw``/spread made the count unknown.
+    keyword ones; ``splat`` means ``*args``/``**kw``/spread made the count unknown;
+    ``types`` holds each argument's static type where it can be told (Java), else "".
     """
 
     target: Target
@@ -253,15 +254,18 @@ class Reference:
     args: int = 0
     keywords: tuple[str, ...] = ()
     splat: bool = False
+    types: tuple[str, ...] = ()
 
 
 class Call(NamedTuple):
-    """How a use is called: positional count, keyword names, splat, ``new``."""
+    """How a use is called: positional count, keyword names, splat, ``new``, and
+    the arguments' types as far as they can be told ("" unknown; Java only)."""
 
     args: int
     keywords: tuple[str, ...] = ()
     splat: bool = False
     new: bool = False
+    types: tuple[str, ...] = ()
 
 
 @dataclass
