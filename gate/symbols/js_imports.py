@@ -13,7 +13,7 @@ from gate.symbols.treesitter import first_line, imported, named, text
 from gate.symbols.values import Bindings, FileSymbols, Import
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Query
 
 
 def _string(node: Node | None) -> str | None:
@@ -22,7 +22,7 @@ def _string(node: Node | None) -> str | None:
     return text(node)[1:-1]
 
 
-def _require(node: Node | None) -> str | None:
+def require_of(node: Node | None) -> str | None:
     """The specifier of ``require('x')`` (or ``import('x')``), else None."""
     if node is None:
         return None
@@ -53,19 +53,20 @@ def imports(root: Node, path: str, module: str) -> list[Import]:
             elif spec is not None:
                 out += _clause(spec, clause, line)
         elif node.type == "export_statement":
-            spec = _string(node.child_by_field_name("source"))
-            if spec is not None:
-                out.append(imported(spec, None, None, line))
+            out += _exports(node, line)
         elif node.type in ("lexical_declaration", "variable_declaration"):
             for decl in named(node):
-                spec = _require(decl.child_by_field_name("value"))
+                spec = require_of(decl.child_by_field_name("value"))
                 if spec is not None:
                     out += _pattern(spec, decl.child_by_field_name("name"), line)
         elif node.type == "expression_statement":
-            spec = _require(node.named_children[0] if node.named_child_count else None)
+            expr = node.named_children[0] if node.named_child_count else None
+            spec = require_of(expr)
             if spec is not None:
                 out.append(imported(spec, None, None, line))
-    return out
+            elif expr is not None and expr.type == "assignment_expression":
+                out += _commonjs(expr, line)
+    return out + _required_members(root, path)
 
 
 def _clause(spec: str, clause: Node | None, line: int) -> list[Import]:
@@ -103,6 +104,110 @@ def _pattern(spec: str, pattern: Node | None, line: int) -> list[Import]:
                 out.append(imported(spec, text(key), text(value), line))
     return out or [imported(spec, None, None, line)]
 
+
+def _exports(node: Node, line: int) -> list[Import]:
+    """What an ``export`` statement exports under which name (``Import.export``)."""
+    spec = _string(node.child_by_field_name("source"))
+    out: list[Import] = []
+    clause = next((c for c in named(node) if c.type in ("export_clause", "namespace_export")), None)
+    if clause is None:
+        if spec is not None:  # export * from './x'
+            return [Import(spec, "*", None, line, "*")]
+        value = node.child_by_field_name("value") or node.child_by_field_name("declaration")
+        is_default = any(c.type == "default" for c in node.children)
+        name = value.child_by_field_name("name") if value is not None and value.type != "identifier" else value
+        if is_default and name is not None and name.type in ("identifier", "type_identifier"):
+            out.append(Import("", text(name), None, line, "default"))
+        return out
+    if clause.type == "namespace_export":  # export * as util from './x'
+        ident = next((c for c in named(clause) if c.type == "identifier"), None)
+        return [Import(spec, "*", None, line, text(ident))] if spec is not None and ident is not None else []
+    for item in named(clause):
+        name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
+        if name is not None:
+            out.append(Import(spec or "", text(name), None, line, text(alias or name)))
+    return out
+
+
+def _commonjs(expr: Node, line: int) -> list[Import]:
+    """``module.exports = X``, ``= { a, b: c }`` and ``exports.a = c`` (a local name)."""
+    target = chain_of(expr.child_by_field_name("left"))
+    value = expr.child_by_field_name("right")
+    if value is None:
+        return []
+    if target == ["module", "exports"]:
+        if value.type == "identifier":
+            return [Import("", text(value), None, line, "=")]
+        if value.type in ("function_expression", "function", "class"):
+            name = value.child_by_field_name("name")
+            return [Import("", text(name) if name is not None else "default", None, line, "=")]
+        if value.type == "object":
+            out = []
+            for item in named(value):
+                if item.type == "shorthand_property_identifier":
+                    out.append(Import("", text(item), None, line, text(item)))
+                elif item.type == "pair":
+                    key, v = item.child_by_field_name("key"), item.child_by_field_name("value")
+                    if key is not None and v is not None and v.type == "identifier":
+                        out.append(Import("", text(v), None, line, text(key)))
+            return out
+    elif target is not None and target[:-1] in (["exports"], ["module", "exports"]) and value.type == "identifier":
+        return [Import("", text(value), None, line, target[-1])]
+    return []
+
+
+def chain_of(node: Node | None) -> list[str] | None:
+    """``a.b.c`` as its names, else None."""
+    if node is None:
+        return None
+    if node.type in ("identifier", "property_identifier"):
+        return [text(node)]
+    if node.type == "member_expression":
+        base = chain_of(node.child_by_field_name("object"))
+        prop = node.child_by_field_name("property")
+        return None if base is None or prop is None else base + [text(prop)]
+    return None
+
+
+REQUIRED = "require:"  # the local name ``require('./m').fmt`` is read under: ``require:./m``
+
+
+def _required_members(root: Node, path: str) -> list[Import]:
+    """``require('./m').fmt``: a namespace of ``./m`` bound to ``require:./m`` (the
+    name ``lang_js.chain`` gives such a call). Found with a query, in C: a Python walk
+    of every node costs more than the parse."""
+    if b"require" not in (root.text or b""):
+        return []
+    out = []
+    for node in _query(root, path):
+        spec = require_of(node)
+        if spec is not None:
+            out.append(Import(spec, "*", REQUIRED + spec, first_line(node)))
+    return out
+
+
+_QUERIES: dict[str, Query] = {}
+
+
+def _query(root: Node, path: str) -> list[Node]:
+    from tree_sitter import Query, QueryCursor
+
+    from gate.model import language_of
+    from gate.symbols.treesitter import parser
+
+    lang = language_of(path) or "javascript"
+    q = _QUERIES.get(lang)
+    if q is None:
+        grammar = parser(lang).language
+        assert grammar is not None
+        q = _QUERIES[lang] = Query(grammar, "(member_expression object: (call_expression) @call)")
+    return QueryCursor(q).captures(root).get("call", [])
+
+
+# ``Import.module`` once ``jsmod.localize`` read the repository's configuration: a
+# repository path without extension, or a package that is not in the repository.
+RESOLVED = "/"
+OTHER = ":"
 
 # Longest first, so that ``.mts`` is stripped whole rather than as ``.ts``.
 EXTENSIONS = tuple(sorted((s for s, lang in LANGUAGES.items() if family(lang) == "js"), key=len, reverse=True))
@@ -147,6 +252,11 @@ def modules_for(importer: str, spec: str, modules: set[str]) -> tuple[list[str],
     """The target modules ``spec`` names: the file itself (or its ``index``), else
     the modules under the directory it names, whose index file may re-export
     them. Returns (modules, whether through such a directory)."""
+    if spec.startswith(RESOLVED):  # ``jsmod.localize`` found the file: no guessing
+        path = spec[len(RESOLVED):]
+        return ([path] if path in modules else []), False
+    if spec.startswith(OTHER):
+        return [], False
     found = _spec_path(importer, spec)
     if found is None:
         return [], False
@@ -172,17 +282,25 @@ def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
     """What the file's imports bind, for the imports naming one of ``modules``."""
     out = Bindings()
     for imp in fs.imports:
+        if imp.export is not None:
+            continue  # re-exported, not bound here (``jsmod`` follows it for importers)
         mods, barrel = modules_for(fs.path, imp.module, modules)
+        # ``lib.util`` when ``jsmod`` read ``export * as util`` in what ``lib`` names.
+        key: tuple[str, ...] = ()
+        if imp.alias:
+            key = (imp.alias,) if imp.alias.startswith(REQUIRED) else tuple(imp.alias.split("."))
         if not mods and imp.local:
             out.others.append(imp.local)
         for mod in mods:
             out.imported.append([mod])
             if imp.name == "*" and imp.alias:
-                out.names.append(((imp.alias,), [mod]))
+                out.names.append((key, [mod]))
+            elif imp.name == "default" and imp.alias and imp.module.startswith(RESOLVED):
+                out.names.append((key, [mod, "default"]))  # an anonymous default export
             elif imp.name == "default" and imp.alias and not barrel:
-                # Which symbol is the default export is not recorded: assume the
-                # usual convention that the local name is the exported one.
-                out.names.append(((imp.alias,), [mod, imp.alias]))
+                # Which symbol is the default export is not known without ``jsmod``:
+                # assume the usual convention that the local name is the exported one.
+                out.names.append((key, [mod, imp.alias]))
             elif imp.name and imp.name not in ("*", "default"):
-                out.names.append(((imp.alias or imp.name,), [mod, imp.name]))
+                out.names.append((key or (imp.name,), [mod, imp.name]))
     return out

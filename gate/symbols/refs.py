@@ -69,6 +69,8 @@ class Resolver:
             _within(v, m) for v in [*(v for _, v in b.names), *b.globs, *b.imported] for m in mods
         )
         self.defs = {(s.line, s.name) for s in fs.symbols}
+        # ``const V = require('./view')``: the name bound, not a use.
+        self.defs |= {(i.line, i.local) for i in fs.imports if i.local}
 
     def words(self) -> set[str]:
         """Names whose presence marks a subtree worth visiting."""
