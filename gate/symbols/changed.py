@@ -94,7 +94,7 @@ class Changes:
             if len(parts) > 1 and parts[-1] in _CTORS:
                 out.add(parts[-2])
             else:
-                out.update(Target(row[0], "", "", "").words)
+                out.update(Target(row[0], row[1], row[2], row[3]).words)
         return frozenset(out)
 
     def __bool__(self) -> bool:

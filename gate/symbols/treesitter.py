@@ -41,6 +41,13 @@ def parse(language: str, source: bytes) -> Node | str:
     """
     try:
         root = parser(language).parse(source).root_node
+        if language == "javascript" and root.has_error:
+            # tree-sitter-javascript 0.25 refuses a JSX attribute named by a reserved
+            # word (``class=``, ``for=``: Preact's JSX); the TSX grammar reads them,
+            # and JavaScript without types is TSX. Kept when it reads the file whole.
+            alt = parser("tsx").parse(source).root_node
+            if not alt.has_error:
+                root = alt
     except ImportError as exc:  # a grammar wheel missing: no symbols, not a crash
         return f"no {language} parser ({exc.name} is not installed)"
     except (ValueError, RuntimeError) as exc:  # e.g. a parse timeout or cancellation

@@ -20,12 +20,13 @@ from functools import cached_property
 from itertools import zip_longest
 from typing import Any
 
-from gate.model import ChangeSet, language_of
+from gate.model import MODE_FILE, ChangeSet, language_of
 from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save, sites
 from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
 from gate.symbols.language import family
 from gate.symbols.sites import resolve
+from gate.symbols.values import FileSymbols
 
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
@@ -50,17 +51,42 @@ class RefCache:
         """Rows for blob ``oid`` read as ``path`` in the commit ``tree`` (whose go.mod
         files resolve a Go file's imports)."""
         key = f"{oid}:{path}"
-        go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
+        lang = language_of(path)
+        go = GoTree(self.ctx.repo, tree) if lang == "go" else None
         if go is not None:
             key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items if c.target.language == "go"})
+        js = None
+        if lang is not None and family(lang) == "js":
+            # The imports resolved through the repository's configuration and the
+            # modules they re-export from (``jsmod``): the answer depends on every
+            # file that resolution looked at, so they key it.
+            js = self._localized(path, oid, mode, side, notes, tree)
+            if js is None:
+                return []
+            key += "@" + digest(sorted(js[1].items()))
         rows = self.files.get(key)
         if rows is None:
-            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go)
+            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go, js[0] if js else None)
             self.dirty = True
         return rows
 
+    def _localized(self, path: str, oid: str, mode: int, side: str, notes: list[str],
+                   tree: str) -> tuple[FileSymbols, dict[str, str]] | None:
+        if not self._may_use(path, oid):
+            return None
+        fs = parsed(self.ctx, path, oid, mode, notes, side, users=True)
+        if fs is None:
+            return None
+        from gate.symbols.jsmod import JsTree, localize
+
+        def symbols(p: str, o: str) -> FileSymbols | None:
+            return parsed(self.ctx, p, o, MODE_FILE, [], "target" if side == "target" else side)
+
+        js = JsTree(self.ctx.repo, tree, symbols, notes)
+        return localize(fs, js), js.deps
+
     def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str],
-                 go: GoTree | None) -> list[list[Any]]:
+                 go: GoTree | None, js: FileSymbols | None = None) -> list[list[Any]]:
         items = self.changes.items
         index = {c.target: i for i, c in enumerate(items)}
         # Candidates name a changed symbol already (a word search on the target or
@@ -73,6 +99,8 @@ class RefCache:
         fs, found = read
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
+        if js is not None:
+            fs = js  # JS/TS imports resolved and followed (gate.symbols.jsmod)
         refs = resolve(fs, found, index)
         return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r)] for r in refs]
 
@@ -87,6 +115,8 @@ class RefCache:
             data = self.ctx.repo.read_blob(oid)
         except (KeyError, ValueError):
             return True  # parsing says what is missing
+        if family(lang or "") == "js":
+            words += tuple(w.encode() for w in _ALIASES.get((self.ctx.target_oid, self.changes.key), ()))
         return any(w in data for w in words)
 
     @cached_property
@@ -166,7 +196,59 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
         for path in index[w]:
             if path.lower().endswith(changes.suffixes):
                 out.setdefault(path, []).append(w)
+    if "js" in changes.families:
+        _js_aliases(ctx, changes, index, parts, out)
     return out
+
+
+# Per (target, change set key): the names JS/TS re-exports give the changed symbols
+# (``export { parse as parseText } from``): their users spell those instead.
+_ALIASES: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _js_aliases(ctx: Source, changes: Changes, index: dict[str, list[str]], parts: tuple[str, ...],
+                out: dict[str, list[str]]) -> None:
+    """Add to ``out`` the files spelling a name a candidate re-exports a changed JS/TS
+    symbol under, a few rounds deep (a barrel of barrels)."""
+    from gate.git.grep import words_in_tree
+    from gate.model import LANGUAGES
+    from gate.symbols.jsmod import aliases
+
+    def read(path: str) -> FileSymbols | None:
+        entry = ctx.repo.entry_at(ctx.target_oid, path)
+        if entry is None or language_of(path) is None or family(language_of(path) or "") != "js":
+            return None
+        try:
+            data = ctx.repo.read_blob(entry[0])
+        except (KeyError, ValueError):
+            return None
+        if b"export" not in data and b"exports" not in data:
+            return None
+        return parsed(ctx, path, entry[0], entry[1], [], "target")
+
+    words = set(changes.words)
+    stems = {w for c in changes.items if family(c.target.language) == "js" for w in c.target.words}
+    todo = sorted(out)
+    for _ in range(3):
+        extra = aliases([fs for fs in map(read, todo) if fs is not None], words, stems) - words
+        if not extra:
+            break
+        words |= extra
+        missing = {w for w in extra if w not in index}
+        if missing:
+            found: dict[str, list[str]] = {w: [] for w in missing}
+            for path, hits in sorted(words_in_tree(ctx.repo, ctx.target_oid, missing, LANGUAGES).items()):
+                for w in hits:
+                    found[w].append(path)
+            index.update(found)
+            save(ctx, parts, {"notes": [], "files": index})
+        todo = []
+        for w in sorted(extra):
+            for path in index[w]:
+                if path.lower().endswith(changes.suffixes):
+                    todo += [] if path in out else [path]
+                    out.setdefault(path, []).append(w)
+    _ALIASES[(ctx.target_oid, changes.key)] = frozenset(words - set(changes.words))
 
 
 def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]]) -> dict[str, Any]:

@@ -1,0 +1,239 @@
+"""JavaScript/TypeScript callers resolved through the module system (issue 19): the
+repository's tsconfig/jsconfig ``paths`` and ``baseUrl``, its own packages named by a
+bare specifier, index files named explicitly, re-exports, default exports and CommonJS.
+A bare specifier naming a package that is not in the repository never counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate.commands import check
+from tests.gitutil import Repo
+
+POLICY = """\
+version = 1
+
+[gate]
+target = "main"
+
+[agents.lib]
+branches = ["agent/lib/*"]
+owns = ["lib/", "src/lib/", "packages/util/", "/*.json"]
+
+[agents.app]
+branches = ["agent/app/*"]
+owns = ["app/", "src/app/", "packages/app/"]
+"""
+
+PARSE_TS = "export function parse(s: string): string {\n  return s;\n}\n"
+STRICT_TS = PARSE_TS.replace("(s: string)", "(s: string, strict: boolean)")
+
+
+def scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str],
+             change: dict[str, str]) -> list[tuple[str, str, int, list[tuple[str, int]]]]:
+    """The ``symbol.*`` findings of a lib branch making ``change`` on a target holding
+    ``files``: (rule, definition path, line, callers as (path, line))."""
+    r = Repo.init(tmp_path / "r")
+    r.commit("initial", {".agentgate.toml": POLICY, **files})
+    r.branch("agent/lib/change", "main")
+    r.commit("change", change)
+    r.checkout("main")
+    capsys.readouterr()
+    check.main(["agent/lib/change"], fmt="json", repo_path=str(r.path))
+    [b] = json.loads(capsys.readouterr().out)["branches"]
+    found: list[dict[str, Any]] = [f for f in b["findings"] if f["rule"].startswith("symbol.")]
+    return [(f["rule"], f["path"], f["line"], [(u["path"], u["line"]) for u in f["other"]["users"]])
+            for f in found]
+
+
+def callers(found: list[tuple[str, str, int, list[tuple[str, int]]]]) -> list[tuple[str, int]]:
+    assert [rule for rule, *_ in found] == ["symbol.signature"] * len(found)
+    return sorted(u for *_, users in found for u in users)
+
+
+# -- 1. repository configuration ---------------------------------------------------------
+
+
+def test_tsconfig_paths_alias_with_several_targets_names_the_caller(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tsconfig = """{
+  // JSONC: comments and trailing commas
+  "compilerOptions": {
+    "baseUrl": ".", /* block comment */
+    "paths": {"@lib/*": ["missing/*", "src/lib/*",],},
+  },
+}
+"""
+    files = {
+        "tsconfig.json": tsconfig,
+        "src/lib/text.ts": PARSE_TS,
+        "src/app/a.ts": "import { parse } from '@lib/text';\nparse('a');\n",
+        # baseUrl: a non-relative specifier from the tsconfig's folder.
+        "src/app/b.ts": "import { parse } from 'src/lib/text';\nparse('b');\n",
+        # Another alias and a package that is not in the repository: never callers.
+        "src/app/c.ts": "import { parse } from '@other/text';\nparse('c');\n",
+        "src/app/d.ts": "import { parse } from 'text';\nparse('d');\n",
+    }
+    found = scenario(tmp_path, capsys, files, {"src/lib/text.ts": STRICT_TS})
+    assert callers(found) == [("src/app/a.ts", 2), ("src/app/b.ts", 2)]
+
+
+def test_tsconfig_extends_is_followed_and_a_cycle_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "tsconfig.base.json": '{"compilerOptions": {"paths": {"@lib/*": ["./src/lib/*"]}}}',
+        "src/app/tsconfig.json": '{"extends": "../../tsconfig.base.json"}',
+        "src/lib/text.ts": PARSE_TS,
+        "src/app/a.ts": "import { parse } from '@lib/text';\nparse('a');\n",
+        # A cycle of extends: ignored, the file's aliases unknown.
+        "app/tsconfig.json": '{"extends": "./loop.json"}',
+        "app/loop.json": '{"extends": "./tsconfig.json", "compilerOptions": {"paths": {"@lib/*": ["../src/lib/*"]}}}',
+        "app/b.ts": "import { parse } from '@lib/text';\nparse('b');\n",
+        # Outside the repository: ignored.
+        "app/out/tsconfig.json": '{"extends": "../../../outside.json"}',
+        "app/out/c.ts": "import { parse } from '@lib/text';\nparse('c');\n",
+    }
+    found = scenario(tmp_path, capsys, files, {"src/lib/text.ts": STRICT_TS})
+    assert callers(found) == [("src/app/a.ts", 2)]
+
+
+def test_a_bare_specifier_naming_a_workspace_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    util_pkg = {"name": "@acme/util", "exports": {
+        ".": {"types": "./src/index.ts", "import": "./dist/index.js"},
+        "./text": "./src/text.ts",
+        "./package.json": "./package.json",
+    }}
+    files = {
+        "package.json": json.dumps({"private": True, "workspaces": ["packages/*"]}),
+        "packages/util/package.json": json.dumps(util_pkg),
+        "packages/util/src/index.ts": "export * from './text';\n",
+        "packages/util/src/text.ts": PARSE_TS,
+        "packages/app/package.json": '{"name": "app", "main": "src/main.ts"}',
+        "packages/app/src/main.ts": ("import { parse } from '@acme/util';\nimport { parse as p } from '@acme/util/text';\n"
+                                     "import { parse as q } from 'other-pkg';\nparse('a');\np('b');\nq('c');\n"),
+    }
+    found = scenario(tmp_path, capsys, files, {"packages/util/src/text.ts": STRICT_TS})
+    assert callers(found) == [("packages/app/src/main.ts", 4), ("packages/app/src/main.ts", 5)]
+
+
+def test_jsconfig_paths_naming_the_repository_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "jsconfig.json": '{"compilerOptions": {"baseUrl": ".", "paths": {"preact": ["./src/index.js"],'
+                         ' "preact/*": ["./*"]}}}',
+        "package.json": '{"name": "preact", "main": "dist/preact.js"}',
+        "src/index.js": "export { render } from './render';\n",
+        "lib/render.js": "",
+        "src/render.js": "export function render(vnode, parent) {\n  return parent;\n}\n",
+        "app/hooks/package.json": '{"name": "preact-hooks", "types": "src/index.d.ts"}',
+        "app/hooks/src/index.js": "import { render } from 'preact';\nrender(1, 2);\n",
+        "app/hooks/src/index.d.ts": "export {};\n",
+        "app/main.js": "import { render } from 'preact-render';\nrender(1, 2);\n",
+    }
+    change = {"src/render.js": "export function render(vnode, parent, replace) {\n  return parent;\n}\n"}
+    found = scenario(tmp_path, capsys, files, change)
+    assert callers(found) == [("app/hooks/src/index.js", 2)]
+
+
+# -- 2. index files and extensions -------------------------------------------------------
+
+
+def test_an_explicit_index_file_and_js_extension_for_a_ts_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "lib/index.ts": "export * from './util/parse.js';\n",
+        "lib/util/parse.ts": PARSE_TS,
+        "lib/other/parse.ts": PARSE_TS,
+        "app/a.ts": "import { parse } from '../lib/index.js';\nparse('a');\n",
+        "app/b.mts": "import { parse } from '../lib/util/parse.js';\nparse('b');\n",
+        "app/c.ts": "import { parse } from '../lib/other/parse.js';\nparse('c');\n",
+    }
+    found = scenario(tmp_path, capsys, files, {"lib/util/parse.ts": STRICT_TS})
+    assert callers(found) == [("app/a.ts", 2), ("app/b.mts", 2)]
+
+
+# -- 3. re-exports -----------------------------------------------------------------------
+
+
+def test_re_exports_are_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "lib/index.ts": ("export * as util from './parse';\nexport { parse as parseText } from './parse';\n"
+                         "export { parse as parseOther } from './other';\nexport * from './loop';\n"),
+        "lib/loop.ts": "export * from './index';\n",  # a cycle: stopped
+        "lib/parse.ts": PARSE_TS,
+        "lib/other.ts": PARSE_TS,
+        "app/a.ts": "import { util } from '../lib';\nutil.parse('a');\n",
+        "app/b.ts": "import { parseText } from '../lib';\nparseText('b');\n",
+        "app/c.ts": "import * as lib from '../lib';\nlib.util.parse('c');\nlib.parseText('c');\nlib.parseOther('c');\n",
+        "app/d.ts": "import { parseOther } from '../lib';\nparseOther('d');\n",
+    }
+    found = scenario(tmp_path, capsys, files, {"lib/parse.ts": STRICT_TS})
+    assert callers(found) == [("app/a.ts", 2), ("app/b.ts", 2), ("app/c.ts", 2), ("app/c.ts", 3)]
+
+
+# -- 4. default exports ------------------------------------------------------------------
+
+
+def test_a_default_import_under_any_local_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "lib/parse.ts": "export default function parse(s: string) {\n  return s;\n}\n",
+        "lib/anon.ts": "export default function (s: string) {\n  return s;\n}\n",
+        "lib/named.ts": "function impl(s: string) {\n  return s;\n}\nexport default impl;\n",
+        "lib/index.ts": "export { default as Parse } from './parse';\n",
+        "app/a.ts": "import P from '../lib/parse';\nP('a');\n",
+        "app/b.ts": "import anon from '../lib/anon';\nanon('b');\n",
+        "app/c.ts": "import named from '../lib/named';\nnamed('c');\n",
+        "app/d.ts": "import { Parse } from '../lib';\nParse('d');\n",
+        "app/e.ts": "import P from '../lib/other';\nP('e');\n",
+    }
+    change = {
+        "lib/parse.ts": "export default function parse(s: string, strict: boolean) {\n  return s;\n}\n",
+        "lib/anon.ts": "export default function (s: string, strict: boolean) {\n  return s;\n}\n",
+        "lib/named.ts": "function impl(s: string, strict: boolean) {\n  return s;\n}\nexport default impl;\n",
+    }
+    found = scenario(tmp_path, capsys, files, change)
+    assert callers(found) == [("app/a.ts", 2), ("app/b.ts", 2), ("app/c.ts", 2), ("app/d.ts", 2)]
+
+
+# -- 5. CommonJS -------------------------------------------------------------------------
+
+
+def test_commonjs_exports_and_require(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "lib/fmt.js": "exports.fmt = function (a) {\n  return a;\n};\n",
+        "lib/view.js": "function View(name) {\n  this.name = name;\n}\nmodule.exports = View;\n",
+        "lib/obj.js": "function parseImpl(s) {\n  return s;\n}\nmodule.exports = { parse: parseImpl };\n",
+        "app/a.js": "const f = require('../lib/fmt');\nf.fmt(1);\n",
+        "app/b.js": "const { fmt } = require('../lib/fmt');\nfmt(1);\n",
+        "app/c.js": "require('../lib/fmt').fmt(1);\n",
+        "app/d.js": "const V = require('../lib/view');\nnew V('x');\n",
+        "app/e.js": "const { parse } = require('../lib/obj');\nparse('x');\n",
+        "app/f.js": "const { fmt } = require('fmt');\nfmt(1);\n",
+    }
+    change = {
+        "lib/fmt.js": "exports.fmt = function (a, b) {\n  return a;\n};\n",
+        "lib/view.js": "function View(name, id) {\n  this.name = name;\n}\nmodule.exports = View;\n",
+        "lib/obj.js": "function parseImpl(s, t) {\n  return s;\n}\nmodule.exports = { parse: parseImpl };\n",
+    }
+    found = scenario(tmp_path, capsys, files, change)
+    assert callers(found) == [("app/a.js", 2), ("app/b.js", 2), ("app/c.js", 1), ("app/d.js", 2),
+                              ("app/e.js", 2)]
+
+
+# -- 6. JSX with reserved attribute names ------------------------------------------------
+
+
+def test_callers_in_jsx_with_class_and_for_attributes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    view = ("import { fmt } from '../lib/fmt';\n\nexport function View(p) {\n"
+            "  return <label class=\"x\" for=\"y\">{fmt(p.a)}</label>;\n}\n")
+    files = {
+        "lib/fmt.js": "export function fmt(a) {\n  return a;\n}\n",
+        "app/view.jsx": view,
+        "app/view.js": view,
+    }
+    change = {"lib/fmt.js": "export function fmt(a, b) {\n  return a;\n}\n"}
+    found = scenario(tmp_path, capsys, files, change)
+    assert callers(found) == [("app/view.js", 4), ("app/view.jsx", 4)]
