@@ -113,7 +113,8 @@ def test_a_bare_specifier_naming_a_workspace_package(tmp_path: Path, capsys: pyt
         "packages/util/src/index.ts": "export * from './text';\n",
         "packages/util/src/text.ts": PARSE_TS,
         "packages/app/package.json": '{"name": "app", "main": "src/main.ts"}',
-        "packages/app/src/main.ts": ("import { parse } from '@acme/util';\nimport { parse as p } from '@acme/util/text';\n"
+        "packages/app/src/main.ts": ("import { parse } from '@acme/util';\n"
+                                     "import { parse as p } from '@acme/util/text';\n"
                                      "import { parse as q } from 'other-pkg';\nparse('a');\np('b');\nq('c');\n"),
     }
     found = scenario(tmp_path, capsys, files, {"packages/util/src/text.ts": STRICT_TS})

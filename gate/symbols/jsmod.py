@@ -89,7 +89,8 @@ class JsTree:
             self._note(f"{path}: {doc}; ignored")
             return None
         assert isinstance(doc, tuple)
-        return doc[0]
+        value: object = doc[0]
+        return value
 
     def _note(self, text: str) -> None:
         if text not in self.notes:
