@@ -6,8 +6,11 @@ file's own module (same file, Go/Java package), wildcard imports and, for Java
 and Rust, as an absolute path. The result is compared with each target's full
 name (module parts + qualified name); a suffix on module boundaries is enough,
 so ``common.config.parse`` matches a file whose module is
-``src.common.config``. A method called on an object of unknown type is matched
-by name only in files that import the defining module (``how="name"``).
+``src.common.config``. A method called on a receiver whose type the file declares
+or constructs (``lang_*.receivers``) is looked up as ``Type.method``; one of
+another type is no use. A method called on an object of unknown type is matched
+by name only in files that import the defining module (``how="name"``, a
+*possible* use: ``uses`` drops it when another type defines a method of that name).
 """
 
 from __future__ import annotations
@@ -84,8 +87,20 @@ class Resolver:
                 if _suffix_match(cand[:k], e.full, e.qual_len):
                     yield e, k
 
-    def resolve(self, parts: list[str], call: Call | None) -> tuple[Entry, int, str] | None:
-        """(entry, how many parts name the target, how) for a use, or None."""
+    def resolve(self, parts: list[str], call: Call | None, receiver: str | None = None,
+                ) -> tuple[Entry, int, str] | None:
+        """(entry, how many parts name the target, how) for a use, or None.
+
+        ``receiver`` is the declared type of ``parts[:-1]`` when the file tells it:
+        the use is then ``Type.method`` resolved like a written path, and a type that
+        resolves to no target means a method of another type (not a use).
+        """
+        if receiver and len(parts) > 1:
+            typed = self._resolve([*receiver.split("."), parts[-1]], call, by_name=False)
+            return None if typed is None else (typed[0], len(parts), typed[2])
+        return self._resolve(parts, call, by_name=True)
+
+    def _resolve(self, parts: list[str], call: Call | None, by_name: bool) -> tuple[Entry, int, str] | None:
         cands: list[tuple[list[str], str, int]] = []
         for k in range(len(parts), 0, -1):
             readings = self.names.get(tuple(parts[:k]))
@@ -106,7 +121,7 @@ class Resolver:
                 if e.ctor and (used != len(parts) or call is None or (self.ctor_needs_new and not call.new)):
                     continue
                 return e, used, how
-        return self._by_name(parts)
+        return self._by_name(parts) if by_name else None
 
     def _by_name(self, parts: list[str]) -> tuple[Entry, int, str] | None:
         if len(parts) == 1:

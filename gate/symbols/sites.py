@@ -31,6 +31,9 @@ class Site(NamedTuple):
     line: int
     end_line: int
     column: int
+    # The declared or constructed type of the receiver ``parts[:-1]`` as written,
+    # its parts joined by "." (``lang_*.receivers``); None when not known.
+    receiver: str | None = None
 
 
 Sites = tuple[Site, ...]
@@ -109,6 +112,7 @@ def tree_sites(language: str, root: Node) -> Sites:
     from gate.symbols.treesitter import first_line, last_line
 
     lang = reader(language)
+    types = lang.receivers(root)
     out: list[Site] = []
     stack = [root]
     while stack:
@@ -123,8 +127,9 @@ def tree_sites(language: str, root: Node) -> Sites:
         stack.extend(reversed(rest))
         called = lang.call_of(node)
         end = last_line(called[0] if called else node)
+        receiver = types.get(".".join(parts[:-1])) if len(parts) > 1 and parts[0] else None
         out.append(Site(tuple(parts), called[1] if called else None, first_line(node), end,
-                        int(node.start_point[1]) + 1))
+                        int(node.start_point[1]) + 1, receiver or None))
     return tuple(out)
 
 
@@ -198,7 +203,7 @@ def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Re
         if fs.skipped and any(a <= site.line <= b for a, b in fs.skipped):
             continue  # on a line that did not parse: its arguments cannot be trusted
         parts = list(site.parts)
-        resolved = resolver.resolve(parts, site.call)
+        resolved = resolver.resolve(parts, site.call, site.receiver)
         if resolved is None:
             continue
         if definitions and site.call is None and resolver.is_definition(site.line, parts[-1]):

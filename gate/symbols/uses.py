@@ -9,6 +9,10 @@
 - ``added_uses``: among the lines a change set adds; a word search on those lines
   comes first, and only files that name a changed symbol are parsed.
 
+A *possible* use (a method matched by its name alone: the receiver's type is not
+known) is kept only when no other type of the target defines a method of that
+name (``certain``), and its messages say "possible".
+
 Uses found in one file are cached per (blob, path) and set of changes in one JSON
 file per set (``RefCache``); the answers are cached by content keys, so a new
 commit that leaves the changed symbols and the candidate files alone reuses them.
@@ -102,7 +106,8 @@ class RefCache:
         if js is not None:
             fs = js  # JS/TS imports resolved and followed (gate.symbols.jsmod)
         refs = resolve(fs, found, index)
-        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r)] for r in refs]
+        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r), r.how == "name"]
+                for r in refs]
 
     def _may_use(self, path: str, oid: str) -> bool:
         """Whether the blob's text spells a name of a changed symbol of its language
@@ -151,8 +156,9 @@ def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes:
     for path in mine:
         del found[path]
     key = f"{ctx.target_oid}-{digest(agent, changes.key, mine)}-{V}"
-    return cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
+    uses = cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
                   lambda: _compute_target_uses(ctx, agent, changes, found), _uses, notes)
+    return certain(ctx, changes, uses, notes)
 
 
 def _owner(ctx: Source, path: str) -> str | None:
@@ -282,8 +288,8 @@ def _file_uses(ctx: Source, refs: RefCache, path: str, owner: str, notes: list[s
     if entry is None:
         return []
     oid, mode = entry
-    return [Use(i, owner, path, line, end, call, breaks)
-            for i, line, end, call, breaks in refs.uses(path, oid, mode, "target", notes, ctx.target_oid)]
+    return [Use(i, owner, path, line, end, call, breaks, possible)
+            for i, line, end, call, breaks, possible in refs.uses(path, oid, mode, "target", notes, ctx.target_oid)]
 
 
 # -- users among added lines -------------------------------------------------------------
@@ -294,8 +300,9 @@ def added_uses(ctx: Source, cs: ChangeSet, changes: Changes, notes: list[str]) -
     if not changes:
         return []
     key = f"{cs.head}-{cs.base}-{changes.key}-{V}"
-    return cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
+    uses = cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
                   notes)
+    return certain(ctx, changes, uses, notes)
 
 
 def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[str, Any]:
@@ -305,19 +312,65 @@ def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[st
     for f in added_lines(ctx, cs):
         if not f.path.lower().endswith(changes.suffixes) or changes.words.isdisjoint(f.words):
             continue  # the added lines name none of the symbols: no parse needed
-        for i, line, end, call, breaks in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
+        for i, line, end, call, breaks, possible in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
             if any(a <= end and line <= b for a, b in f.ranges):
-                uses.append(Use(i, "", f.path, line, end, call, breaks))
+                uses.append(Use(i, "", f.path, line, end, call, breaks, possible))
     refs.save()
     return {"notes": notes, "uses": [_row(u) for u in uses]}
 
 
 def _row(u: Use) -> list[Any]:
-    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks]
+    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks, u.possible]
 
 
 def _uses(data: dict[str, Any]) -> list[Use]:
     out = []
-    for index, agent, path, line, end_line, call, breaks in data["uses"]:
-        out.append(Use(int(index), str(agent), str(path), int(line), int(end_line), bool(call), bool(breaks)))
+    for index, agent, path, line, end_line, call, breaks, possible in data["uses"]:
+        out.append(Use(int(index), str(agent), str(path), int(line), int(end_line), bool(call), bool(breaks),
+                       bool(possible)))
     return out
+
+
+# -- possible uses ------------------------------------------------------------------------
+
+
+def certain(ctx: Source, changes: Changes, uses: list[Use], notes: list[str]) -> list[Use]:
+    """``uses`` without the possible ones (a method matched by its name alone, the
+    receiver's type unknown) of a method whose name another type of the target
+    also defines: such a call is as likely to be that other type's."""
+    if not any(u.possible for u in uses):
+        return uses
+    shared = ambiguous(ctx, changes, notes)
+    return [u for u in uses if not (u.possible and u.index in shared)]
+
+
+def ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> frozenset[int]:
+    """Indices of changed methods whose name a method of another type defines in a
+    file of the target (of the same language family). Files are read from the one
+    word search ``candidates`` made, at most ``EXAMINE_BUDGET`` of them per method;
+    a method whose search ran out is taken as shared (its possible uses dropped)."""
+    key = f"{ctx.target_oid}-{changes.key}-{V}"
+    return cached(ctx, ("ambiguous", ctx.target_oid[:2], key + ".json"),
+                  lambda: _compute_ambiguous(ctx, changes, notes), lambda d: frozenset(d["shared"]), notes)
+
+
+def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, Any]:
+    from gate.symbols.values import METHOD
+
+    found = candidates(ctx, changes, notes)
+    shared: list[int] = []
+    quiet: list[str] = []  # parse notes of files read only for this belong to no finding
+    for i, c in enumerate(changes.items):
+        t = c.target
+        if "." not in t.qualname:
+            continue
+        paths = [p for p, words in found.items()
+                 if t.name in words and (lang := language_of(p)) and family(lang) == family(t.language)]
+        for n, path in enumerate(sorted(paths)):
+            entry = ctx.repo.entry_at(ctx.target_oid, path)
+            fs = parsed(ctx, path, entry[0], entry[1], quiet, "target") if entry is not None else None
+            if n >= EXAMINE_BUDGET or (fs is not None and any(
+                    s.kind == METHOD and s.name == t.name and s.qualname != t.qualname for s in fs.symbols)):
+                shared.append(i)
+                break
+    return {"notes": [], "shared": shared}
