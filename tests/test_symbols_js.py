@@ -238,3 +238,48 @@ def test_callers_in_jsx_with_class_and_for_attributes(tmp_path: Path, capsys: py
     change = {"lib/fmt.js": "export function fmt(a, b) {\n  return a;\n}\n"}
     found = scenario(tmp_path, capsys, files, change)
     assert callers(found) == [("app/view.js", 4), ("app/view.jsx", 4)]
+
+
+# -- 7. receivers ------------------------------------------------------------------------
+
+REGISTRY_TS = "export class Registry {\n  add(x: number): void {}\n}\nexport const registry = new Registry();\n"
+
+
+def test_a_method_counts_by_the_receivers_type_and_on_an_imported_instance(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "lib/registry.ts": REGISTRY_TS,
+        "lib/index.ts": "export { registry as shared } from './registry';\n",
+        "app/a.ts": "import { registry } from '../lib/registry';\nregistry.add(1);\n",
+        "app/b.ts": ("import { Registry } from '../lib/registry';\nconst seen = new Set<number>();\nseen.add(1);\n"
+                     "const r = new Registry();\nr.add(2);\n"),
+        "app/c.ts": ("import { Registry } from '../lib/registry';\nexport class Holder {\n  reg: Registry;\n"
+                     "  other = new Map();\n  go(p: Registry, s: Set<number>) {\n    this.reg.add(1);\n    p.add(2);\n"
+                     "    s.add(3);\n    this.other.add(4);\n  }\n}\n"),
+        "app/d.js": ("import { Registry } from '../lib/registry';\nclass X {\n  constructor() {\n"
+                     "    this.reg = new Registry();\n    this.seen = new Set();\n  }\n  go() {\n"
+                     "    this.reg.add(1);\n    this.seen.add(2);\n  }\n}\n"),
+        "app/e.ts": "import { shared } from '../lib';\nshared.add(1);\n",
+    }
+    change = {"lib/registry.ts": REGISTRY_TS.replace("add(x: number)", "add(x: number, strict: boolean)")}
+    found = scenario(tmp_path, capsys, files, change)
+    assert callers(found) == [("app/a.ts", 2), ("app/b.ts", 5), ("app/c.ts", 6), ("app/c.ts", 7),
+                              ("app/d.js", 8), ("app/e.ts", 2)]
+
+
+def test_hostile_configuration_costs_bounded_time_and_is_ignored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "tsconfig.json": "{" * 100_000,
+        "package.json": '{"name": "lib", "workspaces": ["../*", "/etc/*", "**"], "exports": {"./x": ["./../../a"]}}',
+        "pnpm-workspace.yaml": "packages:\n  - '../outside'\n",
+        "lib/text.ts": PARSE_TS,
+        "app/a.ts": "import { parse } from '../lib/text';\nparse('a');\n",
+        "app/b.ts": "import { parse } from 'lib/x';\nparse('b');\n",
+        "app/c/tsconfig.json": '{"extends": "./a.json"}',
+        "app/c/a.json": '{"extends": ["./b.json", "./a.json"]}',
+        "app/c/b.json": '{"compilerOptions": {"paths": {"@x/*": ["../../../../*"]}}}',
+        "app/c/d.ts": "import { parse } from '@x/lib/text';\nparse('d');\n",
+    }
+    found = scenario(tmp_path, capsys, files, {"lib/text.ts": STRICT_TS})
+    assert callers(found) == [("app/a.ts", 2)]

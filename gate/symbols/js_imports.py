@@ -118,6 +118,8 @@ def _exports(node: Node, line: int) -> list[Import]:
         name = value.child_by_field_name("name") if value is not None and value.type != "identifier" else value
         if is_default and name is not None and name.type in ("identifier", "type_identifier"):
             out.append(Import("", text(name), None, line, "default"))
+        elif value is not None and value.type in ("lexical_declaration", "variable_declaration"):
+            out += _instances(value, line)
         return out
     if clause.type == "namespace_export":  # export * as util from './x'
         ident = next((c for c in named(clause) if c.type == "identifier"), None)
@@ -126,6 +128,27 @@ def _exports(node: Node, line: int) -> list[Import]:
         name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
         if name is not None:
             out.append(Import(spec or "", text(name), None, line, text(alias or name)))
+    return out
+
+
+def _instances(decl: Node, line: int) -> list[Import]:
+    """``export const registry = new Registry()`` (or ``: Registry``): the instance is
+    exported as an alias of its class, so ``registry.add`` reads ``Registry.add``."""
+    from gate.symbols.js_receivers import type_path
+
+    out = []
+    for item in named(decl):
+        name = item.child_by_field_name("name")
+        value, kind = item.child_by_field_name("value"), item.child_by_field_name("type")
+        written = None
+        if kind is not None and kind.named_child_count:
+            written = kind.named_children[0]
+        elif value is not None and value.type == "new_expression":
+            written = value.child_by_field_name("constructor")
+        if name is not None and name.type == "identifier" and written is not None:
+            path = type_path(written)
+            if path.isidentifier():
+                out.append(Import("", path, None, line, text(name)))
     return out
 
 

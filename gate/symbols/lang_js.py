@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gate.symbols.js_imports import REQUIRED, bindings, chain_of, full_parts, imports, require_of, strip_extension
+from gate.symbols.js_receivers import receivers
 from gate.symbols.treesitter import Collector, named, norm, text
 from gate.symbols.values import (
     CLASS,
@@ -225,8 +226,3 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
         return None
     args = named(parent.child_by_field_name("arguments"))
     return parent, Call(len(args), (), any(a.type == "spread_element" for a in args), new)
-
-
-def receivers(root: Node) -> dict[str, str]:
-    """No receiver types are read for this language yet: methods match by name."""
-    return {}
