@@ -358,17 +358,28 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
     return replace(fs, imports=tuple(imports))
 
 
+def stem(path: str) -> str:
+    """The word an importer of ``path`` spells: its name without extension, or its
+    folder's name for an index file (``lib/index.ts``: ``lib``)."""
+    parts = path.split("/")
+    name = parts[-1].split(".", 1)[0]
+    return parts[-2] if name == "index" and len(parts) > 1 else name
+
+
 def aliases(files: list[FileSymbols], names: set[str], stems: set[str]) -> set[str]:
-    """Names ``files`` re-export one of ``names`` under (``export { parse as parseText }
-    from``), or a default export of a file whose stem is in ``stems``
-    (``export { default as Parse } from './parse'``): words their users spell instead.
+    """Words the users of ``names`` (defined in files of ``stems``) may spell instead
+    of the name, from what ``files`` export: another name (``export { parse as
+    parseText } from``, ``exports.fmt = impl``, ``module.exports = { parse: impl }``),
+    or a default export (``export default impl``, ``module.exports = impl``,
+    ``export { default as Parse } from './parse'``), whose importers spell the file.
     Read without resolving: a few more candidate files, never a missed one."""
     out: set[str] = set()
     for fs in files:
         for imp in fs.imports:
-            if imp.export in (None, "*", "=", imp.name) or not imp.name:
+            if imp.export in (None, "*", imp.name) or not imp.name:
                 continue
-            stem = posixpath.basename(imp.module).split(".", 1)[0]
-            if imp.name in names or (imp.name == "default" and imp.module and stem in stems):
-                out.add(imp.export)
+            named = imp.name in names or (imp.name == "default" and stem(imp.module) in stems)
+            if not named:
+                continue
+            out.add(stem(fs.path) if imp.export in ("default", "=") else imp.export)
     return {w for w in out if w.isidentifier() and w != "default"}

@@ -198,6 +198,9 @@ def chain(node: Node) -> list[str] | None:
     if node.type in LEAVES:
         return [text(node)]
     if node.type == "call_expression":
+        fn = node.child_by_field_name("function")
+        if fn is None or fn.type != "identifier" or fn.text != b"require":
+            return None
         spec = require_of(node)  # ``require('./m').fmt``: see ``js_imports.REQUIRED``
         return None if spec is None else [REQUIRED + spec]
     if node.type in ("member_expression", "nested_type_identifier", "nested_identifier"):

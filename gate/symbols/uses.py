@@ -218,7 +218,7 @@ def _js_aliases(ctx: Source, changes: Changes, index: dict[str, list[str]], part
     symbol under, a few rounds deep (a barrel of barrels)."""
     from gate.git.grep import words_in_tree
     from gate.model import LANGUAGES
-    from gate.symbols.jsmod import aliases
+    from gate.symbols.jsmod import aliases, stem
 
     def read(path: str) -> FileSymbols | None:
         entry = ctx.repo.entry_at(ctx.target_oid, path)
@@ -233,8 +233,9 @@ def _js_aliases(ctx: Source, changes: Changes, index: dict[str, list[str]], part
         return parsed(ctx, path, entry[0], entry[1], [], "target")
 
     words = set(changes.words)
-    stems = {w for c in changes.items if family(c.target.language) == "js" for w in c.target.words}
-    todo = sorted(out)
+    defining = {c.target.path for c in changes.items if family(c.target.language) == "js"}
+    stems = {stem(p) for p in defining}
+    todo = sorted(set(out) | defining)
     for _ in range(3):
         extra = aliases([fs for fs in map(read, todo) if fs is not None], words, stems) - words
         if not extra:

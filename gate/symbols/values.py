@@ -232,14 +232,12 @@ class Target:
         parts = self.qualname.split(".")
         if len(parts) > 1 and parts[-1] in ("__init__", "constructor", "new", parts[-2]):
             return tuple(dict.fromkeys((parts[-1], parts[-2])))
-        if len(parts) == 1 and self.language in ("javascript", "typescript", "tsx") and self.path:
-            # A default export or CommonJS ``module.exports`` is used under any local
-            # name, but its importer spells the file (``'./parse'``, an index's folder).
-            stem = self.path.rsplit("/", 1)[-1].split(".", 1)[0]
-            if stem == "index":
-                stem = ([""] + self.path.split("/"))[-2]
-            words = [] if parts[0] == "default" else [parts[0]]
-            return tuple(dict.fromkeys(w for w in (*words, stem) if w.isidentifier()))
+        if parts == ["default"] and self.path:
+            # An anonymous JS/TS default export has no name of its own; its importers
+            # spell the file (``'./parse'``, an index file's folder): ``jsmod.stem``.
+            from gate.symbols.jsmod import stem
+
+            return (stem(self.path),)
         return (parts[-1],)
 
 
