@@ -283,3 +283,22 @@ def test_hostile_configuration_costs_bounded_time_and_is_ignored(
     }
     found = scenario(tmp_path, capsys, files, {"lib/text.ts": STRICT_TS})
     assert callers(found) == [("app/a.ts", 2)]
+
+
+def test_commonjs_as_express_writes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "package.json": '{"name": "express", "main": "index.js"}',
+        "index.js": "module.exports = require('./lib/express');\n",
+        "lib/express.js": "exports = module.exports = createApplication;\n\nfunction createApplication(opts) {\n}\n",
+        "lib/utils.js": "exports.compileETag = function (val) {\n  return val;\n};\n",
+        "app/a.js": "var compileETag = require('../lib/utils').compileETag;\ncompileETag(1);\n",
+        "app/b.js": "var express = require('../');\nvar app = express({});\n",
+        "app/c.js": "var express = require('express');\nvar app = express({});\n",
+        "app/d.js": "var compileETag = require('etag').compileETag;\ncompileETag(1);\n",
+    }
+    change = {
+        "lib/express.js": "exports = module.exports = createApplication;\n\nfunction createApplication(opts, b) {\n}\n",
+        "lib/utils.js": "exports.compileETag = function (val, b) {\n  return val;\n};\n",
+    }
+    found = scenario(tmp_path, capsys, files, change)
+    assert callers(found) == [("app/a.js", 2), ("app/b.js", 2), ("app/c.js", 2)]

@@ -56,9 +56,16 @@ def imports(root: Node, path: str, module: str) -> list[Import]:
             out += _exports(node, line)
         elif node.type in ("lexical_declaration", "variable_declaration"):
             for decl in named(node):
-                spec = require_of(decl.child_by_field_name("value"))
+                value, name = decl.child_by_field_name("value"), decl.child_by_field_name("name")
+                spec = require_of(value)
                 if spec is not None:
-                    out += _pattern(spec, decl.child_by_field_name("name"), line)
+                    out += _pattern(spec, name, line)
+                elif value is not None and value.type == "member_expression" and name is not None:
+                    # var compileETag = require('./utils').compileETag
+                    spec = require_of(value.child_by_field_name("object"))
+                    prop = value.child_by_field_name("property")
+                    if spec is not None and prop is not None and name.type == "identifier":
+                        out.append(imported(spec, text(prop), text(name), line))
         elif node.type == "expression_statement":
             expr = node.named_children[0] if node.named_child_count else None
             spec = require_of(expr)
@@ -158,9 +165,14 @@ def _commonjs(expr: Node, line: int) -> list[Import]:
     value = expr.child_by_field_name("right")
     if value is None:
         return []
+    if target == ["exports"] and value.type == "assignment_expression":
+        return _commonjs(value, line)  # exports = module.exports = createApplication
     if target == ["module", "exports"]:
         if value.type == "identifier":
             return [Import("", text(value), None, line, "=")]
+        spec = require_of(value)
+        if spec is not None:  # module.exports = require('./lib/express')
+            return [Import(spec, "*", None, line, "=")]
         if value.type in ("function_expression", "function", "class"):
             name = value.child_by_field_name("name")
             return [Import("", text(name) if name is not None else "default", None, line, "=")]

@@ -315,6 +315,8 @@ class JsTree:
         fs = self.module_symbols(found)
         if fs is not None and any(i.export == "=" for i in fs.imports):
             hit = self.name(found, "default", depth)  # module.exports = View: the namespace is View
+            if hit is not None and hit[1] == "*":  # module.exports = require('./lib/express')
+                return self.namespace(hit[0], alias, line, depth + 1, seen)
             if hit is not None:
                 return [Import(RESOLVED + hit[0][0], hit[1], alias, line)]
         out = [Import(RESOLVED + found[0], "*", alias, line)]

@@ -113,6 +113,9 @@ def _commonjs(node: Node, expr: Node, col: Collector) -> None:
     target = chain_of(left)
     if target is None or value is None or left is None:
         return
+    if target == ["exports"] and value.type == "assignment_expression":
+        _commonjs(node, value, col)  # exports = module.exports = function …
+        return
     if target == ["module", "exports"]:
         if value.type in (*_FUNC_VALUES, "class"):
             name = value.child_by_field_name("name")
