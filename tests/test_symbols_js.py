@@ -302,3 +302,26 @@ def test_commonjs_as_express_writes_it(tmp_path: Path, capsys: pytest.CaptureFix
     }
     found = scenario(tmp_path, capsys, files, change)
     assert callers(found) == [("app/a.js", 2), ("app/b.js", 2), ("app/c.js", 2)]
+
+
+def test_jsonc_and_config_reading() -> None:
+    from gate.symbols import jsconfig
+
+    assert jsconfig.loads(b'{"a": "//not a comment", /* c */ "b": [1, 2,],} // end\n') == {
+        "a": "//not a comment", "b": [1, 2]}
+    for bad in (b"{" * 100_000, b'{"a": 1', b" " * (jsconfig.MAX_BYTES + 1)):
+        with pytest.raises(ValueError):
+            jsconfig.loads(bad)
+    opts = jsconfig.options({"extends": ["./base", "@tsconfig/node16", "../../../x.json"],
+                             "compilerOptions": {"baseUrl": "src", "paths": {"@lib/*": ["lib/*", "../../../out/*"]}}},
+                            "app/tsconfig.json")
+    assert opts.extends == ("app/base.json", "..")
+    assert opts.paths == (("@lib/*", ("app/src/lib/*",)),)
+    config = jsconfig.merge([opts])
+    assert config.candidates("@lib/text") == ["app/src/lib/text", "app/src/@lib/text"]
+    pkg = jsconfig.Package.of({"name": "z", "exports": {".": {"@z/source": "./src/index.ts", "import": "./index.js"},
+                                                        "./locales/*": "./src/locales/*"}}, "packages/z")
+    assert pkg.subpath(".", ("@z/source",)) == ["packages/z/src/index.ts", "packages/z/index.js"]
+    assert pkg.subpath("./locales/en.js", ()) == ["packages/z/src/locales/en.js"]
+    assert jsconfig.workspace_globs({"workspaces": {"packages": ["packages/*", "!skip"]}},
+                                    "packages:\n  - 'apps/*'\nother:\n  - x\n") == ["packages/*", "apps/*"]
