@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from gate.symbols import Target, extract
-from gate.symbols.sites import Site, resolve
+from gate.symbols.python import parse
+from gate.symbols.sites import Site, python_sites, resolve
 from gate.symbols.values import Call
 from tests.test_symbols_check import branch, make_repo, run_check
 
@@ -76,3 +77,40 @@ def test_a_certain_use_stays_when_another_type_defines_the_method(
     # Called through the class, ``self`` is passed: two arguments still fit, so it warns.
     assert [(f["rule"], f["other"]["users"]) for f in findings] == [
         ("symbol.shared", [{"agent": "bob", "path": "src/ui/user.py", "line": 5}])]
+
+
+def test_python_receivers_by_annotation_construction_and_inheritance(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = ("from src.common.registry import Registry\nfrom src.report.bag import Bag\n\n\n"
+            "class Job(Registry):\n    def go(self):\n        return self.add(1)\n\n\n"
+            "class Holder:\n    def __init__(self):\n        self.r = Registry()\n\n"
+            "    def go(self, b: Bag):\n        b.add(2)\n        return self.r.add(3)\n")
+    r = make_repo(tmp_path / "r", {"src/common/registry.py": CLASS_PY, "src/ui/user.py": user,
+                                   "src/report/bag.py": OTHER_PY})
+    branch(r, "agent/alice/strict", {"src/common/registry.py": STRICT_PY})
+    rc, findings = run_check(r, "agent/alice/strict", capsys)
+    assert rc == 3
+    # ``self`` in Job may be a Registry (inherited add); ``b`` is a Bag; ``self.r`` a Registry.
+    assert [(f["rule"], f["other"]["users"]) for f in findings] == [
+        ("symbol.signature", [{"agent": "bob", "path": "src/ui/user.py", "line": 7},
+                              {"agent": "bob", "path": "src/ui/user.py", "line": 16}])]
+
+
+def test_python_a_function_rebinding_a_global_leaves_the_module_level_type() -> None:
+    import ast
+
+    from gate.symbols.pytypes import Receivers
+
+    source = ("display = Display()\n\n\ndef swap():\n    global display\n    display = Other()\n\n\n"
+              "def use():\n    display.warning('x')\n")
+    types = Receivers(ast.parse(source))
+    assert types.lookup(("display",), 10) == "Display"
+    assert types.lookup(("display",), 6) == "Other"
+
+
+def test_python_an_object_built_where_it_is_used_has_its_type() -> None:
+    source = b"from src.common.registry import Registry\n\nRegistry().add(1)\nBag().add(2)\n"
+    fs, tree = extract("src/ui/user.py", source), parse(source)
+    assert fs is not None and not isinstance(tree, str)
+    target = Target("Registry.add", "src/common/registry.py", "src.common.registry", "python")
+    assert [(r.line, r.how) for r in resolve(fs, python_sites(tree), [target])] == [(3, "import")]

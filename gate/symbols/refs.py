@@ -91,13 +91,18 @@ class Resolver:
                 ) -> tuple[Entry, int, str] | None:
         """(entry, how many parts name the target, how) for a use, or None.
 
-        ``receiver`` is the declared type of ``parts[:-1]`` when the file tells it:
-        the use is then ``Type.method`` resolved like a written path, and a type that
-        resolves to no target means a method of another type (not a use).
+        ``receiver`` is the declared type of ``parts[:-1]`` when the file tells it
+        (``A|B``: ``A`` or a type it inherits from): the use is then ``Type.method``
+        resolved like a written path, and a type that resolves to no target means a
+        method of another type (not a use).
         """
         if receiver and len(parts) > 1:
-            typed = self._resolve([*receiver.split("."), parts[-1]], call, by_name=False)
-            return None if typed is None else (typed[0], len(parts), typed[2])
+            # ``A|B``: the type or one it inherits from (a method may be inherited).
+            for kind in receiver.split("|"):
+                typed = self._resolve([*kind.split("."), parts[-1]], call, by_name=False)
+                if typed is not None:
+                    return typed[0], len(parts), typed[2]
+            return None
         return self._resolve(parts, call, by_name=True)
 
     def _resolve(self, parts: list[str], call: Call | None, by_name: bool) -> tuple[Entry, int, str] | None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from gate.symbols.language import family, reader
+from gate.symbols.pytypes import Receivers, built
 from gate.symbols.values import Call, FileSymbols, Reference, Target
 
 if TYPE_CHECKING:
@@ -72,8 +73,12 @@ def python_sites(tree: ast.Module) -> Sites:
                 parts.reverse()
                 out.append(_python_site(node, tuple(parts), calls))
             else:
-                # ``f().m`` or ``x[0].m``: only the attribute name can be told.
-                out.append(_python_site(node, ("", node.attr), calls))
+                # ``f().m`` or ``x[0].m``: only the attribute name can be told, and
+                # the receiver's type when it is built right there (``C().m``).
+                site = _python_site(node, ("", node.attr), calls)
+                if isinstance(node.value, ast.Call):
+                    site = site._replace(receiver=built(node.value))
+                out.append(site)
                 stack.append(node.value)
             continue
         if isinstance(node, skip):
@@ -90,7 +95,16 @@ def python_sites(tree: ast.Module) -> Sites:
                 children.append(value)
         children.reverse()
         stack.extend(children)
-    return tuple(out)
+    return _python_receivers(tree, out)
+
+
+def _python_receivers(tree: ast.Module, sites: list[Site]) -> Sites:
+    """``sites`` with the receiver types the file states (``pytypes``)."""
+    if not any(len(s.parts) > 1 and s.parts[0] for s in sites):
+        return tuple(sites)
+    types = Receivers(tree)
+    return tuple(s._replace(receiver=types.lookup(s.parts[:-1], s.line))
+                 if len(s.parts) > 1 and s.parts[0] else s for s in sites)
 
 
 def _python_site(node: ast.expr, parts: tuple[str, ...], calls: dict[int, ast.Call]) -> Site:
