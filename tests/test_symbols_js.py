@@ -189,6 +189,7 @@ def test_a_default_import_under_any_local_name(tmp_path: Path, capsys: pytest.Ca
         "app/c.ts": "import named from '../lib/named';\nnamed('c');\n",
         "app/d.ts": "import { Parse } from '../lib';\nParse('d');\n",
         "app/e.ts": "import P from '../lib/other';\nP('e');\n",
+        "app/f.ts": "import P from '../lib/parse';\nconst h = P;\nh('f');\n",
     }
     change = {
         "lib/parse.ts": "export default function parse(s: string, strict: boolean) {\n  return s;\n}\n",
@@ -196,7 +197,8 @@ def test_a_default_import_under_any_local_name(tmp_path: Path, capsys: pytest.Ca
         "lib/named.ts": "function impl(s: string, strict: boolean) {\n  return s;\n}\nexport default impl;\n",
     }
     found = scenario(tmp_path, capsys, files, change)
-    assert callers(found) == [("app/a.ts", 2), ("app/b.ts", 2), ("app/c.ts", 2), ("app/d.ts", 2)]
+    assert callers(found) == [("app/a.ts", 2), ("app/b.ts", 2), ("app/c.ts", 2), ("app/d.ts", 2), ("app/f.ts", 2),
+                              ("app/f.ts", 3)]
 
 
 # -- 5. CommonJS -------------------------------------------------------------------------

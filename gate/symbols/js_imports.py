@@ -60,6 +60,9 @@ def imports(root: Node, path: str, module: str) -> list[Import]:
                 spec = require_of(value)
                 if spec is not None:
                     out += _pattern(spec, name, line)
+                elif value is not None and value.type == "identifier" and name is not None \
+                        and name.type == "identifier":
+                    out.append(imported("", text(value), text(name), line))  # const h = createElement
                 elif value is not None and value.type == "member_expression" and name is not None:
                     # var compileETag = require('./utils').compileETag
                     spec = require_of(value.child_by_field_name("object"))
@@ -317,8 +320,9 @@ def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
     """What the file's imports bind, for the imports naming one of ``modules``."""
     out = Bindings()
     for imp in fs.imports:
-        if imp.export is not None:
-            continue  # re-exported, not bound here (``jsmod`` follows it for importers)
+        if imp.export is not None or not imp.module:
+            continue  # re-exported, not bound here (``jsmod`` follows it for importers);
+            # or ``const h = createElement``, which ``jsmod.localize`` reads
         mods, barrel = modules_for(fs.path, imp.module, modules)
         # ``lib.util`` when ``jsmod`` read ``export * as util`` in what ``lib`` names.
         key: tuple[str, ...] = ()

@@ -338,9 +338,13 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
     """``fs`` with each import resolved (module ``RESOLVED`` + path, or ``OTHER``) and
     followed to the module and name that define what it binds."""
     imports: list[Import] = []
+    local: list[Import] = []
     for imp in fs.imports:
         if imp.export is not None:
             imports.append(imp)
+            continue
+        if not imp.module:
+            local.append(imp)
             continue
         found = tree.resolve(fs.path, imp.module)
         if found is None:
@@ -357,6 +361,11 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
                 imports += tree.namespace(hit[0], imp.local or "", imp.line) if imp.local else []
             else:
                 imports.append(Import(RESOLVED + hit[0][0], hit[1], imp.local, imp.line))
+    for imp in local:  # const h = createElement: h reads as what createElement is bound to
+        if any(s.qualname == imp.name for s in fs.symbols):
+            imports.append(Import(RESOLVED + fs.module, imp.name, imp.alias, imp.line))
+        imports += [Import(i.module, i.name, imp.alias, imp.line) for i in imports
+                    if i.local == imp.name and i.module.startswith(RESOLVED) and "." not in (i.alias or "")]
     return replace(fs, imports=tuple(imports))
 
 
