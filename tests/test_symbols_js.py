@@ -190,6 +190,8 @@ def test_a_default_import_under_any_local_name(tmp_path: Path, capsys: pytest.Ca
         "app/d.ts": "import { Parse } from '../lib';\nParse('d');\n",
         "app/e.ts": "import P from '../lib/other';\nP('e');\n",
         "app/f.ts": "import P from '../lib/parse';\nconst h = P;\nh('f');\n",
+        "lib/compat.ts": "import parse from './parse';\nexport default { parse, other: parse };\n",
+        "app/g.ts": "import React from '../lib/compat';\nReact.parse('g');\nconst h = React.other;\nh('g');\n",
     }
     change = {
         "lib/parse.ts": "export default function parse(s: string, strict: boolean) {\n  return s;\n}\n",
@@ -198,7 +200,7 @@ def test_a_default_import_under_any_local_name(tmp_path: Path, capsys: pytest.Ca
     }
     found = scenario(tmp_path, capsys, files, change)
     assert callers(found) == [("app/a.ts", 2), ("app/b.ts", 2), ("app/c.ts", 2), ("app/d.ts", 2), ("app/f.ts", 2),
-                              ("app/f.ts", 3)]
+                              ("app/f.ts", 3), ("app/g.ts", 2), ("app/g.ts", 3), ("app/g.ts", 4)]
 
 
 # -- 5. CommonJS -------------------------------------------------------------------------

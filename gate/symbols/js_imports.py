@@ -60,9 +60,10 @@ def imports(root: Node, path: str, module: str) -> list[Import]:
                 spec = require_of(value)
                 if spec is not None:
                     out += _pattern(spec, name, line)
-                elif value is not None and value.type == "identifier" and name is not None \
-                        and name.type == "identifier":
-                    out.append(imported("", text(value), text(name), line))  # const h = createElement
+                elif value is not None and value.type in ("identifier", "member_expression") and name is not None \
+                        and name.type == "identifier" and (parts := chain_of(value)) is not None:
+                    # const h = createElement, const h = React.createElement
+                    out.append(imported("", ".".join(parts), text(name), line))
                 elif value is not None and value.type == "member_expression" and name is not None:
                     # var compileETag = require('./utils').compileETag
                     spec = require_of(value.child_by_field_name("object"))
@@ -128,6 +129,11 @@ def _exports(node: Node, line: int) -> list[Import]:
         name = value.child_by_field_name("name") if value is not None and value.type != "identifier" else value
         if is_default and name is not None and name.type in ("identifier", "type_identifier"):
             out.append(Import("", text(name), None, line, "default"))
+        elif is_default and value is not None and value.type == "object":
+            # export default { createElement, render }: React.createElement after
+            # ``import React from 'preact/compat'``
+            for key, local in _object_names(value):
+                out.append(Import("", local, None, line, f"default.{key}"))
         elif value is not None and value.type in ("lexical_declaration", "variable_declaration"):
             out += _instances(value, line)
         return out
@@ -180,18 +186,23 @@ def _commonjs(expr: Node, line: int) -> list[Import]:
             name = value.child_by_field_name("name")
             return [Import("", text(name) if name is not None else "default", None, line, "=")]
         if value.type == "object":
-            out = []
-            for item in named(value):
-                if item.type == "shorthand_property_identifier":
-                    out.append(Import("", text(item), None, line, text(item)))
-                elif item.type == "pair":
-                    key, v = item.child_by_field_name("key"), item.child_by_field_name("value")
-                    if key is not None and v is not None and v.type == "identifier":
-                        out.append(Import("", text(v), None, line, text(key)))
-            return out
+            return [Import("", local, None, line, key) for key, local in _object_names(value)]
     elif target is not None and target[:-1] in (["exports"], ["module", "exports"]) and value.type == "identifier":
         return [Import("", text(value), None, line, target[-1])]
     return []
+
+
+def _object_names(value: Node) -> list[tuple[str, str]]:
+    """(key, local name) of ``{ fmt, parse: parseImpl }``."""
+    out = []
+    for item in named(value):
+        if item.type == "shorthand_property_identifier":
+            out.append((text(item), text(item)))
+        elif item.type == "pair":
+            key, v = item.child_by_field_name("key"), item.child_by_field_name("value")
+            if key is not None and v is not None and v.type == "identifier":
+                out.append((text(key), text(v)))
+    return out
 
 
 def chain_of(node: Node | None) -> list[str] | None:

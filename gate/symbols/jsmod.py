@@ -304,6 +304,18 @@ class JsTree:
             return sub, "*"
         return self.name(sub, source.name, depth + 1) or (sub, source.name)
 
+    def members(self, found: tuple[str, str], alias: str, line: int) -> list[Import]:
+        """``alias.key`` for each key of a default export written as an object
+        (``export default { createElement }``)."""
+        fs = self.module_symbols(found)
+        out = []
+        for imp in fs.imports if fs is not None else ():
+            if imp.export is not None and imp.export.startswith("default."):
+                hit = self._exported(fs, found, imp, 0) if fs is not None else None
+                if hit is not None and hit[1] != "*":
+                    out.append(Import(RESOLVED + hit[0][0], hit[1], f"{alias}.{imp.export[8:]}", line))
+        return out
+
     def namespace(self, found: tuple[str, str], alias: str, line: int, depth: int = 0,
                   seen: set[str] | None = None) -> list[Import]:
         """Readings of ``import * as alias`` of ``found``: the module itself, what its
@@ -361,11 +373,13 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
                 imports += tree.namespace(hit[0], imp.local or "", imp.line) if imp.local else []
             else:
                 imports.append(Import(RESOLVED + hit[0][0], hit[1], imp.local, imp.line))
+            if imp.name == "default" and imp.local:
+                imports += tree.members(found, imp.local, imp.line)
     for imp in local:  # const h = createElement: h reads as what createElement is bound to
         if any(s.qualname == imp.name for s in fs.symbols):
             imports.append(Import(RESOLVED + fs.module, imp.name, imp.alias, imp.line))
         imports += [Import(i.module, i.name, imp.alias, imp.line) for i in imports
-                    if i.local == imp.name and i.module.startswith(RESOLVED) and "." not in (i.alias or "")]
+                    if (i.alias or i.local) == imp.name and i.module.startswith(RESOLVED)]
     return replace(fs, imports=tuple(imports))
 
 
