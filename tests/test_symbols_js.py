@@ -329,3 +329,22 @@ def test_jsonc_and_config_reading() -> None:
     assert pkg.subpath("./locales/en.js", ()) == ["packages/z/src/locales/en.js"]
     assert jsconfig.workspace_globs({"workspaces": {"packages": ["packages/*", "!skip"]}},
                                     "packages:\n  - 'apps/*'\nother:\n  - x\n") == ["packages/*", "apps/*"]
+
+
+def test_a_call_an_open_branch_adds_through_an_alias_is_named_on_both_sides(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = Repo.init(tmp_path / "r")
+    r.commit("initial", {".agentgate.toml": POLICY, "src/lib/text.ts": PARSE_TS,
+                         "tsconfig.json": '{"compilerOptions": {"paths": {"@lib/*": ["./src/lib/*"]}}}'})
+    r.branch("agent/app/use", "main")
+    r.commit("use", {"src/app/a.ts": "import { parse } from '@lib/text';\nparse('a');\n",
+                     "src/app/b.ts": "import { parse } from '@other/text';\nparse('b');\n"})
+    r.checkout("main")
+    r.branch("agent/lib/change", "main")
+    r.commit("change", {"src/lib/text.ts": STRICT_TS})
+    r.checkout("main")
+    capsys.readouterr()
+    check.main(["agent/app/use"], fmt="json", repo_path=str(r.path))
+    [b] = json.loads(capsys.readouterr().out)["branches"]
+    assert [(f["rule"], f["path"], f["line"]) for f in b["findings"] if f["rule"].startswith("symbol.")] == [
+        ("symbol.signature", "src/app/a.ts", 2)]
