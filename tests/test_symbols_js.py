@@ -348,3 +348,18 @@ def test_a_call_an_open_branch_adds_through_an_alias_is_named_on_both_sides(
     [b] = json.loads(capsys.readouterr().out)["branches"]
     assert [(f["rule"], f["path"], f["line"]) for f in b["findings"] if f["rule"].startswith("symbol.")] == [
         ("symbol.signature", "src/app/a.ts", 2)]
+
+
+def test_variance_annotations_do_not_cost_a_typescript_file_its_callers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = ("import { parse } from '../lib/text';\n\nexport interface Box<\n  /** a comment, as zod writes it */\n"
+            "  out T extends string = string,\n  in out U = T,\n> {\n  get(): T;\n}\n\n"
+            "export function go(b: Box<string>) {\n  return parse(b.get());\n}\n")
+    from gate.symbols import extract
+
+    fs = extract("app/box.ts", user.encode())
+    assert fs is not None and (fs.error, fs.skipped) == (None, ())
+    assert [s.qualname for s in fs.symbols] == ["Box", "Box.get", "go"]
+    files = {"lib/text.ts": PARSE_TS, "app/box.ts": user, "app/box.tsx": user}
+    found = scenario(tmp_path, capsys, files, {"lib/text.ts": STRICT_TS})
+    assert callers(found) == [("app/box.ts", 12), ("app/box.tsx", 12)]
