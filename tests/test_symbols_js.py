@@ -217,15 +217,18 @@ def test_commonjs_exports_and_require(tmp_path: Path, capsys: pytest.CaptureFixt
         "app/d.js": "const V = require('../lib/view');\nnew V('x');\n",
         "app/e.js": "const { parse } = require('../lib/obj');\nparse('x');\n",
         "app/f.js": "const { fmt } = require('fmt');\nfmt(1);\n",
+        "lib/named.js": "module.exports = function view(a) {\n  return a;\n};\n",
+        "app/g.js": "const v = require('../lib/named');\nv(1);\n",
     }
     change = {
         "lib/fmt.js": "exports.fmt = function (a, b) {\n  return a;\n};\n",
         "lib/view.js": "function View(name, id) {\n  this.name = name;\n}\nmodule.exports = View;\n",
         "lib/obj.js": "function parseImpl(s, t) {\n  return s;\n}\nmodule.exports = { parse: parseImpl };\n",
+        "lib/named.js": "module.exports = function view(a, b) {\n  return a;\n};\n",
     }
     found = scenario(tmp_path, capsys, files, change)
     assert callers(found) == [("app/a.js", 2), ("app/b.js", 2), ("app/c.js", 1), ("app/d.js", 2),
-                              ("app/e.js", 2)]
+                              ("app/e.js", 2), ("app/g.js", 2)]
 
 
 # -- 6. JSX with reserved attribute names ------------------------------------------------

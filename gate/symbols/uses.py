@@ -228,7 +228,9 @@ def _js_aliases(ctx: Source, changes: Changes, index: dict[str, list[str]], part
             data = ctx.repo.read_blob(entry[0])
         except (KeyError, ValueError):
             return None
-        if b"export" not in data and b"exports" not in data:
+        # Only a file that can export something under another name is parsed here
+        # (the rest are parsed later only if another agent owns them).
+        if b"export" not in data or not any(w in data for w in (b" as ", b"default", b"exports")):
             return None
         return parsed(ctx, path, entry[0], entry[1], [], "target")
 
