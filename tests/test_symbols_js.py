@@ -366,3 +366,17 @@ def test_variance_annotations_do_not_cost_a_typescript_file_its_callers(
     files = {"lib/text.ts": PARSE_TS, "app/box.ts": user, "app/box.tsx": user}
     found = scenario(tmp_path, capsys, files, {"lib/text.ts": STRICT_TS})
     assert callers(found) == [("app/box.ts", 12), ("app/box.tsx", 12)]
+
+
+def test_an_inherited_method_called_through_a_subclass_or_this(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "lib/registry.ts": REGISTRY_TS,
+        "app/a.ts": ("import { Registry } from '../lib/registry';\nclass Special extends Registry {\n"
+                     "  go() {\n    this.add(1);\n  }\n}\nconst s = new Special();\ns.add(2);\n"),
+        "app/b.js": ("import { Registry } from '../lib/registry';\nclass Bag {\n  go() {\n    this.add(1);\n"
+                     "  }\n  add(x) {}\n}\nconst s = new Bag();\ns.add(2);\n"),
+    }
+    change = {"lib/registry.ts": REGISTRY_TS.replace("add(x: number)", "add(x: number, strict: boolean)")}
+    found = scenario(tmp_path, capsys, files, change)
+    assert callers(found) == [("app/a.ts", 4), ("app/a.ts", 8)]

@@ -4,7 +4,9 @@ told from ``Registry.add``.
 
 Read: ``const x = new T()``, ``let x: T``, parameters ``(x: T)`` (and TS parameter
 properties ``constructor(private x: T)`` as ``this.x`` too), class fields ``x: T`` /
-``x = new T()`` and ``this.x = new T()`` as ``this.x``. A generic ``T<U>`` is ``T``;
+``x = new T()`` and ``this.x = new T()`` as ``this.x``; ``this`` in a file of one class.
+A class the file declares with ``extends B`` reads as ``C|B`` (a method may be
+inherited). A generic ``T<U>`` is ``T``;
 ``T | undefined`` is ``T``; any other type (``string``, a union, a function type) is
 written as it is and names no class, so a method called on it is no use of a
 target's. A name given two types anywhere in the file is unknown (""). Found with
@@ -27,8 +29,14 @@ _COMMON = """
 """
 _JS = _COMMON + """
 (field_definition property: (property_identifier) @this value: (new_expression constructor: (_) @type))
+(class_declaration name: (_) @cls)
+(class_declaration name: (_) @cls (class_heritage (_) @base))
 """
 _TS = _COMMON + """
+(class_declaration name: (_) @cls)
+(abstract_class_declaration name: (_) @cls)
+(class_declaration name: (_) @cls (class_heritage (extends_clause value: (_) @base)))
+(abstract_class_declaration name: (_) @cls (class_heritage (extends_clause value: (_) @base)))
 (variable_declarator name: (identifier) @name type: (type_annotation (_) @type))
 (required_parameter pattern: (identifier) @name type: (type_annotation (_) @type))
 (optional_parameter pattern: (identifier) @name type: (type_annotation (_) @type))
@@ -87,7 +95,16 @@ def receivers(root: Node) -> dict[str, str]:
     if q is None:
         return {}
     out: dict[str, str] = {}
+    bases: dict[str, str] = {}
     for _, caps in QueryCursor(q).matches(root):
+        if "cls" in caps:
+            cls = text(caps["cls"][0])
+            if "base" not in caps:  # the same class also matches the pattern with its base
+                bases.setdefault(cls, "")
+                continue
+            base = type_path(caps["base"][0])
+            bases[cls] = base if bases.get(cls) in (None, "", base) else "?"
+            continue
         types = caps.get("type")
         if not types:
             continue
@@ -99,4 +116,20 @@ def receivers(root: Node) -> dict[str, str]:
                 names.append(text(caps["this"][0]))  # constructor(private r: T): r and this.r
         for name in names:
             out[name] = kind if out.get(name, kind) == kind else ""
+    if not bases:
+        return out
+    # A class of the file stands for itself or what it extends (``A|B``: a method
+    # may be inherited); ``this`` is the class when the file declares one.
+    for name, kind in out.items():
+        if kind in bases:
+            out[name] = _lineage(kind, bases)
+    if len(bases) == 1:
+        out["this"] = _lineage(next(iter(bases)), bases)
     return out
+
+
+def _lineage(cls: str, bases: dict[str, str]) -> str:
+    chain = [cls]
+    while bases.get(chain[-1]) and bases[chain[-1]] not in chain and len(chain) < 8:
+        chain.append(bases[chain[-1]])
+    return "|".join(chain)
