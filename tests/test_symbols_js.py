@@ -380,3 +380,14 @@ def test_an_inherited_method_called_through_a_subclass_or_this(
     change = {"lib/registry.ts": REGISTRY_TS.replace("add(x: number)", "add(x: number, strict: boolean)")}
     found = scenario(tmp_path, capsys, files, change)
     assert callers(found) == [("app/a.ts", 4), ("app/a.ts", 8)]
+
+
+def test_renaming_a_default_exported_function_breaks_no_default_import(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "lib/parse.ts": "export default function parse(s: string) {\n  return s;\n}\n",
+        "app/a.ts": "import P from '../lib/parse';\nP('a');\n",
+    }
+    change = {"lib/parse.ts": "export default function parseText(s: string) {\n  return s;\n}\n"}
+    found = scenario(tmp_path, capsys, files, change)
+    assert found == [("symbol.shared", "lib/parse.ts", 1, [("app/a.ts", 2)])]

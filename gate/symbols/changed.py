@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +20,7 @@ from gate.symbols import Param, Reference, Signature, Target, call_fits, touched
 from gate.symbols.cache import Source, cached, parsed
 from gate.symbols.classify import fitting
 from gate.symbols.language import family
-from gate.symbols.values import FORMAT
+from gate.symbols.values import FORMAT, FileSymbols
 
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})
@@ -165,6 +165,10 @@ def _compute_file(ctx: Source, fc: FileChange, users: bool) -> dict[str, Any]:
     for c in touched(old, new, fc.hunks):
         if c.kind == "added":
             continue
+        if c.kind == "renamed" and c.new is not None and new is not None and \
+                _default_export(old) == c.symbol.name and _default_export(new) == c.new.name:
+            # A JS/TS default import names no export: the rename breaks none of them.
+            c = replace(c, kind="body", detail=f"{c.detail} (the default export)")
         if c.new is not None and new is not None:
             # A changed default counts as required: the calls that omit it no longer fit.
             path, line, sig = new.path, c.new.line, fitting(c.symbol.signature, c.new.signature)
@@ -181,6 +185,11 @@ def _compute_file(ctx: Source, fc: FileChange, users: bool) -> dict[str, Any]:
                 _keep(out, Changed(Target.of(old, s), "renamed", f"moved from {old.path}", path, line,
                                    None, fc.path))
     return {"notes": notes, "changed": [_row(c) for c in out.values()]}
+
+
+def _default_export(fs: FileSymbols) -> str | None:
+    """The local name a JS/TS file exports as default (``Import.export``), if any."""
+    return next((i.name for i in fs.imports if not i.module and i.export in ("default", "=")), None)
 
 
 def _keep(out: dict[Target, Changed], ch: Changed) -> None:
