@@ -214,7 +214,7 @@ def test_commonjs_exports_and_require(tmp_path: Path, capsys: pytest.CaptureFixt
         "app/a.js": "const f = require('../lib/fmt');\nf.fmt(1);\n",
         "app/b.js": "const { fmt } = require('../lib/fmt');\nfmt(1);\n",
         "app/c.js": "require('../lib/fmt').fmt(1);\n",
-        "app/d.js": "const V = require('../lib/view');\nnew V('x');\n",
+        "app/d.js": "const V = require('../lib/view');\nnew V('x');\nfunction f() {\n  var V = make();\n}\n",
         "app/e.js": "const { parse } = require('../lib/obj');\nparse('x');\n",
         "app/f.js": "const { fmt } = require('fmt');\nfmt(1);\n",
         "lib/named.js": "module.exports = function view(a) {\n  return a;\n};\n",

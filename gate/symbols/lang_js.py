@@ -217,6 +217,13 @@ def chain(node: Node) -> list[str] | None:
 
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
     """A use to resolve at ``node``: its parts and the children still to visit."""
+    if node.type == "variable_declarator":
+        # ``var View = this.get('view')``: the name declared is no use of an import
+        # it shadows (no parts: nothing to resolve); its value and type are visited.
+        name = node.child_by_field_name("name")
+        if name is not None and name.type == "identifier":
+            return [], [c for c in node.named_children if c != name]
+        return None
     # ``f().m`` or ``a[0].m``: only the last name can be told.
     return member_use(node, chain, "member_expression", "object", "property")
 
