@@ -391,3 +391,16 @@ def test_renaming_a_default_exported_function_breaks_no_default_import(
     change = {"lib/parse.ts": "export default function parseText(s: string) {\n  return s;\n}\n"}
     found = scenario(tmp_path, capsys, files, change)
     assert found == [("symbol.shared", "lib/parse.ts", 1, [("app/a.ts", 2)])]
+
+
+def test_re_exports_that_fan_out_cost_bounded_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Each barrel re-exports every other one 40 times over: without answers kept per
+    # (module, name) and a budget, following ``parse`` would take 40**8 lookups.
+    barrels = {f"lib/b{i}.ts": "".join(f"export * from './b{j % 5}';\n" for j in range(40)) for i in range(5)}
+    files = {**barrels, "lib/text.ts": PARSE_TS,
+             "lib/b4.ts": barrels["lib/b4.ts"] + "export * from './text';\n",
+             "app/a.ts": "import { parse } from '../lib/b0';\nparse('a');\n",
+             "app/b.ts": "import * as lib from '../lib/b0';\nlib.parse('b');\n",
+             "app/c.ts": "import { nothing } from '../lib/b0';\nimport { parse } from '../lib/text';\nparse('c');\n"}
+    found = scenario(tmp_path, capsys, files, {"lib/text.ts": STRICT_TS})
+    assert callers(found) == [("app/a.ts", 2), ("app/b.ts", 2), ("app/c.ts", 3)]

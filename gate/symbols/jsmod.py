@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from gate.git.repo import GitRepo
 
 MAX_DEPTH = 8  # re-export hops followed from an import
+MAX_STEPS = 2000  # re-export lookups for one file's imports, at most
 # Tried after the name as written; TypeScript's order (a ``.d.ts`` only last: it
 # declares, the implementation beside it defines).
 _SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mts", ".cts", ".mjs", ".cjs", ".d.ts")
@@ -60,6 +61,8 @@ class JsTree:
         self.notes = notes
         self.deps: dict[str, str] = {}  # path -> blob id ("" none): what the answers depend on
         self._packages: list[jsconfig.Package] | None = None
+        self._answers: dict[tuple[str, str], tuple[tuple[str, str], str] | None] = {}
+        self._steps = 0
 
     # -- the tree ------------------------------------------------------------------------
 
@@ -262,7 +265,26 @@ class JsTree:
     def name(self, found: tuple[str, str], name: str, depth: int = 0) -> tuple[tuple[str, str], str] | None:
         """Where the module ``found`` gets what it exports as ``name``: (module, name
         there), the name ``"*"`` for a namespace; None when it does not say."""
-        fs = self.module_symbols(found) if depth <= MAX_DEPTH else None
+        key = (found[0], name)
+        if key in self._answers:  # asked before, or under way (a cycle): None
+            return self._answers[key]
+        self._answers[key] = None
+        if depth > MAX_DEPTH or not self._step():
+            return None
+        hit = self._name(found, name, depth)
+        self._answers[key] = hit
+        return hit
+
+    def _step(self) -> bool:
+        """Whether the budget of lookups for one file (``MAX_STEPS``) allows another:
+        a barrel of barrels written to fan out costs bounded time."""
+        self._steps += 1
+        if self._steps == MAX_STEPS:
+            self._note(f"re-exports fan out beyond {MAX_STEPS} lookups; the rest are not followed")
+        return self._steps < MAX_STEPS
+
+    def _name(self, found: tuple[str, str], name: str, depth: int) -> tuple[tuple[str, str], str] | None:
+        fs = self.module_symbols(found)
         if fs is None:
             return None
         if any(s.qualname == name for s in fs.symbols):
@@ -321,7 +343,7 @@ class JsTree:
         """Readings of ``import * as alias`` of ``found``: the module itself, what its
         ``export *`` re-export, and ``alias.b`` for each name it re-exports."""
         seen = set() if seen is None else seen
-        if found[0] in seen or depth > MAX_DEPTH:
+        if found[0] in seen or depth > MAX_DEPTH or not self._step():
             return []
         seen.add(found[0])
         fs = self.module_symbols(found)
