@@ -404,3 +404,16 @@ def test_re_exports_that_fan_out_cost_bounded_time(tmp_path: Path, capsys: pytes
              "app/c.ts": "import { nothing } from '../lib/b0';\nimport { parse } from '../lib/text';\nparse('c');\n"}
     found = scenario(tmp_path, capsys, files, {"lib/text.ts": STRICT_TS})
     assert callers(found) == [("app/a.ts", 2), ("app/b.ts", 2), ("app/c.ts", 3)]
+
+
+def test_package_subpath_imports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "package.json": '{"name": "app", "imports": {"#lib/*": {"types": "./src/lib/*.ts", "default": "./dist/*.js"},'
+                        ' "#text": "./src/lib/text.ts"}}',
+        "src/lib/text.ts": PARSE_TS,
+        "src/app/a.ts": "import { parse } from '#lib/text';\nparse('a');\n",
+        "src/app/b.ts": "import { parse } from '#text';\nparse('b');\n",
+        "src/app/c.ts": "import { parse } from '#other';\nparse('c');\n",
+    }
+    found = scenario(tmp_path, capsys, files, {"src/lib/text.ts": STRICT_TS})
+    assert callers(found) == [("src/app/a.ts", 2), ("src/app/b.ts", 2)]

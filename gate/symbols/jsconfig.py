@@ -129,13 +129,15 @@ def merge(chain: list[Options]) -> Config:
 
 @dataclass(frozen=True)
 class Package:
-    """A ``package.json``: its folder, ``name``, ``exports`` (the raw JSON value) and
-    its entry files in the order tried (``source``, ``module``, ``main``, ``types``)."""
+    """A ``package.json``: its folder, ``name``, ``exports`` (the raw JSON value), its
+    entry files in the order tried (``source``, ``module``, ``main``, ``types``) and
+    ``imports`` (``#name`` subpath imports, the raw JSON value)."""
 
     folder: str
     name: str | None
     exports: Any
     entries: tuple[str, ...]
+    imports: Any = None
 
     @classmethod
     def of(cls, doc: Any, folder: str) -> Package:
@@ -144,12 +146,15 @@ class Package:
         name = doc.get("name") if isinstance(doc.get("name"), str) else None
         entries = tuple(v for k in ("source", "module", "main", "types", "typings")
                         for v in [doc.get(k)] if isinstance(v, str))
-        return cls(folder, name, doc.get("exports"), entries)
+        return cls(folder, name, doc.get("exports"), entries, doc.get("imports"))
 
-    def subpath(self, sub: str, conditions: tuple[str, ...]) -> list[str]:
-        """The files ``exports`` maps subpath ``sub`` (``.``, ``./text``) to, in order."""
-        exports = self.exports
-        if isinstance(exports, dict) and not any(k.startswith(".") for k in exports):
+    def subpath(self, sub: str, conditions: tuple[str, ...], field: str = "exports") -> list[str]:
+        """The files ``exports`` maps subpath ``sub`` (``.``, ``./text``) to, in order;
+        with ``field="imports"``, what ``imports`` maps ``#name`` to."""
+        exports = self.exports if field == "exports" else self.imports
+        if field == "imports" and not isinstance(exports, dict):
+            return []
+        if isinstance(exports, dict) and not any(k.startswith((".", "#")) for k in exports):
             exports = {".": exports}  # conditions at the top stand for "."
         elif not isinstance(exports, dict):
             exports = {".": exports}

@@ -199,6 +199,10 @@ class JsTree:
         if spec.startswith("."):
             joined = jsconfig.join(folder, spec)
             return self.file(joined) if joined is not None else None
+        if spec.startswith("#") and len(spec) > 1:
+            hit = self._subpath_import(folder, spec)
+            if hit is not None:
+                return hit
         config = self.config(folder)
         conditions = config.conditions if config is not None else ()
         if config is not None:
@@ -215,6 +219,24 @@ class JsTree:
         if spec.startswith(("@/", "~/", "~", "#", "src/", "@src/")):
             return None  # a bundler's alias, unknown here: the suffix guess
         return OTHER
+
+    def _subpath_import(self, folder: str, spec: str) -> tuple[str, str] | None:
+        """``#internal/x`` through the ``imports`` of the nearest ``package.json``
+        (None when it does not map it: then tsconfig ``paths`` may)."""
+        while True:
+            doc = self.json("package.json" if folder == "." else f"{folder}/package.json")
+            if doc is not None:
+                pkg = jsconfig.Package.of(doc, folder)
+                config = self.config(folder)
+                conditions = config.conditions if config is not None else ()
+                for target in pkg.subpath(spec, conditions, "imports"):
+                    found = self.file(target, conditions, folders=False)
+                    if found is not None:
+                        return found
+                return None
+            if folder == ".":
+                return None
+            folder = posixpath.dirname(folder) or "."
 
     def _package_file(self, pkg: jsconfig.Package, sub: str, conditions: tuple[str, ...]) -> tuple[str, str] | None:
         if pkg.exports is not None:
