@@ -11,12 +11,10 @@ for ``.mts``/``.cts``, a folder's ``package.json`` entry or ``index``. A bare
 specifier of no repository package is another package: never a user of a symbol
 here. Anything else (an alias of a bundler config) keeps the old suffix guess.
 
-``localize`` writes the answers into a parse result's imports (``js_imports.RESOLVED``
-+ the module, or ``js_imports.OTHER``), following ``export … from``, ``export *``,
-``export * as``, ``export { x as y }``, ``export default``, ``module.exports`` to
-the defining module and name, at most ``MAX_DEPTH`` files deep, cycles stopped.
-Like ``gomod.GoTree`` the tree reads blobs on demand, and it records every path it
-looked at and what it found there: the cache key of the answer (``Deps``).
+``jsfollow.localize`` writes the answers into a parse result's imports, following
+re-exports. Like ``gomod.GoTree`` the tree reads blobs on demand, and it records
+every path it looked at and what it found there (``deps``): the cache key of the
+answers.
 """
 
 from __future__ import annotations
@@ -24,19 +22,16 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gate.model import MODE_EXEC, MODE_FILE
 from gate.symbols import jsconfig
-from gate.symbols.js_imports import OTHER, REQUIRED, RESOLVED, strip_extension
-from gate.symbols.values import FileSymbols, Import
+from gate.symbols.js_imports import OTHER, RESOLVED, strip_extension
+from gate.symbols.values import FileSymbols
 
 if TYPE_CHECKING:
     from gate.git.repo import GitRepo
 
-MAX_DEPTH = 8  # re-export hops followed from an import
-MAX_STEPS = 2000  # re-export lookups for one file's imports, at most
 # Tried after the name as written; TypeScript's order (a ``.d.ts`` only last: it
 # declares, the implementation beside it defines).
 _SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mts", ".cts", ".mjs", ".cjs", ".d.ts")
@@ -61,8 +56,6 @@ class JsTree:
         self.notes = notes
         self.deps: dict[str, str] = {}  # path -> blob id ("" none): what the answers depend on
         self._packages: list[jsconfig.Package] | None = None
-        self._answers: dict[tuple[str, str], tuple[tuple[str, str], str] | None] = {}
-        self._steps = 0
 
     # -- the tree ------------------------------------------------------------------------
 
@@ -89,13 +82,13 @@ class JsTree:
                 _DOCS[key] = str(exc)
         doc = _DOCS[key]
         if isinstance(doc, str):
-            self._note(f"{path}: {doc}; ignored")
+            self.note(f"{path}: {doc}; ignored")
             return None
         assert isinstance(doc, tuple)
         value: object = doc[0]
         return value
 
-    def _note(self, text: str) -> None:
+    def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
 
@@ -119,10 +112,10 @@ class JsTree:
         while todo:
             at = todo.pop(0)
             if at == "..":
-                self._note(f"{path}: extends a file outside the repository; ignored")
+                self.note(f"{path}: extends a file outside the repository; ignored")
                 return None
             if at in seen or len(seen) >= jsconfig.MAX_EXTENDS:
-                self._note(f"{path}: extends loops or runs deeper than {jsconfig.MAX_EXTENDS} files; ignored")
+                self.note(f"{path}: extends loops or runs deeper than {jsconfig.MAX_EXTENDS} files; ignored")
                 return None
             seen.add(at)
             doc = self.json(at)
@@ -278,154 +271,6 @@ class JsTree:
             return [path] + [path[:-len(ext)] + s for s in _SWAP.get(ext, ())]
         return [path + s for s in _SUFFIXES]
 
-    # -- names ---------------------------------------------------------------------------
-
-    def module_symbols(self, found: tuple[str, str]) -> FileSymbols | None:
-        oid = self.blob(found[1])
-        return self.symbols(found[1], oid) if oid else None
-
-    def name(self, found: tuple[str, str], name: str, depth: int = 0) -> tuple[tuple[str, str], str] | None:
-        """Where the module ``found`` gets what it exports as ``name``: (module, name
-        there), the name ``"*"`` for a namespace; None when it does not say."""
-        key = (found[0], name)
-        if key in self._answers:  # asked before, or under way (a cycle): None
-            return self._answers[key]
-        self._answers[key] = None
-        if depth > MAX_DEPTH or not self._step():
-            return None
-        hit = self._name(found, name, depth)
-        self._answers[key] = hit
-        return hit
-
-    def _step(self) -> bool:
-        """Whether the budget of lookups for one file (``MAX_STEPS``) allows another:
-        a barrel of barrels written to fan out costs bounded time."""
-        self._steps += 1
-        if self._steps == MAX_STEPS:
-            self._note(f"re-exports fan out beyond {MAX_STEPS} lookups; the rest are not followed")
-        return self._steps < MAX_STEPS
-
-    def _name(self, found: tuple[str, str], name: str, depth: int) -> tuple[tuple[str, str], str] | None:
-        fs = self.module_symbols(found)
-        if fs is None:
-            return None
-        if any(s.qualname == name for s in fs.symbols):
-            return found, name
-        for imp in fs.imports:
-            if imp.export == name or (name == "default" and imp.export == "="):
-                hit = self._exported(fs, found, imp, depth)
-                if hit is not None:
-                    return hit
-        for imp in fs.imports:
-            if imp.export == "*" and imp.module:
-                sub = self.resolve(fs.path, imp.module)
-                if isinstance(sub, tuple) and sub != found:
-                    hit = self.name(sub, name, depth + 1)
-                    if hit is not None:
-                        return hit
-        return None
-
-    def _exported(self, fs: FileSymbols, found: tuple[str, str], imp: Import,
-                  depth: int) -> tuple[tuple[str, str], str] | None:
-        assert imp.name is not None
-        if imp.module:  # export { a as b } from './x', export * as b from './x'
-            sub = self.resolve(fs.path, imp.module)
-            if not isinstance(sub, tuple):
-                return None
-            if imp.name == "*":
-                return sub, "*"
-            return self.name(sub, imp.name, depth + 1) or (sub, imp.name)
-        local = imp.name  # export { a as b }, export default a, module.exports = a
-        if any(s.qualname == local for s in fs.symbols):
-            return found, local
-        source = next((i for i in fs.imports if i.export is None and i.local == local and i.module), None)
-        if source is None or source.name is None:
-            return None
-        sub = self.resolve(fs.path, source.module)
-        if not isinstance(sub, tuple):
-            return None
-        if source.name == "*":
-            return sub, "*"
-        return self.name(sub, source.name, depth + 1) or (sub, source.name)
-
-    def members(self, found: tuple[str, str], alias: str, line: int) -> list[Import]:
-        """``alias.key`` for each key of a default export written as an object
-        (``export default { createElement }``)."""
-        fs = self.module_symbols(found)
-        out = []
-        for imp in fs.imports if fs is not None else ():
-            if imp.export is not None and imp.export.startswith("default."):
-                hit = self._exported(fs, found, imp, 0) if fs is not None else None
-                if hit is not None and hit[1] != "*":
-                    out.append(Import(RESOLVED + hit[0][0], hit[1], f"{alias}.{imp.export[8:]}", line))
-        return out
-
-    def namespace(self, found: tuple[str, str], alias: str, line: int, depth: int = 0,
-                  seen: set[str] | None = None) -> list[Import]:
-        """Readings of ``import * as alias`` of ``found``: the module itself, what its
-        ``export *`` re-export, and ``alias.b`` for each name it re-exports."""
-        seen = set() if seen is None else seen
-        if found[0] in seen or depth > MAX_DEPTH or not self._step():
-            return []
-        seen.add(found[0])
-        fs = self.module_symbols(found)
-        if fs is not None and any(i.export == "=" for i in fs.imports):
-            hit = self.name(found, "default", depth)  # module.exports = View: the namespace is View
-            if hit is not None and hit[1] == "*":  # module.exports = require('./lib/express')
-                return self.namespace(hit[0], alias, line, depth + 1, seen)
-            if hit is not None:
-                return [Import(RESOLVED + hit[0][0], hit[1], alias, line)]
-        out = [Import(RESOLVED + found[0], "*", alias, line)]
-        if fs is None or alias.startswith(REQUIRED):
-            return out
-        for imp in fs.imports:
-            if imp.export == "*" and imp.module:
-                sub = self.resolve(fs.path, imp.module)
-                if isinstance(sub, tuple):
-                    out += self.namespace(sub, alias, line, depth + 1, seen)
-            elif imp.export is not None and imp.export not in ("*", "=", imp.name if not imp.module else None):
-                hit = self._exported(fs, found, imp, depth)
-                if hit is not None:
-                    out.append(Import(RESOLVED + hit[0][0], hit[1], f"{alias}.{imp.export}", line))
-        return out
-
-
-def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
-    """``fs`` with each import resolved (module ``RESOLVED`` + path, or ``OTHER``) and
-    followed to the module and name that define what it binds."""
-    imports: list[Import] = []
-    local: list[Import] = []
-    for imp in fs.imports:
-        if imp.export is not None:
-            imports.append(imp)
-            continue
-        if not imp.module:
-            local.append(imp)
-            continue
-        found = tree.resolve(fs.path, imp.module)
-        if found is None:
-            imports.append(imp)
-        elif isinstance(found, str):
-            imports.append(Import(OTHER + imp.module, imp.name, imp.alias, imp.line))
-        elif imp.name is None:
-            imports.append(Import(RESOLVED + found[0], None, None, imp.line))
-        elif imp.name == "*":
-            imports += tree.namespace(found, imp.alias or "", imp.line) if imp.alias else []
-        else:
-            hit = tree.name(found, imp.name) or (found, imp.name)
-            if hit[1] == "*":
-                imports += tree.namespace(hit[0], imp.local or "", imp.line) if imp.local else []
-            else:
-                imports.append(Import(RESOLVED + hit[0][0], hit[1], imp.local, imp.line))
-            if imp.name == "default" and imp.local:
-                imports += tree.members(found, imp.local, imp.line)
-    for imp in local:  # const h = createElement: h reads as what createElement is bound to
-        if any(s.qualname == imp.name for s in fs.symbols):
-            imports.append(Import(RESOLVED + fs.module, imp.name, imp.alias, imp.line))
-        imports += [Import(i.module, i.name, imp.alias, imp.line) for i in imports
-                    if (i.alias or i.local) == imp.name and i.module.startswith(RESOLVED)]
-    return replace(fs, imports=tuple(imports))
-
 
 def stem(path: str) -> str:
     """The word an importer of ``path`` spells: its name without extension, or its
@@ -433,22 +278,3 @@ def stem(path: str) -> str:
     parts = path.split("/")
     name = parts[-1].split(".", 1)[0]
     return parts[-2] if name == "index" and len(parts) > 1 else name
-
-
-def aliases(files: list[FileSymbols], names: set[str], stems: set[str]) -> set[str]:
-    """Words the users of ``names`` (defined in files of ``stems``) may spell instead
-    of the name, from what ``files`` export: another name (``export { parse as
-    parseText } from``, ``exports.fmt = impl``, ``module.exports = { parse: impl }``),
-    or a default export (``export default impl``, ``module.exports = impl``,
-    ``export { default as Parse } from './parse'``), whose importers spell the file.
-    Read without resolving: a few more candidate files, never a missed one."""
-    out: set[str] = set()
-    for fs in files:
-        for imp in fs.imports:
-            if imp.export in (None, "*", imp.name) or not imp.name:
-                continue
-            named = imp.name in names or (imp.name == "default" and stem(imp.module) in stems)
-            if not named:
-                continue
-            out.add(stem(fs.path) if imp.export in ("default", "=") else imp.export)
-    return {w for w in out if w.isidentifier() and w != "default"}

@@ -73,7 +73,7 @@ def _top(node: Node, col: Collector) -> None:
         value = node.child_by_field_name("value")
         if value is not None and value.child_by_field_name("name") is None and value.type in (*_FUNC_VALUES, "class"):
             # ``export default function () {}``: a symbol named "default", which a
-            # default import under any local name reaches (``jsmod``).
+            # default import under any local name reaches (``jsfollow``).
             keyword = next((c for c in node.children if c.type == "default"), None)
             if keyword is not None:
                 _value(node, keyword, "default", value, col)

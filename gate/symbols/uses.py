@@ -62,7 +62,7 @@ class RefCache:
         js = None
         if lang is not None and family(lang) == "js":
             # The imports resolved through the repository's configuration and the
-            # modules they re-export from (``jsmod``): the answer depends on every
+            # modules they re-export from (``jsmod``, ``jsfollow``): the answer depends on every
             # file that resolution looked at, so they key it.
             js = self._localized(path, oid, mode, side, notes, tree)
             if js is None:
@@ -81,7 +81,8 @@ class RefCache:
         fs = parsed(self.ctx, path, oid, mode, notes, side, users=True)
         if fs is None:
             return None
-        from gate.symbols.jsmod import JsTree, localize
+        from gate.symbols.jsfollow import localize
+        from gate.symbols.jsmod import JsTree
 
         def symbols(p: str, o: str) -> FileSymbols | None:
             return parsed(self.ctx, p, o, MODE_FILE, [], "target" if side == "target" else side)
@@ -104,7 +105,7 @@ class RefCache:
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
         if js is not None:
-            fs = js  # JS/TS imports resolved and followed (gate.symbols.jsmod)
+            fs = js  # JS/TS imports resolved and followed (gate.symbols.jsfollow)
         refs = resolve(fs, found, index)
         return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r), r.how == "name"]
                 for r in refs]
@@ -203,61 +204,16 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
             if path.lower().endswith(changes.suffixes):
                 out.setdefault(path, []).append(w)
     if "js" in changes.families:
-        _js_aliases(ctx, changes, index, parts, out)
+        from gate.symbols.jsfollow import alias_search
+
+        _ALIASES[(ctx.target_oid, changes.key)] = alias_search(ctx, changes, index, lambda: save(
+            ctx, parts, {"notes": [], "files": index}), out)
     return out
 
 
 # Per (target, change set key): the names JS/TS re-exports give the changed symbols
 # (``export { parse as parseText } from``): their users spell those instead.
 _ALIASES: dict[tuple[str, str], frozenset[str]] = {}
-
-
-def _js_aliases(ctx: Source, changes: Changes, index: dict[str, list[str]], parts: tuple[str, ...],
-                out: dict[str, list[str]]) -> None:
-    """Add to ``out`` the files spelling a name a candidate re-exports a changed JS/TS
-    symbol under, a few rounds deep (a barrel of barrels)."""
-    from gate.git.grep import words_in_tree
-    from gate.model import LANGUAGES
-    from gate.symbols.jsmod import aliases, stem
-
-    def read(path: str) -> FileSymbols | None:
-        entry = ctx.repo.entry_at(ctx.target_oid, path)
-        if entry is None or language_of(path) is None or family(language_of(path) or "") != "js":
-            return None
-        try:
-            data = ctx.repo.read_blob(entry[0])
-        except (KeyError, ValueError):
-            return None
-        # Only a file that can export something under another name is parsed here
-        # (the rest are parsed later only if another agent owns them).
-        if b"export" not in data or not any(w in data for w in (b" as ", b"default", b"exports")):
-            return None
-        return parsed(ctx, path, entry[0], entry[1], [], "target")
-
-    words = set(changes.words)
-    defining = {c.target.path for c in changes.items if family(c.target.language) == "js"}
-    stems = {stem(p) for p in defining}
-    todo = sorted(set(out) | defining)
-    for _ in range(3):
-        extra = aliases([fs for fs in map(read, todo) if fs is not None], words, stems) - words
-        if not extra:
-            break
-        words |= extra
-        missing = {w for w in extra if w not in index}
-        if missing:
-            found: dict[str, list[str]] = {w: [] for w in missing}
-            for path, hits in sorted(words_in_tree(ctx.repo, ctx.target_oid, missing, LANGUAGES).items()):
-                for w in hits:
-                    found[w].append(path)
-            index.update(found)
-            save(ctx, parts, {"notes": [], "files": index})
-        todo = []
-        for w in sorted(extra):
-            for path in index[w]:
-                if path.lower().endswith(changes.suffixes):
-                    todo += [] if path in out else [path]
-                    out.setdefault(path, []).append(w)
-    _ALIASES[(ctx.target_oid, changes.key)] = frozenset(words - set(changes.words))
 
 
 def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]]) -> dict[str, Any]:
