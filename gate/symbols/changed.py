@@ -24,7 +24,7 @@ from gate.symbols.values import FORMAT, FileSymbols
 
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})
-CACHE_VERSION = 3  # 2: no cap on user files per symbol and agent; 3: possible uses (issue 19)
+CACHE_VERSION = 4  # 2: no cap on user files per symbol and agent; 3: possible uses; 4: rivals (issue 19)
 V = f"v{CACHE_VERSION}f{FORMAT}"  # in every derived cache key: a new format recomputes
 
 

@@ -10,11 +10,13 @@ Python declares few types, so only what the file states plainly is read:
   classes;
 - an object used where it is built (``Registry().add(…)``);
 - ``self`` and ``cls`` in a method: the class, or one of its written bases (the
-  method may be inherited), tried in that order.
+  method may be inherited), tried in that order;
+- a name assigned one of the above (``t = self.templar``, ``d = display``): its type.
 
 Names are looked up in the innermost function holding the use, then in its class
-(``self.attr``), then at module level. A name given two types in one scope, or
-assigned anything else there (a function's result, a loop variable), is unknown.
+(``self.attr``) and the classes of the file it names as bases, then at module
+level. A name given two types in one scope, or assigned anything else there (a
+function's result, a loop variable), is unknown.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ class _Scope:
     first: int
     last: int
     names: dict[str, str] = field(default_factory=dict)
+    bases: tuple[str, ...] = ()  # a class's written bases
+
+
+# A bound value naming another receiver (``t = self.templar``): looked up on use.
+_ALIAS = "="
 
 
 def _dotted(node: ast.expr | None) -> str | None:
@@ -51,6 +58,12 @@ def built(value: ast.expr | None) -> str | None:
         if kind is not None and kind.rsplit(".", 1)[-1][:1].isupper():
             return kind
     return None
+
+
+def _alias(value: ast.expr | None) -> str | None:
+    """``name`` or ``self.attr`` as a value: the receiver it copies, marked."""
+    key = _target_key(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+    return None if key is None else _ALIAS + key
 
 
 def _bind(names: dict[str, str], key: str, kind: str | None) -> None:
@@ -94,7 +107,8 @@ def _assignments(body: list[ast.stmt], names: dict[str, str], attrs: dict[str, s
     for node in _statements(body):
         pairs: list[tuple[ast.expr, str | None]] = []
         if isinstance(node, ast.Assign):
-            pairs = [(t, built(node.value)) for t in node.targets]
+            pairs = [(t, built(node.value) or (_alias(node.value) if isinstance(t, ast.Name) else None))
+                     for t in node.targets]
         elif isinstance(node, ast.AnnAssign):
             pairs = [(node.target, _dotted(node.annotation))]
         elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
@@ -119,6 +133,7 @@ class Receivers:
         _assignments(tree.body, self.module.names, None)
         self.functions: list[_Scope] = []
         self.classes: list[_Scope] = []
+        self.by_name: dict[str, _Scope | None] = {}
         self._visit(tree.body, None)
         self.functions.sort(key=lambda s: s.first)
         self.classes.sort(key=lambda s: s.first)
@@ -126,8 +141,11 @@ class Receivers:
     def _visit(self, body: list[ast.stmt], cls: tuple[ast.ClassDef, _Scope] | None) -> None:
         for node in _statements(body):
             if isinstance(node, ast.ClassDef):
-                scope = _Scope(node.lineno, node.end_lineno or node.lineno)
+                bases = tuple(b for b in (_dotted(x) for x in node.bases) if b is not None)
+                scope = _Scope(node.lineno, node.end_lineno or node.lineno, bases=bases)
                 self.classes.append(scope)
+                # Two classes of one name: neither is looked into as a base.
+                self.by_name[node.name] = None if node.name in self.by_name else scope
                 self._visit(node.body, (node, scope))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._function(node, cls)
@@ -160,14 +178,31 @@ class Receivers:
                 best = s
         return best
 
-    def lookup(self, parts: tuple[str, ...], line: int) -> str | None:
+    def lookup(self, parts: tuple[str, ...], line: int, depth: int = 0) -> str | None:
         key = ".".join(parts)
+        found: str | None = None
         if len(parts) == 2 and parts[0] in ("self", "cls"):
             cls = self._innermost(self.classes, line)
-            return (cls.names.get(key) or None) if cls is not None else None
-        if len(parts) != 1:
-            return None
-        fn = self._innermost(self.functions, line)
-        if fn is not None and key in fn.names:
-            return fn.names[key] or None
-        return self.module.names.get(key) or None
+            found = self._attribute(cls, key, set()) if cls is not None else None
+        elif len(parts) == 1:
+            fn = self._innermost(self.functions, line)
+            if fn is not None and key in fn.names:
+                found = fn.names[key]
+            else:
+                found, line = self.module.names.get(key), 0  # an alias there is module-level too
+        if found and found.startswith(_ALIAS):
+            # ``t = self.templar``: the type of what it copies, from where it was bound.
+            return self.lookup(tuple(found[1:].split(".")), line, depth + 1) if depth < 4 else None
+        return found or None
+
+    def _attribute(self, cls: _Scope, key: str, seen: set[int]) -> str | None:
+        """``self.attr`` in ``cls``, else in a base class this file defines."""
+        if key in cls.names or id(cls) in seen:
+            return cls.names.get(key)
+        seen.add(id(cls))
+        for base in cls.bases:
+            scope = self.by_name.get(base)
+            found = self._attribute(scope, key, seen) if scope is not None else None
+            if found is not None:
+                return found
+        return None

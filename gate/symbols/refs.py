@@ -51,8 +51,10 @@ class Resolver:
         self.ctor_needs_new = lang.CTOR_NEEDS_NEW
         self.index: dict[str, list[Entry]] = {}
         modules: set[str] = set()
+        named: set[str] = set()
         for t in targets:
             modules.add(t.module)
+            named.update(t.qualname.split("."))
             mod, qual = list(lang.full_parts(t.module)), t.qualname.split(".")
             self.index.setdefault(qual[-1], []).append(Entry(t, tuple(mod + qual), len(qual), False))
             if len(qual) > 1 and (qual[-1] in _CTOR_NAMES or qual[-1] == qual[-2]):
@@ -68,8 +70,11 @@ class Resolver:
         self.others = set(b.others)
         self.sep = lang.SEP
         mods = [list(lang.full_parts(m)) for m in modules]
+        # A re-export guess relates the file only when it names a target or its
+        # class: ``from ansible import constants`` is no import of module_utils.basic.
+        readings = [v for vs in self.names.values() for i, v in enumerate(vs) if i == 0 or v[-1:] and v[-1] in named]
         self.related = fs.module in modules or any(
-            _within(v, m) for v in [*(v for _, v in b.names), *b.globs, *b.imported] for m in mods
+            _within(v, m) for v in [*readings, *b.globs, *b.imported] for m in mods
         )
         self.defs = {(s.line, s.name) for s in fs.symbols}
         # ``const V = require('./view')``: the name bound, not a use.
@@ -136,7 +141,11 @@ class Resolver:
                         return e, 1, "local"
             return None
         head = parts[0]
-        if not self.related or (head and ((head,) in self.names or head in self.others)):
+        if not self.related or (head and head in self.others):
+            return None
+        # A path through an import (``ansible.utils.display`` after ``import
+        # ansible.utils.display``) names what was imported, not an object.
+        if head and any(tuple(parts[:k]) in self.names for k in range(1, len(parts) + 1)):
             return None
         # An unbound capitalised head is a class of its own (``Other.parse``), not
         # an object of the target's class.

@@ -18,7 +18,7 @@ import ast
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from gate.symbols.language import family, reader
+from gate.symbols.language import Resolving, family, reader
 from gate.symbols.pytypes import Receivers, built
 from gate.symbols.values import Call, FileSymbols, Reference, Target
 
@@ -156,9 +156,9 @@ def read(path: str, source: bytes, language: str) -> tuple[FileSymbols, Sites | 
     if language == "python":
         from gate.symbols import python
 
-        tree = python.parse(source)
+        tree = python.read_tree(source)
         fs = python.from_tree(path, source, tree)
-        return fs, (None if isinstance(tree, str) else python_sites(tree))
+        return fs, (None if isinstance(tree, str) else python_sites(tree[0]))
     from gate.symbols import treesitter
 
     root = treesitter.parse(language, source)
@@ -176,8 +176,8 @@ def sites_of(path: str, language: str, source: bytes) -> Sites | None:
     if language == "python":
         from gate.symbols import python
 
-        tree = python.parse(source)
-        return None if isinstance(tree, str) else python_sites(tree)
+        tree = python.read_tree(source)
+        return None if isinstance(tree, str) else python_sites(tree[0])
     from gate.symbols import treesitter
 
     root = treesitter.parse(language, source)
@@ -192,6 +192,15 @@ def sites_of(path: str, language: str, source: bytes) -> Sites | None:
 # -- resolving ------------------------------------------------------------------------
 
 
+def resolving(language: str) -> Resolving:
+    """How paths of ``language`` resolve (``refs.Resolver``)."""
+    if language == "python":
+        from gate.symbols.pyrefs import PYTHON
+
+        return PYTHON
+    return reader(language)
+
+
 def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Reference]:
     """Uses of ``targets`` among ``sites`` of the file ``fs``, in source order."""
     from gate.symbols.refs import Resolver, make_reference
@@ -200,12 +209,8 @@ def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Re
     wanted = [t for t in targets if family(t.language) == fam]
     if not wanted or fs.error is not None:
         return []
-    if fs.language == "python":
-        from gate.symbols.pyrefs import PYTHON as lang
-        definitions = False  # a Python definition is no Name node
-    else:
-        lang = reader(fs.language)
-        definitions = True
+    lang = resolving(fs.language)
+    definitions = fs.language != "python"  # a Python definition is no Name node
     resolver = Resolver(fs, wanted, lang)
     # Only a site spelling one of these can resolve (a name the imports bind or a
     # wanted symbol's name): the rest are not looked up.

@@ -10,8 +10,9 @@
   comes first, and only files that name a changed symbol are parsed.
 
 A *possible* use (a method matched by its name alone: the receiver's type is not
-known) is kept only when no other type of the target defines a method of that
-name (``certain``), and its messages say "possible".
+known) is kept unless another type of the target defines a method of that name
+in a module the using file imports (or in the file itself) (``certain``), and its
+messages say "possible".
 
 Uses found in one file are cached per (blob, path) and set of changes in one JSON
 file per set (``RefCache``); the answers are cached by content keys, so a new
@@ -30,7 +31,7 @@ from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
 from gate.symbols.language import family
 from gate.symbols.sites import resolve
-from gate.symbols.values import FileSymbols
+from gate.symbols.values import FileSymbols, Target
 
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
@@ -159,7 +160,7 @@ def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes:
     key = f"{ctx.target_oid}-{digest(agent, changes.key, mine)}-{V}"
     uses = cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
                   lambda: _compute_target_uses(ctx, agent, changes, found), _uses, notes)
-    return certain(ctx, changes, uses, notes)
+    return certain(ctx, changes, uses, notes, ctx.target_oid)
 
 
 def _owner(ctx: Source, path: str) -> str | None:
@@ -261,7 +262,7 @@ def added_uses(ctx: Source, cs: ChangeSet, changes: Changes, notes: list[str]) -
     key = f"{cs.head}-{cs.base}-{changes.key}-{V}"
     uses = cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
                   notes)
-    return certain(ctx, changes, uses, notes)
+    return certain(ctx, changes, uses, notes, cs.head)
 
 
 def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[str, Any]:
@@ -293,31 +294,64 @@ def _uses(data: dict[str, Any]) -> list[Use]:
 # -- possible uses ------------------------------------------------------------------------
 
 
-def certain(ctx: Source, changes: Changes, uses: list[Use], notes: list[str]) -> list[Use]:
+def certain(ctx: Source, changes: Changes, uses: list[Use], notes: list[str], tree: str) -> list[Use]:
     """``uses`` without the possible ones (a method matched by its name alone, the
     receiver's type unknown) of a method whose name another type of the target
-    also defines: such a call is as likely to be that other type's."""
+    also defines, in a file that imports that type's module (or is it): such a
+    call is as likely to be that other type's. ``tree`` is the commit the using
+    files are read from."""
     if not any(u.possible for u in uses):
         return uses
     shared = ambiguous(ctx, changes, notes)
-    return [u for u in uses if not (u.possible and u.index in shared)]
+    rivalled: dict[tuple[int, str], bool] = {}
+    out = []
+    for u in uses:
+        if u.possible and u.index in shared:
+            key = (u.index, u.path)
+            if key not in rivalled:
+                rivalled[key] = _rivalled(ctx, tree, u.path, shared[u.index])
+            if rivalled[key]:
+                continue
+        out.append(u)
+    return out
 
 
-def ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> frozenset[int]:
+def _rivalled(ctx: Source, tree: str, path: str, rivals: list[Target] | None) -> bool:
+    """Whether the file ``path`` of ``tree`` imports (or is) the module of a rival."""
+    from gate.symbols.refs import Resolver
+    from gate.symbols.sites import resolving
+
+    lang = language_of(path)
+    entry = ctx.repo.entry_at(tree, path)
+    if rivals is None or lang is None or lang == "go" or entry is None:
+        return True  # the search ran out, or go.mod would have to be read: as before
+    fs = parsed(ctx, path, entry[0], entry[1], [], "target")
+    return fs is None or Resolver(fs, rivals, resolving(lang)).related
+
+
+def ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[int, list[Target] | None]:
     """Indices of changed methods whose name a method of another type defines in a
     file of the target (of the same language family). Files are read from the one
     word search ``candidates`` made, at most ``EXAMINE_BUDGET`` of them per method;
-    a method whose search ran out is taken as shared (its possible uses dropped)."""
+    a method whose search ran out is taken as shared everywhere (None). Each other
+    method found is given as a target (its type's module is what relates a file)."""
     key = f"{ctx.target_oid}-{changes.key}-{V}"
     return cached(ctx, ("ambiguous", ctx.target_oid[:2], key + ".json"),
-                  lambda: _compute_ambiguous(ctx, changes, notes), lambda d: frozenset(d["shared"]), notes)
+                  lambda: _compute_ambiguous(ctx, changes, notes), _rivals, notes)
+
+
+def _rivals(data: dict[str, Any]) -> dict[int, list[Target] | None]:
+    if not isinstance(data["shared"], dict):
+        raise ValueError("written by another version")
+    return {int(i): None if rows is None else [Target(*map(str, row)) for row in rows]
+            for i, rows in data["shared"].items()}
 
 
 def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, Any]:
     from gate.symbols.values import METHOD
 
     found = candidates(ctx, changes, notes)
-    shared: list[int] = []
+    shared: dict[str, list[list[str]] | None] = {}
     quiet: list[str] = []  # parse notes of files read only for this belong to no finding
     for i, c in enumerate(changes.items):
         t = c.target
@@ -325,11 +359,16 @@ def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[
             continue
         paths = [p for p, words in found.items()
                  if t.name in words and (lang := language_of(p)) and family(lang) == family(t.language)]
+        rivals: list[list[str]] | None = []
         for n, path in enumerate(sorted(paths)):
+            if n >= EXAMINE_BUDGET:
+                rivals = None
+                break
             entry = ctx.repo.entry_at(ctx.target_oid, path)
             fs = parsed(ctx, path, entry[0], entry[1], quiet, "target") if entry is not None else None
-            if n >= EXAMINE_BUDGET or (fs is not None and any(
-                    s.kind == METHOD and s.name == t.name and s.qualname != t.qualname for s in fs.symbols)):
-                shared.append(i)
-                break
+            if fs is not None and rivals is not None:
+                rivals += [[s.qualname, fs.path, fs.module, fs.language] for s in fs.symbols
+                           if s.kind == METHOD and s.name == t.name and s.qualname != t.qualname]
+        if rivals is None or rivals:
+            shared[str(i)] = rivals
     return {"notes": [], "shared": shared}

@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 
 # Bump when the extraction changes meaning: cached results of another format are
 # refused by ``from_json`` (the caller then parses again).
-FORMAT = 4  # 3: ``FileSymbols.skipped``; 4: ``Import.export`` (issue 19)
+FORMAT = 5  # 3: ``FileSymbols.skipped`` (issue 19); 4: Python files read around syntax errors;
+# 5: ``Import.export`` (JS/TS re-exports, default exports, CommonJS)
 
 FUNCTION = "function"
 CLASS = "class"
