@@ -417,3 +417,20 @@ def test_package_subpath_imports(tmp_path: Path, capsys: pytest.CaptureFixture[s
     }
     found = scenario(tmp_path, capsys, files, {"src/lib/text.ts": STRICT_TS})
     assert callers(found) == [("src/app/a.ts", 2), ("src/app/b.ts", 2)]
+
+
+def test_a_function_in_a_typescript_namespace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    util = ("export namespace util {\n  export function joinValues(a: string[]): string {\n    return a.join();\n  }\n"
+            "  export namespace inner {\n    export function deep(a: string): string {\n      return a;\n"
+            "    }\n  }\n}\n")
+    files = {
+        "lib/util.ts": util,
+        "app/a.ts": "import { util } from '../lib/util';\nutil.joinValues(['a']);\nutil.inner.deep('a');\n",
+        "app/b.ts": "import { util } from '../lib/other';\nutil.joinValues(['b']);\n",
+    }
+    change = {"lib/util.ts": util.replace("(a: string[])", "(a: string[], sep: string)").replace(
+        "deep(a: string)", "deep(a: string, b: number)")}
+    found = scenario(tmp_path, capsys, files, change)
+    assert [(rule, path, line) for rule, path, line, _ in found] == [
+        ("symbol.signature", "lib/util.ts", 2), ("symbol.signature", "lib/util.ts", 6)]
+    assert callers(found) == [("app/a.ts", 2), ("app/a.ts", 3)]

@@ -67,9 +67,20 @@ def collect(root: Node, col: Collector) -> None:
         _top(node, col)
 
 
-def _top(node: Node, col: Collector) -> None:
+def _top(node: Node, col: Collector, prefix: str = "") -> None:
     kind = node.type
-    if kind == "export_statement":
+    if kind == "internal_module":
+        # ``namespace util { export function joinValues … }``: ``util.joinValues``,
+        # which ``util.joinValues(…)`` spells after ``import { util }``.
+        name = node.child_by_field_name("name")
+        if name is not None and name.type == "identifier" and prefix.count(".") < 4:
+            for child in named(node.child_by_field_name("body")):
+                _top(child, col, f"{prefix}{text(name)}.")
+        return
+    if prefix and kind == "export_statement":
+        for child in named(node):
+            _top(child, col, prefix)
+    elif kind == "export_statement":
         value = node.child_by_field_name("value")
         if value is not None and value.child_by_field_name("name") is None and value.type in (*_FUNC_VALUES, "class"):
             # ``export default function () {}``: a symbol named "default", which a
@@ -81,19 +92,23 @@ def _top(node: Node, col: Collector) -> None:
         for child in named(node):
             _top(child, col)
     elif kind == "expression_statement" and node.named_child_count:
-        _commonjs(node, node.named_children[0], col)
+        if node.named_children[0].type == "internal_module":
+            _top(node.named_children[0], col, prefix)
+        elif not prefix:
+            _commonjs(node, node.named_children[0], col)
     elif kind in _FUNCS:
         name = node.child_by_field_name("name")
         if name is not None:
-            col.add(node, name, text(name), FUNCTION, signature(node))
+            col.add(node, name, prefix + text(name), FUNCTION, signature(node))
     elif kind in _CLASSES:
-        _class(node, col)
+        name = node.child_by_field_name("name")
+        _class(node, col, name, prefix + text(name) if name is not None else None)
     elif kind in ("lexical_declaration", "variable_declaration"):
         for decl in named(node):
             value = decl.child_by_field_name("value")
             name = decl.child_by_field_name("name")
             if value is not None and value.type in _FUNC_VALUES and name is not None and name.type == "identifier":
-                col.add(decl, name, text(name), FUNCTION, signature(value))
+                col.add(decl, name, prefix + text(name), FUNCTION, signature(value))
 
 
 def _value(node: Node, name: Node, qualname: str, value: Node, col: Collector) -> None:
