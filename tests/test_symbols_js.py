@@ -434,3 +434,12 @@ def test_a_function_in_a_typescript_namespace(tmp_path: Path, capsys: pytest.Cap
     assert [(rule, path, line) for rule, path, line, _ in found] == [
         ("symbol.signature", "lib/util.ts", 2), ("symbol.signature", "lib/util.ts", 6)]
     assert callers(found) == [("app/a.ts", 2), ("app/a.ts", 3)]
+
+
+def test_jsonc_that_never_closes_a_string_or_comment_is_refused_at_once() -> None:
+    from gate.symbols import jsconfig
+
+    # Each unclosed opener must not scan to the end again: that would be quadratic.
+    for bad in (b'"\\"' * 80_000, b"/* " * 80_000, b'{"a": "' + b"x" * 200_000):
+        with pytest.raises(ValueError):
+            jsconfig.loads(bad)

@@ -18,8 +18,11 @@ from typing import Any
 
 MAX_BYTES = 256_000  # real tsconfig/package.json files are a few KB
 MAX_EXTENDS = 8
-_COMMENTS = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
-_TRAILING = re.compile(r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])')
+# A string or comment left open runs to the end of the text (the JSON parser then
+# refuses it): matched once, not retried from every later opener, which would be
+# quadratic in the size of the file.
+_COMMENTS = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\Z)|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)
+_TRAILING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\Z)|,(?=\s*[}\]])', re.S)
 
 
 def loads(data: bytes) -> Any:
