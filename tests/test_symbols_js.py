@@ -330,6 +330,10 @@ def test_jsonc_and_config_reading() -> None:
                                                         "./locales/*": "./src/locales/*"}}, "packages/z")
     assert pkg.subpath(".", ("@z/source",)) == ["packages/z/src/index.ts", "packages/z/index.js"]
     assert pkg.subpath("./locales/en.js", ()) == ["packages/z/src/locales/en.js"]
+    many = jsconfig.options({"compilerOptions": {"paths": {f"@{i}/*": [f"t{j}/*" for j in range(1000)]
+                                                           for i in range(1000)}}}, "tsconfig.json")
+    assert many.paths is not None and len(many.paths) == jsconfig.MAX_PATTERNS
+    assert {len(targets) for _, targets in many.paths} == {jsconfig.MAX_TARGETS}
     assert jsconfig.workspace_globs({"workspaces": {"packages": ["packages/*", "!skip"]}},
                                     "packages:\n  - 'apps/*'\nother:\n  - x\n") == ["packages/*", "apps/*"]
 

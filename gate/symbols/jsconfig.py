@@ -18,6 +18,7 @@ from typing import Any
 
 MAX_BYTES = 256_000  # real tsconfig/package.json files are a few KB
 MAX_EXTENDS = 8
+MAX_PATTERNS, MAX_TARGETS = 256, 8  # of compilerOptions.paths read
 # A string or comment left open runs to the end of the text (the JSON parser then
 # refuses it): matched once, not retried from every later opener, which would be
 # quadratic in the size of the file.
@@ -82,9 +83,10 @@ def options(doc: Any, path: str) -> Options:
     if isinstance(raw_paths, dict):
         root = base_url or folder
         rows = []
-        for pattern, targets in raw_paths.items():
+        # Capped: every import of every file tries them (real configs have a few).
+        for pattern, targets in list(raw_paths.items())[:MAX_PATTERNS]:
             if isinstance(targets, list):
-                joined = (join(root, t) for t in targets if isinstance(t, str))
+                joined = (join(root, t) for t in targets[:MAX_TARGETS] if isinstance(t, str))
                 rows.append((pattern, tuple(t for t in joined if t is not None)))
         paths = tuple(rows)
     raw_conds = opts.get("customConditions")
