@@ -294,18 +294,18 @@ class GitRepo:
         """Names of the entries at the top of ``commit``'s tree."""
         return [str(e.name) for e in self._commit(commit).tree]
 
-    def folder_names(self, commit: str, path: str) -> list[str]:
-        """Names of the folders directly inside ``path`` (``.``: the top) of ``commit``'s
-        tree, as a checkout writes them; empty when ``path`` is no folder there."""
-        if path == ".":
+    def folder_names(self, commit: str, folder: str) -> list[str]:
+        """Names of the sub-folders of ``folder`` (``.``: the top) in ``commit``'s tree,
+        sorted; empty when it is no folder there."""
+        if folder in (".", ""):
             tree = str(self._commit(commit).tree_id)
         else:
-            hit = self.entry_at(commit, path)
+            hit = self.entry_at(commit, folder)
             if hit is None or hit[1] != MODE_TREE:
                 return []
             tree = hit[0]
-        last = {name: canonical_mode(mode) for mode, name, _ in self.trees.read(tree)}
-        return sorted(os.fsdecode(n) for n, mode in last.items() if mode == MODE_TREE)
+        names = (os.fsdecode(n) for m, n, _ in self.trees.read(tree) if canonical_mode(m) == MODE_TREE)
+        return sorted(set(names))
 
     def file_at(self, commit: str, path: str) -> bytes | None:
         hit = self.entry_at(commit, path)

@@ -109,7 +109,7 @@ class Changes:
             if len(parts) > 1 and parts[-1] in _CTORS:
                 out.add(parts[-2])
             else:
-                out.update(Target(row[0], "", "", "").words)
+                out.update(Target(row[0], row[1], row[2], row[3]).words)
         return frozenset(out)
 
     def __bool__(self) -> bool:
@@ -183,6 +183,10 @@ def _compute_file(ctx: Source, fc: FileChange, users: bool) -> dict[str, Any]:
     for c in touched(old, new, fc.hunks):
         if c.kind == "added":
             continue
+        if c.kind == "renamed" and c.new is not None and new is not None and \
+                _default_export(old) == c.symbol.name and _default_export(new) == c.new.name:
+            # A JS/TS default import names no export: the rename breaks none of them.
+            c = replace(c, kind="body", detail=f"{c.detail} (the default export)")
         if c.new is not None and new is not None:
             # A changed default counts as required: the calls that omit it no longer fit.
             path, line, sig = new.path, c.new.line, fitting(c.symbol.signature, c.new.signature)
@@ -213,6 +217,9 @@ def java_overloads(old: FileSymbols, new: FileSymbols | None, qual: str, lines: 
     return Overloads(tuple(s.signature or Signature() for s in before),
                      tuple(i for i, s in enumerate(before) if s.line in lines),
                      tuple(s.signature or Signature() for s in after))
+def _default_export(fs: FileSymbols) -> str | None:
+    """The local name a JS/TS file exports as default (``Import.export``), if any."""
+    return next((i.name for i in fs.imports if not i.module and i.export in ("default", "=")), None)
 
 
 def _keep(out: dict[Target, Changed], ch: Changed) -> None:

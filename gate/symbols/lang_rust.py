@@ -140,8 +140,9 @@ def _absolute(path: list[str], module: str) -> list[str]:
 
 
 def imports(root: Node, path: str, module: str) -> list[Import]:
-    """``use`` trees and ``extern crate`` items; ``public`` for ``pub use`` (any
-    ``pub(…)``: a re-export seen at least inside the crate) at the top of the file.
+    """``use`` trees and ``extern crate`` items; a ``pub use`` (any ``pub(…)``: a
+    re-export seen at least inside the crate) at the top of the file has ``export``,
+    the name it re-exports under (``*`` for a glob); it binds that name too.
 
     ``use`` inside functions and inline ``mod x { … }`` blocks is read too, for the
     whole file (a name it binds in one function is taken to mean the same in the
@@ -164,19 +165,24 @@ def imports(root: Node, path: str, module: str) -> list[Import]:
 
 
 def _imports(node: Node, module: str, public: bool) -> list[Import]:
+    def export(name: str | None) -> str | None:
+        return name if public else None
+
     if node.type == "extern_crate_declaration":
         name = node.child_by_field_name("name")
         if name is None or text(name) == "self":
             return []
-        return [Import("", text(name), text(node.child_by_field_name("alias")) or None, first_line(node), public)]
+        alias = text(node.child_by_field_name("alias")) or None
+        return [Import("", text(name), alias, first_line(node), export(alias or text(name)))]
     out = []
     arg = node.child_by_field_name("argument")
     for parts, alias, glob in _flatten(arg, []) if arg is not None else []:
         parts = _absolute(parts, module)
         if glob:
-            out.append(Import("::".join(parts), "*", None, first_line(node), public))
+            out.append(Import("::".join(parts), "*", None, first_line(node), export("*")))
         elif parts:
-            out.append(Import("::".join(parts[:-1]), parts[-1], alias or None, first_line(node), public))
+            out.append(Import("::".join(parts[:-1]), parts[-1], alias or None, first_line(node),
+                              export(alias or parts[-1])))
     return out
 
 

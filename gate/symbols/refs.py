@@ -80,6 +80,8 @@ class Resolver:
         self.defs = {(s.line, s.name) for s in fs.symbols}
         # Java: a method of the file's own classes shadows a static import of that name.
         self.own_methods = {s.name for s in fs.symbols if s.kind == METHOD} if self.bare_methods else set()
+        # ``const V = require('./view')``: the name bound, not a use.
+        self.defs |= {(i.line, i.local) for i in fs.imports if i.local}
 
     def words(self) -> set[str]:
         """Names whose presence marks a subtree worth visiting."""

@@ -136,7 +136,7 @@ def _through(fs: FileSymbols, full: list[str], qual: int) -> list[list[str]]:
     module = fs.module.split("::")
     out = []
     for imp in fs.imports:
-        if not imp.public:
+        if imp.export is None:  # not a ``pub use``
             continue
         source = [*(imp.module.split("::") if imp.module else [])]
         if imp.name == "*":

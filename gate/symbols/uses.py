@@ -26,7 +26,7 @@ from functools import cached_property
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
-from gate.model import ChangeSet, language_of
+from gate.model import MODE_FILE, ChangeSet, language_of
 from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save, sites
 from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
@@ -36,7 +36,7 @@ from gate.symbols.java_hierarchy import overrides as java_overrides
 from gate.symbols.language import family
 from gate.symbols.rustmods import paths_for
 from gate.symbols.sites import resolve
-from gate.symbols.values import Target
+from gate.symbols.values import FileSymbols, Target
 
 if TYPE_CHECKING:
     from gate.symbols.rustmods import RustPaths
@@ -71,22 +71,49 @@ class RefCache:
         """Rows for blob ``oid`` read as ``path`` in the commit ``tree`` (whose go.mod
         files resolve a Go file's imports)."""
         key = f"{oid}:{path}"
-        if self.alias_key and language_of(path) == "java":
+        lang = language_of(path)
+        if self.alias_key and lang == "java":
             key += "@h" + self.alias_key
-        go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
+        go = GoTree(self.ctx.repo, tree) if lang == "go" else None
         if go is not None:
             key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items if c.target.language == "go"})
-        rust = paths_for(self.ctx, self.changes, tree) if language_of(path) == "rust" else None
+        rust = paths_for(self.ctx, self.changes, tree) if lang == "rust" else None
         if rust is not None:
             key += "@" + rust.key(path, notes)
+        js = None
+        if lang is not None and family(lang) == "js":
+            # The imports resolved through the repository's configuration and the
+            # modules they re-export from (``jsmod``, ``jsfollow``): the answer depends on every
+            # file that resolution looked at, so they key it.
+            js = self._localized(path, oid, mode, side, notes, tree)
+            if js is None:
+                return []
+            key += "@" + digest(sorted(js[1].items()))
         rows = self.files.get(key)
         if rows is None:
-            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go, rust)
+            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go, js[0] if js else None, rust)
             self.dirty = True
         return rows
 
+    def _localized(self, path: str, oid: str, mode: int, side: str, notes: list[str],
+                   tree: str) -> tuple[FileSymbols, dict[str, str]] | None:
+        if not self._may_use(path, oid):
+            return None
+        fs = parsed(self.ctx, path, oid, mode, notes, side, users=True)
+        if fs is None:
+            return None
+        from gate.symbols.jsfollow import localize
+        from gate.symbols.jsmod import JsTree
+
+        def symbols(p: str, o: str) -> FileSymbols | None:
+            return parsed(self.ctx, p, o, MODE_FILE, [], "target" if side == "target" else side)
+
+        js = JsTree(self.ctx.repo, tree, symbols, notes)
+        return localize(fs, js), js.deps
+
     def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str],
-                 go: GoTree | None, rust: RustPaths | None = None) -> list[list[Any]]:
+                 go: GoTree | None, js: FileSymbols | None = None,
+                 rust: RustPaths | None = None) -> list[list[Any]]:
         items = self.changes.items
         index = {c.target: i for i, c in enumerate(items)}
         index.update(self.aliases)
@@ -100,6 +127,8 @@ class RefCache:
         fs, found = read
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
+        if js is not None:
+            fs = js  # JS/TS imports resolved and followed (gate.symbols.jsfollow)
         if rust is not None:  # Rust paths named by crate through Cargo.toml (gate.symbols.rustmods)
             from gate.symbols.rustmods import localize as by_crate
 
@@ -109,7 +138,7 @@ class RefCache:
                  r.how == "name" or (OVERLOAD if not items[index[r.target]].certain(r) else False)]
                 for r in refs]
 
-    def _may_use(self, path: str, oid: str, rust: RustPaths | None) -> bool:
+    def _may_use(self, path: str, oid: str, rust: RustPaths | None = None) -> bool:
         """Whether the blob's text spells a name of a changed symbol of its language
         family (no use can resolve otherwise)."""
         lang = language_of(path)
@@ -122,6 +151,8 @@ class RefCache:
             data = self.ctx.repo.read_blob(oid)
         except (KeyError, ValueError):
             return True  # parsing says what is missing
+        if family(lang or "") == "js":
+            words += tuple(w.encode() for w in _ALIASES.get((self.ctx.target_oid, self.changes.key), ()))
         return any(w in data for w in words)
 
     @cached_property
@@ -209,8 +240,17 @@ def candidates(ctx: Source, changes: Changes, notes: list[str],
         for path in index[w]:
             if path.lower().endswith(changes.suffixes):
                 out.setdefault(path, []).append(w)
+    if "js" in changes.families:
+        from gate.symbols.jsfollow import alias_search
+
+        _ALIASES[(ctx.target_oid, changes.key)] = alias_search(ctx, changes, index, lambda: save(
+            ctx, parts, {"notes": [], "files": index}), out)
     return out
 
+
+# Per (target, change set key): the names JS/TS re-exports give the changed symbols
+# (``export { parse as parseText } from``): their users spell those instead.
+_ALIASES: dict[tuple[str, str], frozenset[str]] = {}
 
 def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]],
                          inherited: dict[Target, int], overriding: list[tuple[int, str, int]]) -> dict[str, Any]:
