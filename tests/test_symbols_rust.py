@@ -493,7 +493,21 @@ def test_a_call_at_the_end_of_a_builder_chain_counts_by_the_builders_type(
     })
     lib_branch(r, {builder: BUILDER_RS.replace("fn fill(&mut self, n: u8)", "fn fill(&mut self, n: u8, m: u8)")})
     # v.iter() is no builder: its fill stays possible (no other type defines fill).
+    # A call at the end of a chain over several lines is named at the line of its name.
     [f] = symbol_findings(r, capsys)[1]
     assert f["other"]["users"] == [{"agent": "cli", "path": user, "line": 5},
-                                   {"agent": "cli", "path": user, "line": 6},
+                                   {"agent": "cli", "path": user, "line": 8},
                                    {"agent": "cli", "path": user, "line": 12, "possible": True}]
+
+
+def test_a_call_on_the_result_of_a_method_of_self_stays_possible(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = "crates/app/src/sink.rs"
+    r = repo(tmp_path, {
+        LIB: LIB_RS + "pub mod buf;\npub use buf::Buf;\n",
+        BUF: BUF_RS,
+        user: "use util::Buf;\n\nstruct S;\n\nimpl S {\n    fn go(&self) {\n        self.buf().push(1);\n    }\n}\n",
+    })
+    lib_branch(r, {BUF: BUF_RS.replace("(&mut self, x: u8)", "(&mut self, x: u8, strict: bool)")})
+    [f] = symbol_findings(r, capsys)[1]
+    assert f["other"]["users"] == [{"agent": "cli", "path": user, "line": 7, "possible": True}]

@@ -231,9 +231,12 @@ def _chain(node: Node) -> list[str] | None:
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
     if tokens.in_tokens(node):
         return tokens.path_of(node)
-    if node.type == "field_expression" and (chain := call_chain(node)) is not None:
+    chain = call_chain(node) if node.type == "field_expression" else None
+    if chain is not None and chain[0] != "self":
         # ``b.size(1).fill(2)``: ``["b", "size()", "fill"]``, typed by ``receivers``
         # when ``b`` is a builder; the inner call is visited as a use of its own.
+        # (``self.f().g()`` stays ``["", "g"]``: ``self`` is a bound name, and a
+        # method matched by its name alone needs an unbound head.)
         return chain, [node.child_by_field_name("value")]  # type: ignore[list-item]
     if node.type == "mod_item":  # ``mod escape;`` names a file, not a use: only a body is read
         body = node.child_by_field_name("body")
@@ -252,6 +255,13 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
         return None
     call, args = found
     return call, Call(len([a for a in args if a.type != "attribute_item"]))
+
+
+def site_line(node: Node) -> int:
+    """The line a use at ``node`` is named at: a member's name (``b\n    .fill(2)``,
+    where rustc reports a call), else where the node starts."""
+    field = node.child_by_field_name("field") if node.type == "field_expression" else None
+    return first_line(field if field is not None else node)
 
 
 def receivers(root: Node) -> dict[str, str]:

@@ -129,6 +129,9 @@ def tree_sites(language: str, root: Node) -> Sites:
     types = lang.receivers(root)
     # Java: a name the file declares with several types is looked up in scope.
     scoped = getattr(lang, "receiver_at", None)
+    # Rust: a member is named at the line of its name (``b\n    .fill(2)``: where the
+    # compiler reports it), not where the chain it ends starts.
+    line_of = getattr(lang, "site_line", first_line)
 
     def type_of(name: str, at: Node) -> str:
         if name.endswith("[]"):  # an element of an array: the array's type, one dimension less
@@ -158,7 +161,8 @@ def tree_sites(language: str, root: Node) -> Sites:
             called = (called[0], called[1]._replace(types=typed))
         end = last_line(called[0] if called else node)
         receiver = type_of(".".join(parts[:-1]), node) if len(parts) > 1 and parts[0] else None
-        out.append(Site(tuple(parts), called[1] if called else None, first_line(node), end,
+        line = line_of(node)
+        out.append(Site(tuple(parts), called[1] if called else None, line, max(end, line),
                         int(node.start_point[1]) + 1, receiver or None))
     return tuple(out)
 
