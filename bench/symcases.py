@@ -21,6 +21,12 @@ class Case:
     change: str
     edits: tuple[tuple[str, str, int], ...]
 
+    @property
+    def callee(self) -> str:
+        """The name its calls are written with ("Registry.add" -> "add", a constructor -> its class)."""
+        parts = self.symbol.split()[0].split(".")
+        return parts[-2] if parts[-1] == "constructor" and len(parts) > 1 else parts[-1]
+
 
 @dataclass(frozen=True)
 class Repo:
@@ -71,4 +77,37 @@ KY = Repo("ky", "sindresorhus/ky", "3419113b48e034fdcf8fa6bd3be3da7b3d0d758f", "
          (add("static create(input: Input, options: Options)", "static create(input: Input, options: Options, attempt: number)"),)),
 ), tsconfig=KY_TSCONFIG)
 
-REPOS: tuple[Repo, ...] = (KY,)
+ZOD_TSCONFIG = ('{"extends": "./tsconfig.json", "compilerOptions": {"noEmit": true, "types": []}, '
+                '"include": ["packages/zod/src/**/*.ts"], "exclude": ["**/*.d.ts"]}\n')
+V4 = "packages/zod/src/v4"
+
+ZOD = Repo("zod", "colinhacks/zod", "e516c3baf22615e20934116abebfed6c000222c2", "TypeScript", "tsc", (
+    # The class factory every schema and check is declared with (core, classic and mini).
+    Case("$constructor", f"{V4}/core/core.ts", "$constructor", "required parameter 'version' inserted after 'name'",
+         (add("  name: string,\n  initializer: (inst: T, def: D) => void,", "  name: string,\n  version: number,\n  initializer: (inst: T, def: D) => void,"),)),
+    # Called through `import * as util from "./util.js"` (util.normalizeParams(...)).
+    Case("normalizeParams", f"{V4}/core/util.ts", "normalizeParams", "required parameter 'strict' added",
+         (add("normalizeParams<T>(_params: T)", "normalizeParams<T>(_params: T, strict: boolean)"),)),
+    Case("finalizeIssue", f"{V4}/core/util.ts", "finalizeIssue", "required parameter 'strict' added",
+         (add("  config: $ZodConfig\n): errors.$ZodIssue {", "  config: $ZodConfig,\n  strict: boolean\n): errors.$ZodIssue {"),)),
+    # util.clone(...) beside the schemas' own .clone() method, which is another symbol. The new
+    # parameter goes first: after `inst` tsc would accept the `{...def}` (any) many calls pass.
+    Case("clone", f"{V4}/core/util.ts", "clone", "required parameter 'deep' inserted first",
+         (add("clone<T extends schemas.$ZodType>(inst: T, def?:", "clone<T extends schemas.$ZodType>(deep: boolean, inst: T, def?:"),)),
+    # Overloads, re-exported as z.toJSONSchema / z.treeifyError and called so by the tests.
+    Case("toJSONSchema", f"{V4}/core/json-schema-processors.ts", "toJSONSchema",
+         "required parameter 'target' inserted before 'params' (both overloads and the implementation)",
+         (add("  schema: T,\n  params?: ToJSONSchemaParams\n)", "  schema: T,\n  target: string,\n  params?: ToJSONSchemaParams\n)"),
+          add("  registry: $ZodRegistry<{ id?: string | undefined }>,\n  params?:", "  registry: $ZodRegistry<{ id?: string | undefined }>,\n  target: string,\n  params?:"),
+          add("  input: schemas.$ZodType | $ZodRegistry<{ id?: string | undefined }>,\n  params?:", "  input: schemas.$ZodType | $ZodRegistry<{ id?: string | undefined }>,\n  target: string,\n  params?:"))),
+    Case("treeifyError", f"{V4}/core/errors.ts", "treeifyError", "required parameter 'depth' inserted after 'error' (overloads)",
+         (add("treeifyError<T>(error: $ZodError<T>)", "treeifyError<T>(error: $ZodError<T>, depth: number)"),
+          add("treeifyError<T, U>(error: $ZodError<T>, mapper", "treeifyError<T, U>(error: $ZodError<T>, depth: number, mapper", 2))),
+    # A method called on the exported instance (z.globalRegistry.add) and on registries; Set.add and benchmark's Suite.add are others.
+    Case("$ZodRegistry.add", f"{V4}/core/registries.ts", "$ZodRegistry.add", "required parameter 'owner' inserted before the rest",
+         (add("    schema: S,\n    ..._meta:", "    schema: S,\n    owner: string,\n    ..._meta:"),)),
+    Case("addIssueToContext", "packages/zod/src/v3/helpers/parseUtil.ts", "addIssueToContext (v3)", "required parameter 'strict' added",
+         (add("addIssueToContext(ctx: ParseContext, issueData: IssueData)", "addIssueToContext(ctx: ParseContext, issueData: IssueData, strict: boolean)"),)),
+), tsconfig=ZOD_TSCONFIG)
+
+REPOS: tuple[Repo, ...] = (KY, ZOD)

@@ -41,7 +41,7 @@ def truths(source: Path, repo: Repo, cases: list[Case], work: Path) -> dict[str,
         (checkout / "tsconfig.bench.json").write_text(repo.tsconfig)
         how = f"tsc {symtruth.TSC_VERSION} --noEmit, new errors after the change"
 
-        def errors() -> set[tuple[str, int, str]]:
+        def errors() -> set[tuple[symtruth.Error, str]]:
             return symtruth.tsc_errors(checkout, "tsconfig.bench.json")
     else:
         files = subprocess.run(["git", "ls-files", "--", *[f"{r}/*.java" for r in repo.java_roots]],
@@ -52,7 +52,7 @@ def truths(source: Path, repo: Repo, cases: list[Case], work: Path) -> dict[str,
             print(f"{repo.name}: jars not found {missing}", file=sys.stderr)
         how = "javac 17 (-Xmaxerrs 100000, should-stop=ifError=FLOW), new errors after the change"
 
-        def errors() -> set[tuple[str, int, str]]:
+        def errors() -> set[tuple[symtruth.Error, str]]:
             return symtruth.javac_errors(checkout, files, [j for j in jars if Path(j).exists()])
     before = errors()
     out: dict[str, symtruth.Expectation] = {}
@@ -61,7 +61,7 @@ def truths(source: Path, repo: Repo, cases: list[Case], work: Path) -> dict[str,
         original = target.read_bytes()
         try:
             target.write_bytes(apply_edits(original.decode(), case).encode())
-            sites = symtruth.new_sites(before, errors(), case.file)
+            sites = symtruth.new_sites(checkout, before, errors(), case.file, case.callee)
         finally:
             target.write_bytes(original)
         out[case.id] = symtruth.Expectation(sites, frozenset(), how)

@@ -29,8 +29,22 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agen
 TSC_VERSION = "5.9"
 EXPECT = Path(__file__).parent / "expect"
 
-_TSC_LINE = re.compile(r"^(?P<path>[^()\s][^()]*)\((?P<line>\d+),\d+\): error (?P<code>TS\d+): (?P<msg>.*)$")
-_JAVAC_LINE = re.compile(r"^(?P<path>[^:\s][^:]*\.java):(?P<line>\d+): error: (?P<msg>.*)$")
+_TSC_LINE = re.compile(r"^(?P<path>[^()\s][^()]*)\((?P<line>\d+),(?P<col>\d+)\): error (?P<code>TS\d+): (?P<msg>.*)$")
+# javac -XDrawDiagnostics: "path:line:column: compiler.err.key: arguments".
+_JAVAC_LINE = re.compile(
+    r"^(?P<path>[^:\s][^:]*\.java):(?P<line>\d+):(?P<col>\d+): (?P<key>compiler\.err\.[\w.]+): (?P<msg>.*)$")
+# The errors a call that no longer fits gets. Others are knock-on effects (a callback's
+# parameters lose their contextual type: TS7006) and name no call.
+_TSC_CALL = {"TS2345", "TS2554", "TS2555", "TS2556", "TS2769"}
+_TOO_MANY = re.compile(r"Expected [\d-]+ arguments, but got (\d+)")
+_JAVAC_CALL = ("compiler.err.cant.apply.symbol", "compiler.err.cant.apply.symbols")
+
+# An error is (path, line, column, where): where is "callee" when the compiler puts it on
+# the called name, "arg" when on an argument that is one too many, "type" when on an
+# argument of the wrong type. Only the last also comes as a knock-on effect: a call
+# whose result type changed makes other calls' arguments wrong, so a "type" error
+# counts only on a call of the symbol's own name.
+Error = tuple[str, int, int, str]
 
 
 @dataclass(frozen=True)
@@ -92,41 +106,109 @@ def npm_install(checkout: Path) -> bool:
     return proc.returncode == 0
 
 
-def tsc_errors(checkout: Path, tsconfig: str) -> set[tuple[str, int, str]]:
+def tsc_errors(checkout: Path, tsconfig: str) -> set[tuple[Error, str]]:
+    """The call errors ``tsc`` reports, each with its message (to tell them apart)."""
     exe = tsc()
     assert exe is not None, "tsc is not installed"
     proc = subprocess.run([str(exe), "-p", tsconfig, "--noEmit", "--pretty", "false"],
                           cwd=checkout, capture_output=True, text=True)
-    out: set[tuple[str, int, str]] = set()
+    out: set[tuple[Error, str]] = set()
     for raw in proc.stdout.splitlines():
         m = _TSC_LINE.match(raw)
-        if m:
-            out.add((m["path"], int(m["line"]), f'{m["code"]} {m["msg"]}'))
+        if m is None or m["code"] not in _TSC_CALL:
+            continue
+        many = _TOO_MANY.match(m["msg"])
+        where = "type" if m["code"] == "TS2345" else "callee"
+        if many is not None and int(many[1]) > _expected_max(m["msg"]):
+            where = "arg"
+        out.add(((m["path"], int(m["line"]), int(m["col"]), where), f'{m["code"]} {m["msg"]}'))
     return out
+
+
+def _expected_max(msg: str) -> int:
+    expected = msg.split()[1]  # "Expected 2-3 arguments, ..."
+    return int(expected.rpartition("-")[2])
 
 
 # -- Java ------------------------------------------------------------------------------
 
-def javac_errors(checkout: Path, sources: list[str], classpath: list[str]) -> set[tuple[str, int, str]]:
-    """Every error javac reports on ``sources`` (paths relative to ``checkout``)."""
+def javac_errors(checkout: Path, sources: list[str], classpath: list[str]) -> set[tuple[Error, str]]:
+    """The call errors javac reports on ``sources`` (paths relative to ``checkout``)."""
     argfile = checkout / ".bench-javac-args"
     argfile.write_text("\n".join(sources) + "\n")
     out_dir = checkout / ".bench-javac-out"
     shutil.rmtree(out_dir, ignore_errors=True)
-    cmd = ["javac", "-Xmaxerrs", "100000", "-Xmaxwarns", "0", "-nowarn", "-proc:none", "-encoding", "UTF-8",
+    cmd = ["javac", "-XDrawDiagnostics", "-Xmaxerrs", "100000", "-nowarn", "-proc:none", "-encoding", "UTF-8",
            "--should-stop=ifError=FLOW", "-d", str(out_dir), "-implicit:none"]
     if classpath:
         cmd += ["-cp", os.pathsep.join(classpath)]
     proc = subprocess.run([*cmd, f"@{argfile.name}"], cwd=checkout, capture_output=True, text=True)
-    out: set[tuple[str, int, str]] = set()
+    out: set[tuple[Error, str]] = set()
     for raw in proc.stderr.splitlines():
         m = _JAVAC_LINE.match(raw)
-        if m:
-            out.add((m["path"], int(m["line"]), m["msg"]))
+        if m and m["key"] in _JAVAC_CALL:
+            out.add(((m["path"], int(m["line"]), int(m["col"]), "callee"), f'{m["key"]} {m["msg"]}'))
     return out
 
 
-def new_sites(before: set[tuple[str, int, str]], after: set[tuple[str, int, str]],
-              changed: str) -> frozenset[str]:
-    """``path:line`` of the errors only the changed tree has, outside the changed file."""
-    return frozenset(f"{p}:{n}" for p, n, _ in after - before if p != changed)
+# -- from an error to its call ---------------------------------------------------------
+
+_CALLS = {"call_expression", "new_expression", "method_invocation", "object_creation_expression",
+          "explicit_constructor_invocation"}
+_GRAMMAR = {".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx", ".js": "javascript",
+            ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".java": "java"}
+
+
+_CALLEE = ("function", "constructor", "name", "type")
+
+
+def _callee_name(call: Any) -> str:
+    node = next((n for f in _CALLEE if (n := call.child_by_field_name(f)) is not None), None)
+    written = node.text.decode(errors="replace").partition("<")[0] if node is not None and node.text else ""
+    return re.split(r"[^\w$]+", written.strip())[-1]
+
+
+def _call_line(root: Any, line: int, col: int, where: str, name: str) -> int | None:
+    """The first line of the call an error points into: the innermost call whose
+    arguments hold the point ("arg", "type"), or whose callee part does ("callee").
+    That is the line agentgate gives a use (where its written path starts), and it
+    differs from the compiler's when a callee spans lines (``z\n  .toJSONSchema(...)``).
+    None for a "type" error on a call of another name (a knock-on effect)."""
+    point = (line - 1, col - 1)
+    best = None
+    node = root
+    while True:
+        child = next((c for c in node.named_children if c.start_point <= point < c.end_point), None)
+        if child is None:
+            break
+        node = child
+        if node.type in _CALLS:
+            args = node.child_by_field_name("arguments")
+            in_args = args is not None and args.start_point <= point < args.end_point
+            if in_args == (where != "callee"):
+                best = node
+    if best is None:
+        return None if where == "type" else line
+    if where == "type" and _callee_name(best) != name:
+        return None
+    return int(best.start_point[0]) + 1
+
+
+def new_sites(checkout: Path, before: set[tuple[Error, str]], after: set[tuple[Error, str]],
+              changed: str, name: str) -> frozenset[str]:
+    """``path:line`` of the calls only the changed tree has errors on, outside the changed file."""
+    from gate.symbols.treesitter import parse
+
+    out: set[str] = set()
+    roots: dict[str, Any] = {}
+    for (path, line, col, where), _ in after - before:
+        if path == changed:
+            continue
+        if path not in roots:
+            grammar = _GRAMMAR.get(Path(path).suffix)
+            roots[path] = parse(grammar, (checkout / path).read_bytes()) if grammar else None
+        root = roots[path]
+        found = _call_line(root, line, col, where, name) if root is not None and not isinstance(root, str) else line
+        if found is not None:
+            out.add(f"{path}:{found}")
+    return frozenset(out)
