@@ -38,7 +38,8 @@ class Repo:
     cases: tuple[Case, ...]
     tsconfig: str = ""  # tsc: the project file written beside the repository's own
     java_roots: tuple[str, ...] = ()  # javac: source folders compiled together
-    java_jars: tuple[str, ...] = field(default=())  # javac: ~/.m2 jars (group/artifact/version)
+    java_jars: tuple[str, ...] = field(default=())  # javac: ~/.m2 jars (group:artifact:version)
+    java_missing: tuple[str, ...] = ()  # javac: test dependencies not to be had offline
 
 
 def add(old: str, new: str, count: int = 1) -> tuple[str, str, int]:
@@ -110,4 +111,89 @@ ZOD = Repo("zod", "colinhacks/zod", "e516c3baf22615e20934116abebfed6c000222c2", 
          (add("addIssueToContext(ctx: ParseContext, issueData: IssueData)", "addIssueToContext(ctx: ParseContext, issueData: IssueData, strict: boolean)"),)),
 ), tsconfig=ZOD_TSCONFIG)
 
-REPOS: tuple[Repo, ...] = (KY, ZOD)
+GSON_MAIN = "gson/src/main/java/com/google/gson"
+
+GSON = Repo("gson", "google/gson", "9835b6f90192f79cdf5300c528fc6212455fb6c1", "Java", "javac", (
+    # JsonWriter.setStrictness and GsonBuilder.setStrictness are other methods of the same name.
+    Case("JsonReader.setStrictness", f"{GSON_MAIN}/stream/JsonReader.java", "JsonReader.setStrictness", "required parameter 'lenientNumbers' added",
+         (add("public final void setStrictness(Strictness strictness) {", "public final void setStrictness(Strictness strictness, boolean lenientNumbers) {"),)),
+    Case("JsonReader.new", f"{GSON_MAIN}/stream/JsonReader.java", "JsonReader.constructor", "required parameter 'bufferSize' added",
+         (add("public JsonReader(Reader in) {", "public JsonReader(Reader in, int bufferSize) {"),)),
+    # JsonTreeReader overrides it: calls on a JsonTreeReader still compile.
+    Case("JsonReader.nextName", f"{GSON_MAIN}/stream/JsonReader.java", "JsonReader.nextName", "required parameter 'intern' added",
+         (add("public String nextName() throws IOException {", "public String nextName(boolean intern) throws IOException {"),)),
+    Case("GsonBuilder.registerTypeAdapter", f"{GSON_MAIN}/GsonBuilder.java", "GsonBuilder.registerTypeAdapter", "required parameter 'replace' added",
+         (add("public GsonBuilder registerTypeAdapter(Type type, Object typeAdapter) {", "public GsonBuilder registerTypeAdapter(Type type, Object typeAdapter, boolean replace) {"),)),
+    # Overloads: only toJson(Object) changes; toJson(JsonElement) and toJson(Object, Type) stay.
+    Case("Gson.toJson", f"{GSON_MAIN}/Gson.java", "Gson.toJson", "required parameter 'pretty' added to toJson(Object)",
+         (add("public String toJson(Object src) {", "public String toJson(Object src, boolean pretty) {"),)),
+    Case("JsonObject.addProperty", f"{GSON_MAIN}/JsonObject.java", "JsonObject.addProperty", "required parameter 'replace' added to addProperty(String, String)",
+         (add("public void addProperty(String property, String value) {", "public void addProperty(String property, String value, boolean replace) {"),)),
+    # Inherited: called on JsonObject, JsonPrimitive, JsonArray and JsonElement receivers.
+    Case("JsonElement.isJsonNull", f"{GSON_MAIN}/JsonElement.java", "JsonElement.isJsonNull", "required parameter 'strict' added",
+         (add("public boolean isJsonNull() {", "public boolean isJsonNull(boolean strict) {"),)),
+    # A final method called on adapters of many subclasses.
+    Case("TypeAdapter.nullSafe", f"{GSON_MAIN}/TypeAdapter.java", "TypeAdapter.nullSafe", "required parameter 'strict' added",
+         (add("public final TypeAdapter<T> nullSafe() {", "public final TypeAdapter<T> nullSafe(boolean strict) {"),)),
+), java_roots=("gson/src/main/java", "gson/src/main/java-templates", "gson/src/test/java"),
+   java_jars=("junit:junit:4.13.2", "org.hamcrest:hamcrest-core:1.3", "com.google.guava:guava:33.6.0-jre",
+              "com.google.errorprone:error_prone_annotations:2.50.0"),
+   java_missing=("com.google.truth:truth:1.4.5", "com.google.guava:guava-testlib:33.6.0-jre"))
+
+# No compiler: preact's types come from hand-written .d.ts files, not from its JavaScript.
+PREACT = Repo("preact", "preactjs/preact", "f6c6cda581e1123095c56f9fc232b82fc518e426", "JavaScript", "expect", (
+    # A test helper every browser test imports by a relative path.
+    Case("setupScratch", "test/_util/helpers.jsx", "setupScratch", "parameter 'parent' added",
+         (add("export function setupScratch(id) {", "export function setupScratch(id, parent) {"),)),
+    # Through jsconfig paths ('preact/hooks'), preact/compat's re-export and its default export (React.useState).
+    Case("useState", "hooks/src/index.js", "useState", "parameter 'label' added",
+         (add("export function useState(initialState) {", "export function useState(initialState, label) {"),)),
+    Case("createContext", "src/create-context.js", "createContext", "parameter 'displayName' added",
+         (add("export function createContext(defaultValue) {", "export function createContext(defaultValue, displayName) {"),)),
+    # preact/compat wraps it in a cloneElement of its own: compat's tests call the wrapper.
+    Case("cloneElement", "src/create-element.js", "cloneElement", "parameter 'key' inserted after 'vnode'",
+         (add("export function cloneElement(vnode, props, children) {", "export function cloneElement(vnode, key, props, children) {"),)),
+    Case("act", "test-utils/src/index.js", "act", "parameter 'timeout' added",
+         (add("export function act(cb) {", "export function act(cb, timeout) {"),)),
+))
+
+# CommonJS: exports.x = function, module.exports = View, methods on the res/app prototypes.
+EXPRESS = Repo("express", "expressjs/express", "a3714473feb3d2908add734d340e7755fd85e0a3", "JavaScript", "expect", (
+    Case("setCharset", "lib/utils.js", "setCharset", "parameter 'fallback' added",
+         (add("exports.setCharset = function setCharset(type, charset) {", "exports.setCharset = function setCharset(type, charset, fallback) {"),)),
+    Case("compileETag", "lib/utils.js", "compileETag", "parameter 'weak' added",
+         (add("exports.compileETag = function(val) {", "exports.compileETag = function(val, weak) {"),)),
+    Case("normalizeType", "lib/utils.js", "normalizeType", "parameter 'fallback' added",
+         (add("exports.normalizeType = function(type){", "exports.normalizeType = function(type, fallback){"),)),
+    # res.render (another method) is called far more than app.render.
+    Case("res.cookie", "lib/response.js", "res.cookie", "parameter 'strict' added",
+         (add("res.cookie = function (name, value, options) {", "res.cookie = function (name, value, options, strict) {"),)),
+    Case("app.render", "lib/application.js", "app.render", "parameter 'strict' added",
+         (add("app.render = function render(name, options, callback) {", "app.render = function render(name, options, callback, strict) {"),)),
+    Case("View", "lib/view.js", "View (module.exports)", "parameter 'engines' added",
+         (add("function View(name, options) {", "function View(name, options, engines) {"),)),
+))
+
+# No cargo check here (crates.io is out of reach): recorded files, grep and reading.
+RIPGREP = Repo("ripgrep", "BurntSushi/ripgrep", "3fce3b5bb0236da2df6d99672afb8a719642eca7", "Rust", "expect", (
+    # grep_pcre2::RegexMatcher, searcher's testutil::RegexMatcher and matcher's test RegexMatcher are other types.
+    Case("RegexMatcher.new", "crates/regex/src/matcher.rs", "grep_regex::RegexMatcher::new", "parameter 'multi_line: bool' added",
+         (add("    pub fn new(pattern: &str) -> Result<RegexMatcher, Error> {", "    pub fn new(pattern: &str, multi_line: bool) -> Result<RegexMatcher, Error> {"),)),
+    Case("SearcherBuilder.new", "crates/searcher/src/searcher/mod.rs", "grep_searcher::SearcherBuilder::new", "parameter 'line_number: bool' added",
+         (add("    pub fn new() -> SearcherBuilder {", "    pub fn new(line_number: bool) -> SearcherBuilder {"),)),
+    # Re-exported at globset's root; called from other crates, the benches and the fuzz crate.
+    Case("Glob.new", "crates/globset/src/glob.rs", "globset::Glob::new", "parameter 'literal: bool' added",
+         (add("    pub fn new(glob: &str) -> Result<Glob, Error> {", "    pub fn new(glob: &str, literal: bool) -> Result<Glob, Error> {"),)),
+    Case("WalkBuilder.new", "crates/ignore/src/walk.rs", "ignore::WalkBuilder::new", "parameter 'threads: usize' added",
+         (add("    pub fn new<P: AsRef<Path>>(path: P) -> WalkBuilder {", "    pub fn new<P: AsRef<Path>>(path: P, threads: usize) -> WalkBuilder {"),)),
+    # A method named like many others (OverrideBuilder::add, GitignoreBuilder::add, TypesBuilder::add...).
+    Case("GlobSetBuilder.add", "crates/globset/src/lib.rs", "globset::GlobSetBuilder::add", "parameter 'priority: usize' added",
+         (add("    pub fn add(&mut self, pat: Glob) -> &mut GlobSetBuilder {", "    pub fn add(&mut self, pat: Glob, priority: usize) -> &mut GlobSetBuilder {"),)),
+    # A function of a crate root, and one re-exported there; both called through the grep facade (grep::cli).
+    Case("is_readable_stdin", "crates/cli/src/lib.rs", "grep_cli::is_readable_stdin", "parameter 'strict: bool' added",
+         (add("pub fn is_readable_stdin() -> bool {", "pub fn is_readable_stdin(strict: bool) -> bool {"),)),
+    Case("resolve_binary", "crates/cli/src/decompress.rs", "grep_cli::resolve_binary", "parameter 'search_cwd: bool' added",
+         (add("pub fn resolve_binary<P: AsRef<Path>>(\n    prog: P,\n)", "pub fn resolve_binary<P: AsRef<Path>>(\n    prog: P,\n    search_cwd: bool,\n)"),)),
+))
+
+REPOS: tuple[Repo, ...] = (KY, ZOD, GSON, PREACT, EXPRESS, RIPGREP)

@@ -30,14 +30,18 @@ TSC_VERSION = "5.9"
 EXPECT = Path(__file__).parent / "expect"
 
 _TSC_LINE = re.compile(r"^(?P<path>[^()\s][^()]*)\((?P<line>\d+),(?P<col>\d+)\): error (?P<code>TS\d+): (?P<msg>.*)$")
-# javac -XDrawDiagnostics: "path:line:column: compiler.err.key: arguments".
-_JAVAC_LINE = re.compile(
-    r"^(?P<path>[^:\s][^:]*\.java):(?P<line>\d+):(?P<col>\d+): (?P<key>compiler\.err\.[\w.]+): (?P<msg>.*)$")
+# javac's own format (its raw one names files without their folders): "path:line: error:
+# message", then the source line, then a caret under the column. -Xdiags:verbose keeps
+# "cannot be applied" for a call whose one candidate of that arity takes other types
+# (the compact form says "incompatible types" at the argument instead).
+_JAVAC_LINE = re.compile(r"^(?P<path>[^:\s][^:]*\.java):(?P<line>\d+): error: (?P<msg>.*)$")
 # The errors a call that no longer fits gets. Others are knock-on effects (a callback's
 # parameters lose their contextual type: TS7006) and name no call.
 _TSC_CALL = {"TS2345", "TS2554", "TS2555", "TS2556", "TS2769"}
 _TOO_MANY = re.compile(r"Expected [\d-]+ arguments, but got (\d+)")
-_JAVAC_CALL = ("compiler.err.cant.apply.symbol", "compiler.err.cant.apply.symbols")
+_JAVAC_CALL = re.compile(
+    r"^(method|constructor) \S+ in \S+ \S+ cannot be applied to given types"
+    r"|^no suitable (method|constructor) found for ")
 
 # An error is (path, line, column, where): where is "callee" when the compiler puts it on
 # the called name, "arg" when on an argument that is one too many, "type" when on an
@@ -138,16 +142,20 @@ def javac_errors(checkout: Path, sources: list[str], classpath: list[str]) -> se
     argfile.write_text("\n".join(sources) + "\n")
     out_dir = checkout / ".bench-javac-out"
     shutil.rmtree(out_dir, ignore_errors=True)
-    cmd = ["javac", "-XDrawDiagnostics", "-Xmaxerrs", "100000", "-nowarn", "-proc:none", "-encoding", "UTF-8",
-           "--should-stop=ifError=FLOW", "-d", str(out_dir), "-implicit:none"]
+    cmd = ["javac", "-J-Duser.language=en", "-Xdiags:verbose", "-Xmaxerrs", "100000", "-nowarn", "-proc:none",
+           "-encoding", "UTF-8", "--should-stop=ifError=FLOW", "-d", str(out_dir), "-implicit:none"]
     if classpath:
         cmd += ["-cp", os.pathsep.join(classpath)]
     proc = subprocess.run([*cmd, f"@{argfile.name}"], cwd=checkout, capture_output=True, text=True)
     out: set[tuple[Error, str]] = set()
-    for raw in proc.stderr.splitlines():
+    lines = proc.stderr.splitlines()
+    for i, raw in enumerate(lines):
         m = _JAVAC_LINE.match(raw)
-        if m and m["key"] in _JAVAC_CALL:
-            out.add(((m["path"], int(m["line"]), int(m["col"]), "callee"), f'{m["key"]} {m["msg"]}'))
+        if m is None or not _JAVAC_CALL.match(m["msg"]):
+            continue
+        caret = next((x for x in lines[i + 2:i + 3] if x.strip() == "^"), None)
+        col = caret.index("^") + 1 if caret is not None else 1
+        out.add(((m["path"], int(m["line"]), col, "callee"), m["msg"]))
     return out
 
 
