@@ -180,3 +180,36 @@ def test_go_mod_reading() -> None:
     assert parse("module example.com/top\nreplace example.com/out => ../out\n", ".") == GoMod(
         ".", "example.com/top", ())  # outside the repository: not a folder of it
     assert parse("go 1.21\n", ".") is None
+
+
+BUF = "pkg/util/buf.go"
+BUF_GO = "package util\n\ntype Buf struct{}\n\nfunc (b *Buf) Push(n int) {}\n"
+STRICT_PUSH = {BUF: BUF_GO.replace("(n int)", "(n int, strict bool)")}
+
+
+def test_a_method_call_counts_by_the_receivers_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19, receivers: ``b`` is built as a ``util.Buf``, ``v`` as the file's own
+    ``Vec`` whose ``Push`` is another method; ``p`` is a parameter of type ``*util.Buf``."""
+    user = ("package main\n\nimport (\n\t\"" + MODULE + "/pkg/util\"\n)\n\ntype Vec struct{}\n\n"
+            "func (v *Vec) Push(n int) {}\n\n"
+            "func fill(p *util.Buf) { p.Push(1) }\n\n"
+            "func main() {\n\tb := &util.Buf{}\n\tb.Push(1)\n\tv := Vec{}\n\tv.Push(2)\n}\n")
+    r = repo(tmp_path, {BUF: BUF_GO, "cmd/a/main.go": user})
+    lib_branch(r, STRICT_PUSH)
+    assert users(symbol_findings(r, capsys)[1]) == [
+        ("symbol.signature", BUF, 5, [("cmd/a/main.go", 11), ("cmd/a/main.go", 15)])]
+
+
+def test_a_method_on_a_receiver_of_unknown_type_is_possible_only_while_no_other_type_has_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = main_go(f'\t"{MODULE}/pkg/util"', "b := util.Make(); b.Push(1)")
+    r = repo(tmp_path, {BUF: BUF_GO, "cmd/a/main.go": user})
+    lib_branch(r, STRICT_PUSH)
+    [f] = symbol_findings(r, capsys)[1]
+    assert f["other"]["users"] == [{"agent": "cli", "path": "cmd/a/main.go", "line": 7, "possible": True}]
+    assert f["message"].endswith("cli calls it at cmd/a/main.go:7 (possible)")
+
+    vec = "package tools\n\ntype Vec struct{}\n\nfunc (v *Vec) Push(n int) {}\n"
+    r2 = repo(tmp_path / "two", {BUF: BUF_GO, "cmd/a/main.go": user, "tools/cmd/vec.go": vec})
+    lib_branch(r2, STRICT_PUSH)
+    assert symbol_findings(r2, capsys)[1] == []

@@ -108,16 +108,24 @@ def test_python_calls_inside_the_defining_module_count() -> None:
     wanted = targets("src/common/config.py", CONFIG_PY, "parse_config", "Settings.reload")
     assert uses("src/common/config.py", CONFIG_PY, wanted) == [
         ("parse_config", "parse_config", 6, "local", True, 1, ()),
-        ("Settings.reload", "self.reload", 14, "name", True, 0, ()),
+        # ``self`` in a method of Settings is a Settings (issue 19: receivers).
+        ("Settings.reload", "self.reload", 14, "local", True, 0, ()),
     ]
 
 
 def test_python_methods_by_name_only_in_files_importing_the_module() -> None:
     wanted = targets("src/common/config.py", CONFIG_PY, "Settings.reload")
-    importing = "from common.config import Settings\n\ns = Settings(1)\ns.reload()\n"
+    importing = "from common.config import Settings, load\n\ns = load(1)\ns.reload()\n"
     assert uses("src/ui/app.py", importing, wanted) == [
         ("Settings.reload", "s.reload", 4, "name", True, 0, ()),
     ]
+    # A receiver built from the class is known to be one (issue 19: receivers).
+    built = "from common.config import Settings\n\ns = Settings(1)\ns.reload()\n"
+    assert uses("src/ui/app.py", built, wanted) == [
+        ("Settings.reload", "s.reload", 4, "import", True, 0, ()),
+    ]
+    other = "from common.config import Settings\nfrom x import Other\n\ns = Other(1)\ns.reload()\n"
+    assert uses("src/ui/app.py", other, wanted) == []
     assert uses("src/ui/other.py", "s = make()\ns.reload()\n", wanted) == []
 
 

@@ -175,13 +175,15 @@ def _verb(uses: Sequence[Use]) -> str:
 
 
 def _places(uses: Sequence[Use]) -> str:
-    where = list(dict.fromkeys(f"{u.path}:{u.line}" for u in uses))
+    where = list(dict.fromkeys(f"{u.path}:{u.line}" + (" (possible)" if u.possible else "") for u in uses))
     shown = ", ".join(where[:SHOWN])
     return shown if len(where) <= SHOWN else f"{shown} and {len(where) - SHOWN} more"
 
 
 def _user(agent: str, u: Use, o: BranchInfo | None) -> dict[str, Any]:
     out: dict[str, Any] = {"agent": agent, "path": u.path, "line": u.line}
+    if u.possible:
+        out["possible"] = True  # matched by the method's name: the receiver's type is unknown
     if o is not None:
         out["branch"] = o.ref
     return out

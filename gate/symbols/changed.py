@@ -24,7 +24,7 @@ from gate.symbols.values import FORMAT
 
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})
-CACHE_VERSION = 2  # 2: no cap on user files per symbol and agent (issue 19)
+CACHE_VERSION = 4  # 2: no cap on user files per symbol and agent; 3: possible uses; 4: rivals (issue 19)
 V = f"v{CACHE_VERSION}f{FORMAT}"  # in every derived cache key: a new format recomputes
 
 
@@ -104,7 +104,8 @@ class Changes:
 @dataclass(frozen=True)
 class Use:
     """A use of ``changes.items[index]``; ``breaks`` when it no longer fits.
-    ``agent`` owns the file on the target; empty for added lines."""
+    ``agent`` owns the file on the target; empty for added lines. ``possible``: a
+    method matched by its name alone, on a receiver of unknown type."""
 
     index: int
     agent: str
@@ -113,6 +114,7 @@ class Use:
     end_line: int
     call: bool
     breaks: bool
+    possible: bool = False  # matched by the method's name alone (the receiver's type unknown)
 
 
 def digest(*parts: object) -> str:

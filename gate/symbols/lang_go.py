@@ -173,3 +173,66 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
         return None
     call, args = found
     return call, Call(len(args), (), any(a.type == "variadic_argument" for a in args))
+
+
+def receivers(root: Node) -> dict[str, str]:
+    """Names whose type the file writes: method receivers and parameters
+    (``func (b *Buf) M(o util.Buf)``), ``var v T``, and values built from a type
+    (``x := T{}``, ``&pkg.T{}``, ``new(T)``). A name given two types in the file,
+    or declared anywhere from a value whose type is not read here (a function's
+    result, a range), is unknown ("")."""
+    out: dict[str, str] = {}
+
+    def bind(name: Node, kind: str | None) -> None:
+        # A declaration whose type cannot be read makes the name unknown too.
+        if name.type == "identifier" and name.text != b"_":
+            key = text(name)
+            out[key] = kind if kind is not None and out.get(key, kind) == kind else ""
+
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if kind in ("parameter_declaration", "var_spec"):
+            names = [c for c in named(node) if c.type == "identifier"]
+            written = node.child_by_field_name("type")
+            values = named(node.child_by_field_name("value"))
+            for i, name in enumerate(names):
+                bind(name, _written_type(written) if written is not None
+                     else _built_type(values[i]) if i < len(values) else None)
+        elif kind == "short_var_declaration":
+            left, right = named(node.child_by_field_name("left")), named(node.child_by_field_name("right"))
+            for i, name in enumerate(left):
+                bind(name, _built_type(right[i]) if len(left) == len(right) else None)
+        elif kind in ("range_clause", "type_switch_statement", "receive_statement"):
+            for name in named(node.child_by_field_name("left") or node.child_by_field_name("alias")):
+                bind(name, None)
+        stack.extend(node.named_children)
+    return out
+
+
+def _written_type(node: Node | None) -> str | None:
+    """``T``, ``*T``, ``pkg.T``, ``T[int]`` as the type's written path; None otherwise."""
+    while node is not None and node.type in ("pointer_type", "generic_type"):
+        node = node.child_by_field_name("type") if node.type == "generic_type" else \
+            (node.named_children[0] if node.named_child_count else None)
+    if node is None:
+        return None
+    if node.type == "type_identifier":
+        return text(node)
+    if node.type == "qualified_type":
+        return f"{text(node.child_by_field_name('package'))}.{text(node.child_by_field_name('name'))}"
+    return None
+
+
+def _built_type(value: Node) -> str | None:
+    """The type a value is built from: ``T{}``, ``&T{}``, ``new(T)``; else None."""
+    if value.type == "unary_expression" and text(value.child_by_field_name("operator")) == "&":
+        inner = value.child_by_field_name("operand")
+        value = inner if inner is not None else value
+    if value.type == "composite_literal":
+        return _written_type(value.child_by_field_name("type"))
+    if value.type == "call_expression" and text(value.child_by_field_name("function")) == "new":
+        args = named(value.child_by_field_name("arguments"))
+        return _written_type(args[0]) if len(args) == 1 else None
+    return None

@@ -178,3 +178,8 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
         return None
     args = named(node.child_by_field_name("arguments"))
     return node, Call(len(args), (), False, node.type == "object_creation_expression")
+
+
+def receivers(root: Node) -> dict[str, str]:
+    """No receiver types are read for this language yet: methods match by name."""
+    return {}

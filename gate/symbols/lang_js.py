@@ -36,6 +36,7 @@ __all__ = [
     "imports",
     "module_name",
     "path_of",
+    "receivers",
     "signature",
 ]
 
@@ -175,3 +176,8 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
         return None
     args = named(parent.child_by_field_name("arguments"))
     return parent, Call(len(args), (), any(a.type == "spread_element" for a in args), new)
+
+
+def receivers(root: Node) -> dict[str, str]:
+    """No receiver types are read for this language yet: methods match by name."""
+    return {}

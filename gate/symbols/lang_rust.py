@@ -201,3 +201,8 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
         return None
     call, args = found
     return call, Call(len([a for a in args if a.type != "attribute_item"]))
+
+
+def receivers(root: Node) -> dict[str, str]:
+    """No receiver types are read for this language yet: methods match by name."""
+    return {}

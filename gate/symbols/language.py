@@ -66,6 +66,14 @@ class Language(Resolving, Protocol):
         """The call node and its arguments when ``node`` is called, else None."""
         ...
 
+    def receivers(self, root: Node) -> dict[str, str]:
+        """Receivers whose type the file declares or constructs: the receiver as
+        written (parts joined by ".": ``seen``, ``this.reader``) -> the type's written
+        path (parts joined by ".": ``Set``, ``util.Buf``); "" when the file gives one
+        name several types. A method called on a receiver of a known type resolves
+        through that type (``refs.Resolver``), never by its name alone."""
+        ...
+
 
 @dataclass(frozen=True)
 class Reader:

@@ -6,6 +6,8 @@ import ast
 import warnings
 from collections.abc import Iterator
 
+from gate.symbols import pyrecover
+from gate.symbols.pyrecover import Span
 from gate.symbols.values import (
     CLASS,
     FUNCTION,
@@ -22,6 +24,9 @@ from gate.symbols.values import (
     Symbol,
     line_digest,
 )
+
+# A tree and the line spans left out to read it (``pyrecover``).
+Parsed = tuple[ast.Module, tuple[Span, ...]]
 
 _DEF = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Module-level statements whose bodies still define module-level names
@@ -58,27 +63,54 @@ def resolve_relative(path: str, level: int, module: str | None) -> str:
     return ".".join(base)
 
 
-def parse(source: bytes) -> ast.Module | str:
-    """The module's tree, or an error message. Never raises on bad input."""
+def parse(source: bytes | str) -> ast.Module | str:
+    """The module's tree (read around syntax errors: ``read_tree``), or an error
+    message. Never raises on bad input."""
+    found = read_tree(source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source)
+    return found if isinstance(found, str) else found[0]
+
+
+def read_tree(source: bytes) -> Parsed | str:
+    """The module's tree and the line spans left out to read it (``pyrecover``: the
+    statements holding syntax errors), or an error message when nothing could be
+    read. Never raises on bad input."""
     try:
-        return _quiet_parse(source)
+        return _quiet_parse(source), ()
     except (SyntaxError, ValueError) as exc:
         error: Exception = exc
     except RecursionError:
         return "too deeply nested to parse"
+    # Recovery starts from the error of the text it reads (``start``).
+    start: Exception = error
+    read: pyrecover.Parse = _quiet_parse
     try:
         source.decode("utf-8")
     except UnicodeDecodeError:
         # Bytes that are not UTF-8 and no coding cookie: parse the text with
         # replacement characters, which land inside strings or comments of a
         # file that is otherwise valid.
+        read = _replaced
         try:
-            return _quiet_parse(source.decode("utf-8", "replace"))
-        except (SyntaxError, ValueError, RecursionError):
-            pass
+            return read(source), ()
+        except (SyntaxError, ValueError, RecursionError) as exc:
+            start = exc
+    if isinstance(start, SyntaxError):
+        recovered = pyrecover.recover(source, start, read)
+        if recovered is not None and _reads_anything(recovered[0]):
+            return recovered
     if isinstance(error, SyntaxError) and error.lineno:
         return f"syntax error at line {error.lineno}: {error.msg}"
     return f"does not parse: {error}"
+
+
+def _replaced(source: bytes) -> ast.Module:
+    return _quiet_parse(source.decode("utf-8", "replace"))
+
+
+def _reads_anything(tree: ast.Module) -> bool:
+    """Whether a recovered tree defines or imports anything: else the file is dropped
+    with its first error, as a file that does not parse at all."""
+    return any(isinstance(node, (*_DEF, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in _statements(tree.body))
 
 
 def _quiet_parse(source: bytes | str) -> ast.Module:
@@ -91,43 +123,50 @@ def _quiet_parse(source: bytes | str) -> ast.Module:
 
 def extract(path: str, source: bytes) -> FileSymbols:
     """Definitions and imports of one Python file."""
-    return from_tree(path, source, parse(source))
+    return from_tree(path, source, read_tree(source))
 
 
-def from_tree(path: str, source: bytes, tree: ast.Module | str) -> FileSymbols:
-    """``extract`` of a file already parsed (``tree`` is ``parse``'s answer)."""
+def from_tree(path: str, source: bytes, parsed: Parsed | str) -> FileSymbols:
+    """``extract`` of a file already parsed (``parsed`` is ``read_tree``'s answer).
+
+    Around a syntax error only the statements holding it are left out: unlike a
+    tree-sitter error, the definitions enclosing them are read exactly (their
+    header parsed), so they are kept.
+    """
     module = module_name(path)
-    if isinstance(tree, str):
-        return FileSymbols(path, "python", module, error=tree)
+    if isinstance(parsed, str):
+        return FileSymbols(path, "python", module, error=parsed)
+    tree, skipped = parsed
     lines = source.splitlines()
     symbols: list[Symbol] = []
     try:
-        _walk(tree.body, "", False, lines, symbols)
+        _walk(tree.body, "", False, lines, symbols, skipped)
         imports = _imports(path, tree)
     except RecursionError:  # ast.unparse of an absurdly nested annotation
         return FileSymbols(path, "python", module, error="too deeply nested to read")
     symbols.sort(key=lambda s: (s.first_line, s.line))
-    return FileSymbols(path, "python", module, tuple(symbols), imports)
+    return FileSymbols(path, "python", module, tuple(symbols), imports, skipped=skipped)
 
 
 def _walk(
-    body: list[ast.stmt], prefix: str, in_class: bool, lines: list[bytes], out: list[Symbol]
+    body: list[ast.stmt], prefix: str, in_class: bool, lines: list[bytes], out: list[Symbol],
+    skipped: tuple[Span, ...] = (),
 ) -> list[tuple[int, int]]:
     """Append the definitions of ``body`` to ``out``; return their line spans."""
     spans: list[tuple[int, int]] = []
     for node in body:
         if isinstance(node, _BLOCKS):
             for sub in _blocks(node):
-                spans += _walk(sub, prefix, in_class, lines, out)
+                spans += _walk(sub, prefix, in_class, lines, out, skipped)
             continue
         if not isinstance(node, (*_DEF, ast.ClassDef)):
             continue
         qual = prefix + node.name
         first = min([d.lineno for d in node.decorator_list] + [node.lineno])
-        last = node.end_lineno or node.lineno
+        last = _through(node.end_lineno or node.lineno, skipped)
         skip: list[tuple[int, int]] = []
         if isinstance(node, ast.ClassDef):
-            skip = _walk(node.body, qual + ".", True, lines, out)
+            skip = _walk(node.body, qual + ".", True, lines, out, skipped)
             kind, sig = CLASS, None
         else:
             kind = METHOD if in_class else FUNCTION
@@ -136,6 +175,15 @@ def _walk(
         out.append(Symbol(node.name, qual, kind, node.lineno, last, sig, first, digest))
         spans.append((first, last))
     return spans
+
+
+def _through(last: int, skipped: tuple[Span, ...]) -> int:
+    """A definition whose last statement is a ``pass`` standing for lines left out
+    ends where they end."""
+    for a, b in skipped:
+        if a <= last < b:
+            return b
+    return last
 
 
 def _blocks(node: ast.stmt) -> list[list[ast.stmt]]:

@@ -6,8 +6,11 @@ file's own module (same file, Go/Java package), wildcard imports and, for Java
 and Rust, as an absolute path. The result is compared with each target's full
 name (module parts + qualified name); a suffix on module boundaries is enough,
 so ``common.config.parse`` matches a file whose module is
-``src.common.config``. A method called on an object of unknown type is matched
-by name only in files that import the defining module (``how="name"``).
+``src.common.config``. A method called on a receiver whose type the file declares
+or constructs (``lang_*.receivers``) is looked up as ``Type.method``; one of
+another type is no use. A method called on an object of unknown type is matched
+by name only in files that import the defining module (``how="name"``, a
+*possible* use: ``uses`` drops it when another type defines a method of that name).
 """
 
 from __future__ import annotations
@@ -48,8 +51,10 @@ class Resolver:
         self.ctor_needs_new = lang.CTOR_NEEDS_NEW
         self.index: dict[str, list[Entry]] = {}
         modules: set[str] = set()
+        named: set[str] = set()
         for t in targets:
             modules.add(t.module)
+            named.update(t.qualname.split("."))
             mod, qual = list(lang.full_parts(t.module)), t.qualname.split(".")
             self.index.setdefault(qual[-1], []).append(Entry(t, tuple(mod + qual), len(qual), False))
             if len(qual) > 1 and (qual[-1] in _CTOR_NAMES or qual[-1] == qual[-2]):
@@ -65,8 +70,11 @@ class Resolver:
         self.others = set(b.others)
         self.sep = lang.SEP
         mods = [list(lang.full_parts(m)) for m in modules]
+        # A re-export guess relates the file only when it names a target or its
+        # class: ``from ansible import constants`` is no import of module_utils.basic.
+        readings = [v for vs in self.names.values() for i, v in enumerate(vs) if i == 0 or v[-1:] and v[-1] in named]
         self.related = fs.module in modules or any(
-            _within(v, m) for v in [*(v for _, v in b.names), *b.globs, *b.imported] for m in mods
+            _within(v, m) for v in [*readings, *b.globs, *b.imported] for m in mods
         )
         self.defs = {(s.line, s.name) for s in fs.symbols}
 
@@ -82,8 +90,25 @@ class Resolver:
                 if _suffix_match(cand[:k], e.full, e.qual_len):
                     yield e, k
 
-    def resolve(self, parts: list[str], call: Call | None) -> tuple[Entry, int, str] | None:
-        """(entry, how many parts name the target, how) for a use, or None."""
+    def resolve(self, parts: list[str], call: Call | None, receiver: str | None = None,
+                ) -> tuple[Entry, int, str] | None:
+        """(entry, how many parts name the target, how) for a use, or None.
+
+        ``receiver`` is the declared type of ``parts[:-1]`` when the file tells it
+        (``A|B``: ``A`` or a type it inherits from): the use is then ``Type.method``
+        resolved like a written path, and a type that resolves to no target means a
+        method of another type (not a use).
+        """
+        if receiver and len(parts) > 1:
+            # ``A|B``: the type or one it inherits from (a method may be inherited).
+            for kind in receiver.split("|"):
+                typed = self._resolve([*kind.split("."), parts[-1]], call, by_name=False)
+                if typed is not None:
+                    return typed[0], len(parts), typed[2]
+            return None
+        return self._resolve(parts, call, by_name=True)
+
+    def _resolve(self, parts: list[str], call: Call | None, by_name: bool) -> tuple[Entry, int, str] | None:
         cands: list[tuple[list[str], str, int]] = []
         for k in range(len(parts), 0, -1):
             readings = self.names.get(tuple(parts[:k]))
@@ -104,7 +129,7 @@ class Resolver:
                 if e.ctor and (used != len(parts) or call is None or (self.ctor_needs_new and not call.new)):
                     continue
                 return e, used, how
-        return self._by_name(parts)
+        return self._by_name(parts) if by_name else None
 
     def _by_name(self, parts: list[str]) -> tuple[Entry, int, str] | None:
         if len(parts) == 1:
@@ -114,7 +139,11 @@ class Resolver:
                         return e, 1, "local"
             return None
         head = parts[0]
-        if not self.related or (head and ((head,) in self.names or head in self.others)):
+        if not self.related or (head and head in self.others):
+            return None
+        # A path through an import (``ansible.utils.display`` after ``import
+        # ansible.utils.display``) names what was imported, not an object.
+        if head and any(tuple(parts[:k]) in self.names for k in range(1, len(parts) + 1)):
             return None
         # An unbound capitalised head is a class of its own (``Other.parse``), not
         # an object of the target's class.

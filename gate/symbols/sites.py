@@ -18,7 +18,8 @@ import ast
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from gate.symbols.language import family, reader
+from gate.symbols.language import Resolving, family, reader
+from gate.symbols.pytypes import Receivers, built
 from gate.symbols.values import Call, FileSymbols, Reference, Target
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ class Site(NamedTuple):
     line: int
     end_line: int
     column: int
+    # The declared or constructed type of the receiver ``parts[:-1]`` as written,
+    # its parts joined by "." (``lang_*.receivers``); None when not known.
+    receiver: str | None = None
 
 
 Sites = tuple[Site, ...]
@@ -69,8 +73,12 @@ def python_sites(tree: ast.Module) -> Sites:
                 parts.reverse()
                 out.append(_python_site(node, tuple(parts), calls))
             else:
-                # ``f().m`` or ``x[0].m``: only the attribute name can be told.
-                out.append(_python_site(node, ("", node.attr), calls))
+                # ``f().m`` or ``x[0].m``: only the attribute name can be told, and
+                # the receiver's type when it is built right there (``C().m``).
+                site = _python_site(node, ("", node.attr), calls)
+                if isinstance(node.value, ast.Call):
+                    site = site._replace(receiver=built(node.value))
+                out.append(site)
                 stack.append(node.value)
             continue
         if isinstance(node, skip):
@@ -87,7 +95,16 @@ def python_sites(tree: ast.Module) -> Sites:
                 children.append(value)
         children.reverse()
         stack.extend(children)
-    return tuple(out)
+    return _python_receivers(tree, out)
+
+
+def _python_receivers(tree: ast.Module, sites: list[Site]) -> Sites:
+    """``sites`` with the receiver types the file states (``pytypes``)."""
+    if not any(len(s.parts) > 1 and s.parts[0] for s in sites):
+        return tuple(sites)
+    types = Receivers(tree)
+    return tuple(s._replace(receiver=types.lookup(s.parts[:-1], s.line))
+                 if len(s.parts) > 1 and s.parts[0] else s for s in sites)
 
 
 def _python_site(node: ast.expr, parts: tuple[str, ...], calls: dict[int, ast.Call]) -> Site:
@@ -109,6 +126,7 @@ def tree_sites(language: str, root: Node) -> Sites:
     from gate.symbols.treesitter import first_line, last_line
 
     lang = reader(language)
+    types = lang.receivers(root)
     out: list[Site] = []
     stack = [root]
     while stack:
@@ -123,8 +141,9 @@ def tree_sites(language: str, root: Node) -> Sites:
         stack.extend(reversed(rest))
         called = lang.call_of(node)
         end = last_line(called[0] if called else node)
+        receiver = types.get(".".join(parts[:-1])) if len(parts) > 1 and parts[0] else None
         out.append(Site(tuple(parts), called[1] if called else None, first_line(node), end,
-                        int(node.start_point[1]) + 1))
+                        int(node.start_point[1]) + 1, receiver or None))
     return tuple(out)
 
 
@@ -137,9 +156,9 @@ def read(path: str, source: bytes, language: str) -> tuple[FileSymbols, Sites | 
     if language == "python":
         from gate.symbols import python
 
-        tree = python.parse(source)
+        tree = python.read_tree(source)
         fs = python.from_tree(path, source, tree)
-        return fs, (None if isinstance(tree, str) else python_sites(tree))
+        return fs, (None if isinstance(tree, str) else python_sites(tree[0]))
     from gate.symbols import treesitter
 
     root = treesitter.parse(language, source)
@@ -157,8 +176,8 @@ def sites_of(path: str, language: str, source: bytes) -> Sites | None:
     if language == "python":
         from gate.symbols import python
 
-        tree = python.parse(source)
-        return None if isinstance(tree, str) else python_sites(tree)
+        tree = python.read_tree(source)
+        return None if isinstance(tree, str) else python_sites(tree[0])
     from gate.symbols import treesitter
 
     root = treesitter.parse(language, source)
@@ -173,6 +192,15 @@ def sites_of(path: str, language: str, source: bytes) -> Sites | None:
 # -- resolving ------------------------------------------------------------------------
 
 
+def resolving(language: str) -> Resolving:
+    """How paths of ``language`` resolve (``refs.Resolver``)."""
+    if language == "python":
+        from gate.symbols.pyrefs import PYTHON
+
+        return PYTHON
+    return reader(language)
+
+
 def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Reference]:
     """Uses of ``targets`` among ``sites`` of the file ``fs``, in source order."""
     from gate.symbols.refs import Resolver, make_reference
@@ -181,12 +209,8 @@ def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Re
     wanted = [t for t in targets if family(t.language) == fam]
     if not wanted or fs.error is not None:
         return []
-    if fs.language == "python":
-        from gate.symbols.pyrefs import PYTHON as lang
-        definitions = False  # a Python definition is no Name node
-    else:
-        lang = reader(fs.language)
-        definitions = True
+    lang = resolving(fs.language)
+    definitions = fs.language != "python"  # a Python definition is no Name node
     resolver = Resolver(fs, wanted, lang)
     # Only a site spelling one of these can resolve (a name the imports bind or a
     # wanted symbol's name): the rest are not looked up.
@@ -198,7 +222,7 @@ def resolve(fs: FileSymbols, sites: Sites, targets: Iterable[Target]) -> list[Re
         if fs.skipped and any(a <= site.line <= b for a, b in fs.skipped):
             continue  # on a line that did not parse: its arguments cannot be trusted
         parts = list(site.parts)
-        resolved = resolver.resolve(parts, site.call)
+        resolved = resolver.resolve(parts, site.call, site.receiver)
         if resolved is None:
             continue
         if definitions and site.call is None and resolver.is_definition(site.line, parts[-1]):

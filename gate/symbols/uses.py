@@ -9,6 +9,11 @@
 - ``added_uses``: among the lines a change set adds; a word search on those lines
   comes first, and only files that name a changed symbol are parsed.
 
+A *possible* use (a method matched by its name alone: the receiver's type is not
+known) is kept unless another type of the target defines a method of that name
+in a module the using file imports (or in the file itself) (``certain``), and its
+messages say "possible".
+
 Uses found in one file are cached per (blob, path) and set of changes in one JSON
 file per set (``RefCache``); the answers are cached by content keys, so a new
 commit that leaves the changed symbols and the candidate files alone reuses them.
@@ -26,6 +31,7 @@ from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
 from gate.symbols.language import family
 from gate.symbols.sites import resolve
+from gate.symbols.values import Target
 
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
@@ -74,7 +80,8 @@ class RefCache:
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
         refs = resolve(fs, found, index)
-        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r)] for r in refs]
+        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r), r.how == "name"]
+                for r in refs]
 
     def _may_use(self, path: str, oid: str) -> bool:
         """Whether the blob's text spells a name of a changed symbol of its language
@@ -121,8 +128,9 @@ def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes:
     for path in mine:
         del found[path]
     key = f"{ctx.target_oid}-{digest(agent, changes.key, mine)}-{V}"
-    return cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
+    uses = cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
                   lambda: _compute_target_uses(ctx, agent, changes, found), _uses, notes)
+    return certain(ctx, changes, uses, notes, ctx.target_oid)
 
 
 def _owner(ctx: Source, path: str) -> str | None:
@@ -200,8 +208,8 @@ def _file_uses(ctx: Source, refs: RefCache, path: str, owner: str, notes: list[s
     if entry is None:
         return []
     oid, mode = entry
-    return [Use(i, owner, path, line, end, call, breaks)
-            for i, line, end, call, breaks in refs.uses(path, oid, mode, "target", notes, ctx.target_oid)]
+    return [Use(i, owner, path, line, end, call, breaks, possible)
+            for i, line, end, call, breaks, possible in refs.uses(path, oid, mode, "target", notes, ctx.target_oid)]
 
 
 # -- users among added lines -------------------------------------------------------------
@@ -212,8 +220,9 @@ def added_uses(ctx: Source, cs: ChangeSet, changes: Changes, notes: list[str]) -
     if not changes:
         return []
     key = f"{cs.head}-{cs.base}-{changes.key}-{V}"
-    return cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
+    uses = cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
                   notes)
+    return certain(ctx, changes, uses, notes, cs.head)
 
 
 def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[str, Any]:
@@ -223,19 +232,103 @@ def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[st
     for f in added_lines(ctx, cs):
         if not f.path.lower().endswith(changes.suffixes) or changes.words.isdisjoint(f.words):
             continue  # the added lines name none of the symbols: no parse needed
-        for i, line, end, call, breaks in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
+        for i, line, end, call, breaks, possible in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
             if any(a <= end and line <= b for a, b in f.ranges):
-                uses.append(Use(i, "", f.path, line, end, call, breaks))
+                uses.append(Use(i, "", f.path, line, end, call, breaks, possible))
     refs.save()
     return {"notes": notes, "uses": [_row(u) for u in uses]}
 
 
 def _row(u: Use) -> list[Any]:
-    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks]
+    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks, u.possible]
 
 
 def _uses(data: dict[str, Any]) -> list[Use]:
     out = []
-    for index, agent, path, line, end_line, call, breaks in data["uses"]:
-        out.append(Use(int(index), str(agent), str(path), int(line), int(end_line), bool(call), bool(breaks)))
+    for index, agent, path, line, end_line, call, breaks, possible in data["uses"]:
+        out.append(Use(int(index), str(agent), str(path), int(line), int(end_line), bool(call), bool(breaks),
+                       bool(possible)))
     return out
+
+
+# -- possible uses ------------------------------------------------------------------------
+
+
+def certain(ctx: Source, changes: Changes, uses: list[Use], notes: list[str], tree: str) -> list[Use]:
+    """``uses`` without the possible ones (a method matched by its name alone, the
+    receiver's type unknown) of a method whose name another type of the target
+    also defines, in a file that imports that type's module (or is it): such a
+    call is as likely to be that other type's. ``tree`` is the commit the using
+    files are read from."""
+    if not any(u.possible for u in uses):
+        return uses
+    shared = ambiguous(ctx, changes, notes)
+    rivalled: dict[tuple[int, str], bool] = {}
+    out = []
+    for u in uses:
+        if u.possible and u.index in shared:
+            key = (u.index, u.path)
+            if key not in rivalled:
+                rivalled[key] = _rivalled(ctx, tree, u.path, shared[u.index])
+            if rivalled[key]:
+                continue
+        out.append(u)
+    return out
+
+
+def _rivalled(ctx: Source, tree: str, path: str, rivals: list[Target] | None) -> bool:
+    """Whether the file ``path`` of ``tree`` imports (or is) the module of a rival."""
+    from gate.symbols.refs import Resolver
+    from gate.symbols.sites import resolving
+
+    lang = language_of(path)
+    entry = ctx.repo.entry_at(tree, path)
+    if rivals is None or lang is None or lang == "go" or entry is None:
+        return True  # the search ran out, or go.mod would have to be read: as before
+    fs = parsed(ctx, path, entry[0], entry[1], [], "target")
+    return fs is None or Resolver(fs, rivals, resolving(lang)).related
+
+
+def ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[int, list[Target] | None]:
+    """Indices of changed methods whose name a method of another type defines in a
+    file of the target (of the same language family). Files are read from the one
+    word search ``candidates`` made, at most ``EXAMINE_BUDGET`` of them per method;
+    a method whose search ran out is taken as shared everywhere (None). Each other
+    method found is given as a target (its type's module is what relates a file)."""
+    key = f"{ctx.target_oid}-{changes.key}-{V}"
+    return cached(ctx, ("ambiguous", ctx.target_oid[:2], key + ".json"),
+                  lambda: _compute_ambiguous(ctx, changes, notes), _rivals, notes)
+
+
+def _rivals(data: dict[str, Any]) -> dict[int, list[Target] | None]:
+    if not isinstance(data["shared"], dict):
+        raise ValueError("written by another version")
+    return {int(i): None if rows is None else [Target(*map(str, row)) for row in rows]
+            for i, rows in data["shared"].items()}
+
+
+def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, Any]:
+    from gate.symbols.values import METHOD
+
+    found = candidates(ctx, changes, notes)
+    shared: dict[str, list[list[str]] | None] = {}
+    quiet: list[str] = []  # parse notes of files read only for this belong to no finding
+    for i, c in enumerate(changes.items):
+        t = c.target
+        if "." not in t.qualname:
+            continue
+        paths = [p for p, words in found.items()
+                 if t.name in words and (lang := language_of(p)) and family(lang) == family(t.language)]
+        rivals: list[list[str]] | None = []
+        for n, path in enumerate(sorted(paths)):
+            if n >= EXAMINE_BUDGET:
+                rivals = None
+                break
+            entry = ctx.repo.entry_at(ctx.target_oid, path)
+            fs = parsed(ctx, path, entry[0], entry[1], quiet, "target") if entry is not None else None
+            if fs is not None and rivals is not None:
+                rivals += [[s.qualname, fs.path, fs.module, fs.language] for s in fs.symbols
+                           if s.kind == METHOD and s.name == t.name and s.qualname != t.qualname]
+        if rivals is None or rivals:
+            shared[str(i)] = rivals
+    return {"notes": [], "shared": shared}

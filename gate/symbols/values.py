@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 # Bump when the extraction changes meaning: cached results of another format are
 # refused by ``from_json`` (the caller then parses again).
-FORMAT = 3  # 3: ``FileSymbols.skipped`` (issue 19)
+FORMAT = 4  # 3: ``FileSymbols.skipped`` (issue 19); 4: Python files read around syntax errors
 
 FUNCTION = "function"
 CLASS = "class"
