@@ -12,12 +12,14 @@ owns the symbol's file, ``rest`` everything else), a branch ``agent/owner/change
 that applies the scripted signature change, and one timed ``agentgate check --format
 json``. The callers are the ``other.users`` of its ``symbol.*`` findings, compared
 with the truth at call-site granularity (``path:line``). A site the expectation marks
-doubtful is counted neither way. Never part of the test suite's timing.
+doubtful, or one in a file the truth does not cover (``Repo.outside``), is counted
+neither way. Never part of the test suite's timing.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import shutil
 import subprocess
@@ -60,6 +62,7 @@ class Result:
     found: int
     true_pos: int
     doubtful_found: int
+    outside: int
     check_s: float
     check_exit: int
     missed: list[str]
@@ -136,10 +139,11 @@ def check(repo: Path) -> tuple[float, int, set[str]]:
 
 def score(repo: Repo, case: Case, truth: symtruth.Expectation, found: set[str], elapsed: float,
           rc: int) -> Result:
-    counted = found - truth.doubtful
+    out = {s for s in found if any(fnmatch.fnmatch(s.rpartition(":")[0], p) for p in repo.outside)}
+    counted = found - truth.doubtful - out
     return Result(repo=repo.name, case=case.id, lang=repo.lang, symbol=case.symbol, expected=len(truth.sites),
                   found=len(counted), true_pos=len(counted & truth.sites),
-                  doubtful_found=len(found & truth.doubtful), check_s=elapsed, check_exit=rc,
+                  doubtful_found=len(found & truth.doubtful), outside=len(out), check_s=elapsed, check_exit=rc,
                   missed=sorted(truth.sites - found), false=sorted(counted - truth.sites))
 
 
