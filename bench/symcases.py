@@ -37,6 +37,7 @@ class Repo:
     truth: str  # "tsc", "javac" or "expect" (a recorded file only)
     cases: tuple[Case, ...]
     tsconfig: str = ""  # tsc: the project file written beside the repository's own
+    links: tuple[tuple[str, str], ...] = ()  # tsc: workspace links a package manager would make (path, target)
     java_roots: tuple[str, ...] = ()  # javac: source folders compiled together
     java_jars: tuple[str, ...] = field(default=())  # javac: ~/.m2 jars (group:artifact:version)
     java_missing: tuple[str, ...] = ()  # javac: test dependencies not to be had offline
@@ -83,6 +84,8 @@ KY = Repo("ky", "sindresorhus/ky", "3419113b48e034fdcf8fa6bd3be3da7b3d0d758f", "
 
 # The repository's own root project (every .ts but the docs site's), without the vitest types.
 ZOD_TSCONFIG = '{"extends": "./tsconfig.json", "compilerOptions": {"noEmit": true, "types": []}}\n'
+# pnpm links the workspace package, so packages/bench, packages/tsc... import "zod" from
+# packages/zod; npm cannot install a pnpm workspace, so the bench makes that one link.
 # Not type-checked by that project: JavaScript, the docs site (TSX, excluded by zod's tsconfig).
 ZOD_OUTSIDE = ("*.js", "*.mjs", "*.cjs", "*.jsx", "*.tsx", "packages/docs/*")
 V4 = "packages/zod/src/v4"
@@ -114,7 +117,7 @@ ZOD = Repo("zod", "colinhacks/zod", "e516c3baf22615e20934116abebfed6c000222c2", 
          (add("    schema: S,\n    ..._meta:", "    schema: S,\n    owner: string,\n    ..._meta:"),)),
     Case("addIssueToContext", "packages/zod/src/v3/helpers/parseUtil.ts", "addIssueToContext (v3)", "required parameter 'strict' added",
          (add("addIssueToContext(ctx: ParseContext, issueData: IssueData)", "addIssueToContext(ctx: ParseContext, issueData: IssueData, strict: boolean)"),)),
-), tsconfig=ZOD_TSCONFIG, outside=ZOD_OUTSIDE)
+), tsconfig=ZOD_TSCONFIG, outside=ZOD_OUTSIDE, links=(("node_modules/zod", "../packages/zod"),))
 
 GSON_MAIN = "gson/src/main/java/com/google/gson"
 

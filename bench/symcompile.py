@@ -38,6 +38,10 @@ def truths(source: Path, repo: Repo, cases: list[Case], work: Path) -> dict[str,
             return None
         if not symtruth.npm_install(checkout):
             print(f"{repo.name}: npm install failed; types of packages unknown", file=sys.stderr)
+        for link, target in repo.links:
+            if not (checkout / link).exists():
+                (checkout / link).parent.mkdir(parents=True, exist_ok=True)
+                (checkout / link).symlink_to(target)
         (checkout / "tsconfig.bench.json").write_text(repo.tsconfig)
         how = f"tsc {symtruth.TSC_VERSION} --noEmit, new errors after the change"
 
