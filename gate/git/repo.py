@@ -13,6 +13,7 @@ from pathlib import Path
 import pygit2
 
 from gate.errors import GateError, NotFound, UnreadableError, closest
+from gate.git.modes import canonical_mode
 from gate.git.rawtree import Trees
 from gate.model import MODE_GITLINK, MODE_TREE, Oid, RefName, is_zero
 
@@ -292,6 +293,19 @@ class GitRepo:
     def tree_names(self, commit: str) -> list[str]:
         """Names of the entries at the top of ``commit``'s tree."""
         return [str(e.name) for e in self._commit(commit).tree]
+
+    def folder_names(self, commit: str, folder: str) -> list[str]:
+        """Names of the sub-folders of ``folder`` (``.``: the top) in ``commit``'s tree,
+        sorted; empty when it is no folder there."""
+        if folder in (".", ""):
+            tree = str(self._commit(commit).tree_id)
+        else:
+            hit = self.entry_at(commit, folder)
+            if hit is None or hit[1] != MODE_TREE:
+                return []
+            tree = hit[0]
+        names = (os.fsdecode(n) for m, n, _ in self.trees.read(tree) if canonical_mode(m) == MODE_TREE)
+        return sorted(set(names))
 
     def file_at(self, commit: str, path: str) -> bytes | None:
         hit = self.entry_at(commit, path)

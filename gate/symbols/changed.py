@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -20,11 +20,12 @@ from gate.symbols import Param, Reference, Signature, Target, call_fits, touched
 from gate.symbols.cache import Source, cached, parsed
 from gate.symbols.classify import fitting
 from gate.symbols.language import family
-from gate.symbols.values import FORMAT
+from gate.symbols.overloads import Overloads
+from gate.symbols.values import FORMAT, METHOD, FileSymbols
 
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})
-CACHE_VERSION = 4  # 2: no cap on user files per symbol and agent; 3: possible uses; 4: rivals (issue 19)
+CACHE_VERSION = 5  # 2: no cap on user files per symbol and agent; 3: possible uses; 4: rivals; 5: Java overloads
 V = f"v{CACHE_VERSION}f{FORMAT}"  # in every derived cache key: a new format recomputes
 
 
@@ -40,6 +41,7 @@ class Changed:
     line: int
     signature: Signature | None
     change_path: str  # the FileChange's path: the finding binds to its blobs
+    overloads: Overloads | None = None  # Java: which overload a call reaches
 
     @property
     def breaking(self) -> bool:
@@ -49,10 +51,21 @@ class Changed:
     def definition(self) -> str:
         return f"{self.path}:{self.line}"
 
+    def reaches(self, ref: Reference) -> bool:
+        """Whether ``ref`` may use what changed (Java: a call of another overload does not)."""
+        return self.overloads is None or self.overloads.reaches(ref)
+
+    def certain(self, ref: Reference) -> bool:
+        """Whether ``ref`` can be nothing but a use of what changed (Java: a call whose
+        argument types leave another overload possible is not)."""
+        return self.overloads is None or self.overloads.certain(ref)
+
     def breaks(self, ref: Reference) -> bool:
         """Whether the use ``ref`` no longer fits this change."""
         if not self.breaking:
             return False
+        if self.overloads is not None:
+            return not self.overloads.fits_after(ref)
         if self.kind == "signature" and self.signature is not None:
             # A call already written for the new signature (a keyword given…) fits.
             return call_fits(self.signature, ref, self.target.language) is not True
@@ -94,7 +107,7 @@ class Changes:
             if len(parts) > 1 and parts[-1] in _CTORS:
                 out.add(parts[-2])
             else:
-                out.update(Target(row[0], "", "", "").words)
+                out.update(Target(row[0], row[1], row[2], row[3]).words)
         return frozenset(out)
 
     def __bool__(self) -> bool:
@@ -105,7 +118,8 @@ class Changes:
 class Use:
     """A use of ``changes.items[index]``; ``breaks`` when it no longer fits.
     ``agent`` owns the file on the target; empty for added lines. ``possible``: a
-    method matched by its name alone, on a receiver of unknown type."""
+    method matched by its name alone, on a receiver of unknown type, or (``overload``)
+    a call whose argument types another overload may take."""
 
     index: int
     agent: str
@@ -115,6 +129,7 @@ class Use:
     call: bool
     breaks: bool
     possible: bool = False  # matched by the method's name alone (the receiver's type unknown)
+    overload: bool = False  # possible only because another overload may take the call (Java)
 
 
 def digest(*parts: object) -> str:
@@ -133,7 +148,7 @@ def branch_changes(ctx: Source, cs: ChangeSet, notes: list[str], users: bool = F
 
     def decode(data: dict[str, Any]) -> Changes:
         rows = data["changed"]
-        if not isinstance(data["key"], str) or any(not isinstance(r, list) or len(r) != 10 for r in rows):
+        if not isinstance(data["key"], str) or any(not isinstance(r, list) or len(r) != 11 for r in rows):
             raise ValueError("bad cache entry")
         return Changes(rows, data["key"])
 
@@ -153,6 +168,7 @@ def file_changes(ctx: Source, fc: FileChange, notes: list[str], users: bool = Fa
 def _compute_file(ctx: Source, fc: FileChange, users: bool) -> dict[str, Any]:
     notes: list[str] = []
     out: dict[Target, Changed] = {}
+    touched_lines: dict[str, set[int]] = {}  # Java methods: lines of the old overloads touched
     assert fc.old_path is not None and fc.old_oid is not None
     old = parsed(ctx, fc.old_path, fc.old_oid, fc.old_mode, notes, "base")
     new = None
@@ -165,12 +181,21 @@ def _compute_file(ctx: Source, fc: FileChange, users: bool) -> dict[str, Any]:
     for c in touched(old, new, fc.hunks):
         if c.kind == "added":
             continue
+        if c.kind == "renamed" and c.new is not None and new is not None and \
+                _default_export(old) == c.symbol.name and _default_export(new) == c.new.name:
+            # A JS/TS default import names no export: the rename breaks none of them.
+            c = replace(c, kind="body", detail=f"{c.detail} (the default export)")
         if c.new is not None and new is not None:
             # A changed default counts as required: the calls that omit it no longer fit.
             path, line, sig = new.path, c.new.line, fitting(c.symbol.signature, c.new.signature)
         else:
             path, line, sig = old.path, c.symbol.line, None
         _keep(out, Changed(Target.of(old, c.symbol), c.kind, c.detail, path, line, sig, fc.path))
+        if old.language == "java" and c.symbol.kind == METHOD:
+            touched_lines.setdefault(c.symbol.qualname, set()).add(c.symbol.line)
+    for qual, lines in touched_lines.items():
+        t = next(t for t in out if t.qualname == qual)
+        out[t] = replace(out[t], overloads=java_overloads(old, new, qual, lines))
     if new is not None and new.module != old.module:
         # The file moved to another module: every import of what it defines breaks,
         # whatever the hunks touch. Members move with their class.
@@ -183,26 +208,49 @@ def _compute_file(ctx: Source, fc: FileChange, users: bool) -> dict[str, Any]:
     return {"notes": notes, "changed": [_row(c) for c in out.values()]}
 
 
+def java_overloads(old: FileSymbols, new: FileSymbols | None, qual: str, lines: set[int]) -> Overloads:
+    """Every overload of ``qual`` on both sides, and which old ones changed (by line)."""
+    before = old.find(qual)
+    after = new.find(qual) if new is not None else ()
+    return Overloads(tuple(s.signature or Signature() for s in before),
+                     tuple(i for i, s in enumerate(before) if s.line in lines),
+                     tuple(s.signature or Signature() for s in after))
+def _default_export(fs: FileSymbols) -> str | None:
+    """The local name a JS/TS file exports as default (``Import.export``), if any."""
+    return next((i.name for i in fs.imports if not i.module and i.export in ("default", "=")), None)
+
+
 def _keep(out: dict[Target, Changed], ch: Changed) -> None:
     # Overloads share a target (a use cannot tell them apart): the worst stays.
     if ch.target not in out or (ch.breaking and not out[ch.target].breaking):
         out[ch.target] = ch
 
 
+def _sig_row(sig: Signature) -> list[Any]:
+    return [[[p.name, p.has_default, p.annotation, p.kind] for p in sig.params], sig.returns]
+
+
+def _sig_from(row: list[Any]) -> Signature:
+    return Signature(tuple(Param(n, bool(d), a, k) for n, d, a, k in row[0]), row[1])
+
+
 def _row(c: Changed) -> list[Any]:
     t = c.target
-    sig = None
-    if c.signature is not None:
-        sig = [[[p.name, p.has_default, p.annotation, p.kind] for p in c.signature.params], c.signature.returns]
-    return [t.qualname, t.path, t.module, t.language, c.kind, c.detail, c.path, c.line, sig, c.change_path]
+    sig = None if c.signature is None else _sig_row(c.signature)
+    ov = c.overloads
+    ovs = None if ov is None else [[_sig_row(s) for s in ov.old], list(ov.touched), [_sig_row(s) for s in ov.new]]
+    return [t.qualname, t.path, t.module, t.language, c.kind, c.detail, c.path, c.line, sig, c.change_path, ovs]
 
 
 def _changed_from(row: list[Any]) -> Changed:
-    qual, tpath, module, language, kind, detail, path, line, sig, change_path = row
-    signature = None
-    if sig is not None:
-        signature = Signature(tuple(Param(n, bool(d), a, k) for n, d, a, k in sig[0]), sig[1])
-    return Changed(Target(qual, tpath, module, language), kind, detail, path, line, signature, change_path)
+    qual, tpath, module, language, kind, detail, path, line, sig, change_path, ovs = row
+    signature = None if sig is None else _sig_from(sig)
+    overloads = None
+    if ovs is not None:
+        overloads = Overloads(tuple(_sig_from(s) for s in ovs[0]), tuple(int(i) for i in ovs[1]),
+                              tuple(_sig_from(s) for s in ovs[2]))
+    return Changed(Target(qual, tpath, module, language), kind, detail, path, line, signature, change_path,
+                   overloads)
 
 
 _FAMILIES: dict[tuple[str, str, str], set[str]] = {}

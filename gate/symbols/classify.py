@@ -55,6 +55,10 @@ def touched(old: FileSymbols | None, new: FileSymbols | None, hunks: Iterable[Hu
     language = side.language if side is not None else "python"
     olds = _keyed(old.symbols if old else ())
     news = _keyed(new.symbols if new else ())
+    if language == "java":
+        from gate.symbols.overloads import paired
+
+        news = paired(olds, news)
     # An ordered set: a symbol is touched when its old or its new lines are.
     hit = dict.fromkeys(k for k, s in olds.items() if any(_hit_old(s, h) for h in hunks))
     hit.update(dict.fromkeys(k for k, s in news.items() if any(_hit_new(s, h) for h in hunks)))

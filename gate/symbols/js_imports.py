@@ -8,6 +8,15 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from gate.model import LANGUAGES
+from gate.symbols.js_exports import (
+    REQUIRED,
+    chain_of,
+    commonjs,
+    exports,
+    require_of,
+    required_members,
+    string_of,
+)
 from gate.symbols.language import family
 from gate.symbols.treesitter import first_line, imported, named, text
 from gate.symbols.values import Bindings, FileSymbols, Import
@@ -15,26 +24,7 @@ from gate.symbols.values import Bindings, FileSymbols, Import
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-
-def _string(node: Node | None) -> str | None:
-    if node is None or node.type not in ("string", "template_string"):
-        return None
-    return text(node)[1:-1]
-
-
-def _require(node: Node | None) -> str | None:
-    """The specifier of ``require('x')`` (or ``import('x')``), else None."""
-    if node is None:
-        return None
-    if node.type == "await_expression" and node.named_child_count:
-        node = node.named_children[0]
-    if node.type != "call_expression":
-        return None
-    fn = node.child_by_field_name("function")
-    args = named(node.child_by_field_name("arguments"))
-    if fn is None or text(fn) not in ("require", "import") or len(args) != 1:
-        return None
-    return _string(args[0])
+__all__ = ["REQUIRED", "bindings", "chain_of", "full_parts", "imports", "require_of", "strip_extension"]
 
 
 def imports(root: Node, path: str, module: str) -> list[Import]:
@@ -42,30 +32,42 @@ def imports(root: Node, path: str, module: str) -> list[Import]:
     for node in named(root):
         line = first_line(node)
         if node.type == "import_statement":
-            spec = _string(node.child_by_field_name("source"))
+            spec = string_of(node.child_by_field_name("source"))
             clause = next((c for c in named(node) if c.type == "import_clause"), None)
             req = next((c for c in named(node) if c.type == "import_require_clause"), None)
             if req is not None:
                 ident = next((c for c in named(req) if c.type == "identifier"), None)
-                spec = _string(req.child_by_field_name("source"))
+                spec = string_of(req.child_by_field_name("source"))
                 if spec is not None:
                     out.append(imported(spec, "*", text(ident), line))
             elif spec is not None:
                 out += _clause(spec, clause, line)
         elif node.type == "export_statement":
-            spec = _string(node.child_by_field_name("source"))
-            if spec is not None:
-                out.append(imported(spec, None, None, line))
+            out += exports(node, line)
         elif node.type in ("lexical_declaration", "variable_declaration"):
             for decl in named(node):
-                spec = _require(decl.child_by_field_name("value"))
+                value, name = decl.child_by_field_name("value"), decl.child_by_field_name("name")
+                spec = require_of(value)
                 if spec is not None:
-                    out += _pattern(spec, decl.child_by_field_name("name"), line)
+                    out += _pattern(spec, name, line)
+                elif value is not None and value.type in ("identifier", "member_expression") and name is not None \
+                        and name.type == "identifier" and (parts := chain_of(value)) is not None:
+                    # const h = createElement, const h = React.createElement
+                    out.append(imported("", ".".join(parts), text(name), line))
+                elif value is not None and value.type == "member_expression" and name is not None:
+                    # var compileETag = require('./utils').compileETag
+                    spec = require_of(value.child_by_field_name("object"))
+                    prop = value.child_by_field_name("property")
+                    if spec is not None and prop is not None and name.type == "identifier":
+                        out.append(imported(spec, text(prop), text(name), line))
         elif node.type == "expression_statement":
-            spec = _require(node.named_children[0] if node.named_child_count else None)
+            expr = node.named_children[0] if node.named_child_count else None
+            spec = require_of(expr)
             if spec is not None:
                 out.append(imported(spec, None, None, line))
-    return out
+            elif expr is not None and expr.type == "assignment_expression":
+                out += commonjs(expr, line)
+    return out + required_members(root, path)
 
 
 def _clause(spec: str, clause: Node | None, line: int) -> list[Import]:
@@ -103,6 +105,11 @@ def _pattern(spec: str, pattern: Node | None, line: int) -> list[Import]:
                 out.append(imported(spec, text(key), text(value), line))
     return out or [imported(spec, None, None, line)]
 
+
+# ``Import.module`` once ``jsfollow.localize`` read the repository's configuration: a
+# repository path without extension, or a package that is not in the repository.
+RESOLVED = "/"
+OTHER = ":"
 
 # Longest first, so that ``.mts`` is stripped whole rather than as ``.ts``.
 EXTENSIONS = tuple(sorted((s for s, lang in LANGUAGES.items() if family(lang) == "js"), key=len, reverse=True))
@@ -147,6 +154,11 @@ def modules_for(importer: str, spec: str, modules: set[str]) -> tuple[list[str],
     """The target modules ``spec`` names: the file itself (or its ``index``), else
     the modules under the directory it names, whose index file may re-export
     them. Returns (modules, whether through such a directory)."""
+    if spec.startswith(RESOLVED):  # ``jsfollow.localize`` found the file: no guessing
+        path = spec[len(RESOLVED):]
+        return ([path] if path in modules else []), False
+    if spec.startswith(OTHER):
+        return [], False
     found = _spec_path(importer, spec)
     if found is None:
         return [], False
@@ -172,17 +184,26 @@ def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
     """What the file's imports bind, for the imports naming one of ``modules``."""
     out = Bindings()
     for imp in fs.imports:
+        if imp.export is not None or not imp.module:
+            continue  # re-exported, not bound here (``jsfollow`` follows it for importers);
+            # or ``const h = createElement``, which ``jsfollow.localize`` reads
         mods, barrel = modules_for(fs.path, imp.module, modules)
+        # ``lib.util`` when ``jsfollow`` read ``export * as util`` in what ``lib`` names.
+        key: tuple[str, ...] = ()
+        if imp.alias:
+            key = (imp.alias,) if imp.alias.startswith(REQUIRED) else tuple(imp.alias.split("."))
         if not mods and imp.local:
             out.others.append(imp.local)
         for mod in mods:
             out.imported.append([mod])
             if imp.name == "*" and imp.alias:
-                out.names.append(((imp.alias,), [mod]))
+                out.names.append((key, [mod]))
+            elif imp.name == "default" and imp.alias and imp.module.startswith(RESOLVED):
+                out.names.append((key, [mod, "default"]))  # an anonymous default export
             elif imp.name == "default" and imp.alias and not barrel:
-                # Which symbol is the default export is not recorded: assume the
-                # usual convention that the local name is the exported one.
-                out.names.append(((imp.alias,), [mod, imp.alias]))
+                # Which symbol is the default export is not known without ``jsfollow``:
+                # assume the usual convention that the local name is the exported one.
+                out.names.append((key, [mod, imp.alias]))
             elif imp.name and imp.name not in ("*", "default"):
-                out.names.append(((imp.alias or imp.name,), [mod, imp.name]))
+                out.names.append((key or (imp.name,), [mod, imp.name]))
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gate.symbols import java_scope
+from gate.symbols.java_types import arg_type
 from gate.symbols.treesitter import Collector, first_line, imported, named, norm, text
 from gate.symbols.values import (
     CLASS,
@@ -164,7 +166,26 @@ def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
         if obj is None:
             return [text(name)], rest
         base = _chain(obj)
-        return (base + [text(name)], rest) if base is not None else (["", text(name)], [obj, *rest])
+        if base is not None:
+            return base + [text(name)], rest
+        # ``new T(…).m()`` and ``((T) x).m()``: the receiver's type is written there;
+        # ``f(…).m()``: what the file's method ``f`` returns (``java_scope.receivers``).
+        made = _made(obj)
+        return (made if made else [""]) + [text(name)], [obj, *rest]
+    if node.type == "method_reference":
+        # ``x::m`` names the method (a use whose arguments are unknown: ``call_of``);
+        # ``f()::m`` the method alone, and ``f()`` is still visited.
+        kids = named(node)
+        method = kids[-1] if len(kids) > 1 and kids[-1].type == "identifier" else None
+        base = _chain(kids[0]) if kids else None
+        if method is None or base is not None:
+            return (base + ([text(method)] if method is not None else []), []) if base is not None else None
+        return ["", text(method)], [kids[0]]
+    if node.type == "explicit_constructor_invocation":
+        # ``super(…)``/``this(…)``: the superclass's or the class's own constructor.
+        args = [c for c in (node.child_by_field_name("arguments"),) if c is not None]
+        parts = _constructed(node)
+        return (parts, args) if parts else None
     if node.type == "object_creation_expression":
         parts = _type_parts(node.child_by_field_name("type"))
         rest = [c for c in named(node) if c.type in ("argument_list", "class_body")]
@@ -173,13 +194,52 @@ def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
     return (parts, []) if parts is not None else None
 
 
+def _made(obj: Node) -> list[str] | None:
+    """The type of a receiver that is a ``new`` (no anonymous body) or a cast in parentheses,
+    or ``f()`` for a call of a method of this class."""
+    if obj.type == "method_invocation":
+        inner = obj.child_by_field_name("object")
+        if inner is None or inner.type == "this":
+            return [text(obj.child_by_field_name("name")) + "()"]
+        return None
+    if obj.type == "parenthesized_expression" and len(named(obj)) == 1:
+        obj = named(obj)[0]
+        return _type_parts(obj.child_by_field_name("type")) if obj.type == "cast_expression" else None
+    if obj.type == "object_creation_expression" and not any(c.type == "class_body" for c in named(obj)):
+        return _type_parts(obj.child_by_field_name("type"))
+    return None
+
+
+def _constructed(node: Node) -> list[str] | None:
+    """The class whose constructor ``super(…)`` or ``this(…)`` calls, as written."""
+    ctor, cls = node.child_by_field_name("constructor"), node.parent
+    if ctor is None or node.child_by_field_name("object") is not None:
+        return None  # ``outer.super(…)``: an inner class's, not read
+    while cls is not None and cls.type not in ("class_declaration", "enum_declaration", "record_declaration"):
+        cls = cls.parent
+    if cls is None:
+        return None
+    if ctor.type == "this":
+        return [text(cls.child_by_field_name("name"))]
+    parent = cls.child_by_field_name("superclass")
+    return _type_parts(named(parent)[0]) if parent is not None and named(parent) else None
+
+
 def call_of(node: Node) -> tuple[Node, Call] | None:
-    if node.type not in ("method_invocation", "object_creation_expression"):
+    if node.type == "method_reference":
+        return node, Call(0, (), True)  # called later with arguments not written here
+    if node.type not in ("method_invocation", "object_creation_expression", "explicit_constructor_invocation"):
         return None
     args = named(node.child_by_field_name("arguments"))
-    return node, Call(len(args), (), False, node.type == "object_creation_expression")
+    types = tuple(arg_type(a) for a in args)
+    return node, Call(len(args), (), False, node.type != "method_invocation", types)
 
 
 def receivers(root: Node) -> dict[str, str]:
-    """No receiver types are read for this language yet: methods match by name."""
-    return {}
+    """Declared types of the file's names (``java_scope``)."""
+    return java_scope.receivers(root)
+
+
+def receiver_at(node: Node, receiver: str) -> str:
+    """The type of a receiver the file declares with several types, at ``node``."""
+    return java_scope.receiver_at(node, receiver)

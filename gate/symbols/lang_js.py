@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.symbols.js_imports import bindings, full_parts, imports, strip_extension
+from gate.symbols.js_imports import REQUIRED, bindings, chain_of, full_parts, imports, require_of, strip_extension
+from gate.symbols.js_receivers import receivers
 from gate.symbols.treesitter import Collector, named, norm, text
 from gate.symbols.values import (
     CLASS,
@@ -66,30 +67,94 @@ def collect(root: Node, col: Collector) -> None:
         _top(node, col)
 
 
-def _top(node: Node, col: Collector) -> None:
+def _top(node: Node, col: Collector, prefix: str = "") -> None:
     kind = node.type
-    if kind == "export_statement":
+    if kind == "internal_module":
+        # ``namespace util { export function joinValues … }``: ``util.joinValues``,
+        # which ``util.joinValues(…)`` spells after ``import { util }``.
+        name = node.child_by_field_name("name")
+        if name is not None and name.type == "identifier" and prefix.count(".") < 4:
+            for child in named(node.child_by_field_name("body")):
+                _top(child, col, f"{prefix}{text(name)}.")
+        return
+    if prefix and kind == "export_statement":
+        for child in named(node):
+            _top(child, col, prefix)
+    elif kind == "export_statement":
+        value = node.child_by_field_name("value")
+        if value is not None and value.child_by_field_name("name") is None and value.type in (*_FUNC_VALUES, "class"):
+            # ``export default function () {}``: a symbol named "default", which a
+            # default import under any local name reaches (``jsfollow``).
+            keyword = next((c for c in node.children if c.type == "default"), None)
+            if keyword is not None:
+                _value(node, keyword, "default", value, col)
+            return
         for child in named(node):
             _top(child, col)
+    elif kind == "expression_statement" and node.named_child_count:
+        if node.named_children[0].type == "internal_module":
+            _top(node.named_children[0], col, prefix)
+        elif not prefix:
+            _commonjs(node, node.named_children[0], col)
     elif kind in _FUNCS:
         name = node.child_by_field_name("name")
         if name is not None:
-            col.add(node, name, text(name), FUNCTION, signature(node))
+            col.add(node, name, prefix + text(name), FUNCTION, signature(node))
     elif kind in _CLASSES:
-        _class(node, col)
+        name = node.child_by_field_name("name")
+        _class(node, col, name, prefix + text(name) if name is not None else None)
     elif kind in ("lexical_declaration", "variable_declaration"):
         for decl in named(node):
             value = decl.child_by_field_name("value")
             name = decl.child_by_field_name("name")
             if value is not None and value.type in _FUNC_VALUES and name is not None and name.type == "identifier":
-                col.add(decl, name, text(name), FUNCTION, signature(value))
+                col.add(decl, name, prefix + text(name), FUNCTION, signature(value))
 
 
-def _class(node: Node, col: Collector) -> None:
-    name = node.child_by_field_name("name")
+def _value(node: Node, name: Node, qualname: str, value: Node, col: Collector) -> None:
+    """A function or class given as a value, defined under ``qualname``."""
+    if value.type == "class":
+        _class(value, col, name, qualname)
+    elif value.type in _FUNC_VALUES:
+        col.add(node, name, qualname, FUNCTION, signature(value))
+
+
+def _commonjs(node: Node, expr: Node, col: Collector) -> None:
+    """``exports.fmt = function …``, ``module.exports.fmt = …``, ``module.exports =
+    function view() {}`` (anonymous: "default") and ``module.exports = { fmt() {} }``."""
+    if expr.type != "assignment_expression":
+        return
+    left, value = expr.child_by_field_name("left"), expr.child_by_field_name("right")
+    target = chain_of(left)
+    if target is None or value is None or left is None:
+        return
+    if target == ["exports"] and value.type == "assignment_expression":
+        _commonjs(node, value, col)  # exports = module.exports = function …
+        return
+    if target == ["module", "exports"]:
+        if value.type in (*_FUNC_VALUES, "class"):
+            name = value.child_by_field_name("name")
+            _value(node, name or left, text(name) if name is not None else "default", value, col)
+        elif value.type == "object":
+            for item in named(value):
+                key = item.child_by_field_name("key") or item.child_by_field_name("name")
+                if key is None or key.type not in ("property_identifier", "identifier"):
+                    continue
+                if item.type == "pair" and item.child_by_field_name("value") is not None:
+                    _value(item, key, text(key), item.child_by_field_name("value"), col)  # type: ignore[arg-type]
+                elif item.type == "method_definition":
+                    col.add(item, key, text(key), FUNCTION, signature(item))
+    elif target[:-1] in (["exports"], ["module", "exports"]) and value.type in _FUNC_VALUES:
+        prop = left.child_by_field_name("property")
+        if prop is not None:
+            _value(node, prop, target[-1], value, col)
+
+
+def _class(node: Node, col: Collector, name: Node | None = None, cls: str | None = None) -> None:
+    name = name or node.child_by_field_name("name")
     if name is None:
         return
-    cls = text(name)
+    cls = cls or text(name)
     skip = []
     for member in named(node.child_by_field_name("body")):
         mname = member.child_by_field_name("name") or member.child_by_field_name("property")
@@ -150,6 +215,12 @@ def chain(node: Node) -> list[str] | None:
     """A pure dotted name (``a``, ``a.b.c``, ``this.m``) as parts, else None."""
     if node.type in LEAVES:
         return [text(node)]
+    if node.type == "call_expression":
+        fn = node.child_by_field_name("function")
+        if fn is None or fn.type != "identifier" or fn.text != b"require":
+            return None
+        spec = require_of(node)  # ``require('./m').fmt``: see ``js_imports.REQUIRED``
+        return None if spec is None else [REQUIRED + spec]
     if node.type in ("member_expression", "nested_type_identifier", "nested_identifier"):
         obj = node.child_by_field_name("object") or node.child_by_field_name("module")
         prop = node.child_by_field_name("property") or node.child_by_field_name("name")
@@ -161,6 +232,13 @@ def chain(node: Node) -> list[str] | None:
 
 def path_of(node: Node) -> tuple[list[str], list[Node]] | None:
     """A use to resolve at ``node``: its parts and the children still to visit."""
+    if node.type == "variable_declarator":
+        # ``var View = this.get('view')``: the name declared is no use of an import
+        # it shadows (no parts: nothing to resolve); its value and type are visited.
+        name = node.child_by_field_name("name")
+        if name is not None and name.type == "identifier":
+            return [], [c for c in node.named_children if c != name]
+        return None
     # ``f().m`` or ``a[0].m``: only the last name can be told.
     return member_use(node, chain, "member_expression", "object", "property")
 
@@ -176,8 +254,3 @@ def call_of(node: Node) -> tuple[Node, Call] | None:
         return None
     args = named(parent.child_by_field_name("arguments"))
     return parent, Call(len(args), (), any(a.type == "spread_element" for a in args), new)
-
-
-def receivers(root: Node) -> dict[str, str]:
-    """No receiver types are read for this language yet: methods match by name."""
-    return {}

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from gate.symbols.language import Resolving, family
-from gate.symbols.values import Call, FileSymbols, Reference, Target
+from gate.symbols.values import METHOD, Call, FileSymbols, Reference, Target
 
 _CTOR_NAMES = ("__init__", "constructor")
 
@@ -77,6 +77,10 @@ class Resolver:
             _within(v, m) for v in [*readings, *b.globs, *b.imported] for m in mods
         )
         self.defs = {(s.line, s.name) for s in fs.symbols}
+        # Java: a method of the file's own classes shadows a static import of that name.
+        self.own_methods = {s.name for s in fs.symbols if s.kind == METHOD} if self.bare_methods else set()
+        # ``const V = require('./view')``: the name bound, not a use.
+        self.defs |= {(i.line, i.local) for i in fs.imports if i.local}
 
     def words(self) -> set[str]:
         """Names whose presence marks a subtree worth visiting."""
@@ -99,6 +103,8 @@ class Resolver:
         resolved like a written path, and a type that resolves to no target means a
         method of another type (not a use).
         """
+        if len(parts) == 1 and parts[0] in self.own_methods:
+            return self._by_name(parts)
         if receiver and len(parts) > 1:
             # ``A|B``: the type or one it inherits from (a method may be inherited).
             for kind in receiver.split("|"):
@@ -207,6 +213,7 @@ def make_reference(
         call.args if call else 0,
         call.keywords if call else (),
         call.splat if call else False,
+        call.types if call else (),
     )
 
 

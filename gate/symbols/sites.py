@@ -127,6 +127,16 @@ def tree_sites(language: str, root: Node) -> Sites:
 
     lang = reader(language)
     types = lang.receivers(root)
+    # Java: a name the file declares with several types is looked up in scope.
+    scoped = getattr(lang, "receiver_at", None)
+
+    def type_of(name: str, at: Node) -> str:
+        if name.endswith("[]"):  # an element of an array: the array's type, one dimension less
+            array = type_of(name[:-2], at)
+            return array[:-2] if array.endswith("[]") else ""
+        found = types.get(name)
+        return str(scoped(at, name)) if found == "" and scoped is not None else found or ""
+
     out: list[Site] = []
     stack = [root]
     while stack:
@@ -140,8 +150,12 @@ def tree_sites(language: str, root: Node) -> Sites:
         parts, rest = found
         stack.extend(reversed(rest))
         called = lang.call_of(node)
+        if called is not None and any(t[:1] == "$" for t in called[1].types):
+            # An argument that is a name: its declared type, as the receivers'.
+            typed = tuple(type_of(t[1:], node) if t[:1] == "$" else t for t in called[1].types)
+            called = (called[0], called[1]._replace(types=typed))
         end = last_line(called[0] if called else node)
-        receiver = types.get(".".join(parts[:-1])) if len(parts) > 1 and parts[0] else None
+        receiver = type_of(".".join(parts[:-1]), node) if len(parts) > 1 and parts[0] else None
         out.append(Site(tuple(parts), called[1] if called else None, first_line(node), end,
                         int(node.start_point[1]) + 1, receiver or None))
     return tuple(out)

@@ -9,6 +9,7 @@ come from their own wheels (``tree-sitter-javascript`` …), never from
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from gate.symbols.language import READERS, reader
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
 _PARSERS: dict[str, Parser] = {}
+# ``in``/``out``/``in out`` before a type parameter, after ``<`` or ``,`` or at the
+# start of a line (zod puts a comment between ``<`` and ``out``).
+_VARIANCE = re.compile(rb"((?:[<,]|^)[ \t]*\n?[ \t]*)(?:in\s+out|in|out)[ \t]+"
+                       rb"(?=[A-Za-z_$][\w$]*\s*(?:extends\b|[,>=]))", re.M)
 
 
 def parser(language: str) -> Parser:
@@ -41,6 +46,21 @@ def parse(language: str, source: bytes) -> Node | str:
     """
     try:
         root = parser(language).parse(source).root_node
+        if language == "javascript" and root.has_error:
+            # tree-sitter-javascript 0.25 refuses a JSX attribute named by a reserved
+            # word (``class=``, ``for=``: Preact's JSX); the TSX grammar reads them,
+            # and JavaScript without types is TSX. Kept when it reads the file whole.
+            alt = parser("tsx").parse(source).root_node
+            if not alt.has_error:
+                root = alt
+        elif language in ("typescript", "tsx") and root.has_error and _VARIANCE.search(source):
+            # tree-sitter-typescript 0.23 does not know variance annotations
+            # (``interface Box<out T>``, TS 4.7): blanked to spaces of the same length,
+            # so every position stays where it was.
+            blanked = _VARIANCE.sub(lambda m: m.group(1) + b" " * (len(m.group(0)) - len(m.group(1))), source)
+            alt = parser(language).parse(blanked).root_node
+            if len(error_lines(alt)) < len(error_lines(root)):
+                root = alt
     except ImportError as exc:  # a grammar wheel missing: no symbols, not a crash
         return f"no {language} parser ({exc.name} is not installed)"
     except (ValueError, RuntimeError) as exc:  # e.g. a parse timeout or cancellation

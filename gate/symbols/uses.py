@@ -12,7 +12,8 @@
 A *possible* use (a method matched by its name alone: the receiver's type is not
 known) is kept unless another type of the target defines a method of that name
 in a module the using file imports (or in the file itself) (``certain``), and its
-messages say "possible".
+messages say "possible". A Java call whose argument types another overload may
+take is possible too, and kept.
 
 Uses found in one file are cached per (blob, path) and set of changes in one JSON
 file per set (``RefCache``); the answers are cached by content keys, so a new
@@ -25,14 +26,20 @@ from functools import cached_property
 from itertools import zip_longest
 from typing import Any
 
-from gate.model import ChangeSet, language_of
+from gate.model import MODE_FILE, ChangeSet, language_of
 from gate.symbols.cache import Source, added_lines, cached, memo, parsed, save, sites
 from gate.symbols.changed import Changes, Use, V, digest
 from gate.symbols.gomod import GoTree, localize
+from gate.symbols.java_hierarchy import aliases as java_aliases
+from gate.symbols.java_hierarchy import key_of
+from gate.symbols.java_hierarchy import overrides as java_overrides
 from gate.symbols.language import family
 from gate.symbols.sites import resolve
-from gate.symbols.values import Target
+from gate.symbols.values import FileSymbols, Target
 
+# The ``possible`` of a use row: a Java call another overload may take (kept: its
+# receiver's type is known), where True is a method matched by name alone.
+OVERLOAD = 2
 EXAMINE_BUDGET = 400  # candidate files of the target parsed per branch, at most
 # (It shapes cached answers: bump changed.CACHE_VERSION when changing them.)
 # Ownership per target and path for the run (pathspec tries every pattern: ~0.5 ms a path).
@@ -45,9 +52,13 @@ class RefCache:
     """Uses of one set of changes per file, ``"<blob>:<path>"`` -> rows of
     (index, line, end_line, call, breaks), kept in one JSON file per set."""
 
-    def __init__(self, ctx: Source, changes: Changes) -> None:
+    def __init__(self, ctx: Source, changes: Changes, aliases: dict[Target, int] | None = None) -> None:
         self.ctx = ctx
         self.changes = changes
+        # Java: ``Sub.m`` for an inherited changed ``Base.m`` (``java_hierarchy``); they
+        # depend on the target's tree, so they are part of each Java file's key.
+        self.aliases = aliases or {}
+        self.alias_key = key_of(self.aliases)
         self.parts = ("refs", changes.key[:2], f"{changes.key}-{V}.json")
         self.files: dict[str, list[list[Any]]] = memo(ctx, self.parts, lambda d: dict(d["files"]))
         self.dirty = False
@@ -56,19 +67,48 @@ class RefCache:
         """Rows for blob ``oid`` read as ``path`` in the commit ``tree`` (whose go.mod
         files resolve a Go file's imports)."""
         key = f"{oid}:{path}"
-        go = GoTree(self.ctx.repo, tree) if language_of(path) == "go" else None
+        lang = language_of(path)
+        if self.alias_key and lang == "java":
+            key += "@h" + self.alias_key
+        go = GoTree(self.ctx.repo, tree) if lang == "go" else None
         if go is not None:
             key += "@" + go.cache_key(path, {c.target.module for c in self.changes.items if c.target.language == "go"})
+        js = None
+        if lang is not None and family(lang) == "js":
+            # The imports resolved through the repository's configuration and the
+            # modules they re-export from (``jsmod``, ``jsfollow``): the answer depends on every
+            # file that resolution looked at, so they key it.
+            js = self._localized(path, oid, mode, side, notes, tree)
+            if js is None:
+                return []
+            key += "@" + digest(sorted(js[1].items()))
         rows = self.files.get(key)
         if rows is None:
-            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go)
+            rows = self.files[key] = self._compute(path, oid, mode, side, notes, go, js[0] if js else None)
             self.dirty = True
         return rows
 
+    def _localized(self, path: str, oid: str, mode: int, side: str, notes: list[str],
+                   tree: str) -> tuple[FileSymbols, dict[str, str]] | None:
+        if not self._may_use(path, oid):
+            return None
+        fs = parsed(self.ctx, path, oid, mode, notes, side, users=True)
+        if fs is None:
+            return None
+        from gate.symbols.jsfollow import localize
+        from gate.symbols.jsmod import JsTree
+
+        def symbols(p: str, o: str) -> FileSymbols | None:
+            return parsed(self.ctx, p, o, MODE_FILE, [], "target" if side == "target" else side)
+
+        js = JsTree(self.ctx.repo, tree, symbols, notes)
+        return localize(fs, js), js.deps
+
     def _compute(self, path: str, oid: str, mode: int, side: str, notes: list[str],
-                 go: GoTree | None) -> list[list[Any]]:
+                 go: GoTree | None, js: FileSymbols | None = None) -> list[list[Any]]:
         items = self.changes.items
         index = {c.target: i for i, c in enumerate(items)}
+        index.update(self.aliases)
         # Candidates name a changed symbol already (a word search on the target or
         # on added lines); a branch's version of a target file may not.
         if parsed(self.ctx, path, oid, mode, notes, side, users=True) is None or not self._may_use(path, oid):
@@ -79,8 +119,11 @@ class RefCache:
         fs, found = read
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
-        refs = resolve(fs, found, index)
-        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r), r.how == "name"]
+        if js is not None:
+            fs = js  # JS/TS imports resolved and followed (gate.symbols.jsfollow)
+        refs = [r for r in resolve(fs, found, index) if items[index[r.target]].reaches(r)]
+        return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r),
+                 r.how == "name" or (OVERLOAD if not items[index[r.target]].certain(r) else False)]
                 for r in refs]
 
     def _may_use(self, path: str, oid: str) -> bool:
@@ -94,6 +137,8 @@ class RefCache:
             data = self.ctx.repo.read_blob(oid)
         except (KeyError, ValueError):
             return True  # parsing says what is missing
+        if family(lang or "") == "js":
+            words += tuple(w.encode() for w in _ALIASES.get((self.ctx.target_oid, self.changes.key), ()))
         return any(w in data for w in words)
 
     @cached_property
@@ -128,8 +173,11 @@ def target_uses(ctx: Source, agent: str, cs: ChangeSet, changes: Changes, notes:
     for path in mine:
         del found[path]
     key = f"{ctx.target_oid}-{digest(agent, changes.key, mine)}-{V}"
+    inherited = java_aliases(ctx, changes, notes)  # keyed by the target commit too
+    overriding = java_overrides(ctx, changes, notes)
     uses = cached(ctx, ("users", ctx.target_oid[:2], key + ".json"),
-                  lambda: _compute_target_uses(ctx, agent, changes, found), _uses, notes)
+                  lambda: _compute_target_uses(ctx, agent, changes, found, inherited, overriding),
+                  _uses, notes)
     return certain(ctx, changes, uses, notes, ctx.target_oid)
 
 
@@ -174,10 +222,20 @@ def candidates(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, lis
         for path in index[w]:
             if path.lower().endswith(changes.suffixes):
                 out.setdefault(path, []).append(w)
+    if "js" in changes.families:
+        from gate.symbols.jsfollow import alias_search
+
+        _ALIASES[(ctx.target_oid, changes.key)] = alias_search(ctx, changes, index, lambda: save(
+            ctx, parts, {"notes": [], "files": index}), out)
     return out
 
 
-def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]]) -> dict[str, Any]:
+# Per (target, change set key): the names JS/TS re-exports give the changed symbols
+# (``export { parse as parseText } from``): their users spell those instead.
+_ALIASES: dict[tuple[str, str], frozenset[str]] = {}
+
+def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[str, list[str]],
+                         inherited: dict[Target, int], overriding: list[tuple[int, str, int]]) -> dict[str, Any]:
     notes: list[str] = []
     by_agent: dict[str, list[str]] = {}
     for path in found:
@@ -187,7 +245,7 @@ def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[
     # Round robin over the owners: within the budget every agent gets its turn.
     order = [pa for row in zip_longest(*([(p, a) for p in sorted(paths)] for a, paths in sorted(by_agent.items())))
              for pa in row if pa is not None]
-    refs = RefCache(ctx, changes)
+    refs = RefCache(ctx, changes, inherited)
     uses: list[Use] = []
     examined = skipped = 0
     for path, owner in order:
@@ -197,6 +255,11 @@ def _compute_target_uses(ctx: Source, agent: str, changes: Changes, found: dict[
         examined += 1
         uses += _file_uses(ctx, refs, path, owner, notes)
     refs.save()
+    # Java: a method overriding one whose signature changed breaks where it is declared.
+    declared = [Use(i, str(owner), path, line, line, False, True) for i, path, line in overriding
+                if path in found and (owner := _owner(ctx, path)) not in (None, agent)]  # ``found``: not the branch's
+    if declared:
+        uses = sorted(uses + declared, key=lambda u: (u.path, u.line))
     if skipped:
         notes.append(f"symbols: {skipped} more files of the target name a changed symbol; only {examined} "
                      "were read (the rest may hold more users)")
@@ -208,7 +271,7 @@ def _file_uses(ctx: Source, refs: RefCache, path: str, owner: str, notes: list[s
     if entry is None:
         return []
     oid, mode = entry
-    return [Use(i, owner, path, line, end, call, breaks, possible)
+    return [Use(i, owner, path, line, end, call, breaks, bool(possible), possible == OVERLOAD)
             for i, line, end, call, breaks, possible in refs.uses(path, oid, mode, "target", notes, ctx.target_oid)]
 
 
@@ -219,35 +282,37 @@ def added_uses(ctx: Source, cs: ChangeSet, changes: Changes, notes: list[str]) -
     """Uses of ``changes`` on lines that ``cs`` adds or changes."""
     if not changes:
         return []
-    key = f"{cs.head}-{cs.base}-{changes.key}-{V}"
-    uses = cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes), _uses,
+    inherited = java_aliases(ctx, changes, notes)  # from the target's tree: its digest joins the key
+    key = f"{cs.head}-{cs.base}-{changes.key}{'-' + key_of(inherited) if inherited else ''}-{V}"
+    uses = cached(ctx, ("added", cs.head[:2], key + ".json"), lambda: _compute_added_uses(ctx, cs, changes, inherited),
+                  _uses,
                   notes)
     return certain(ctx, changes, uses, notes, cs.head)
 
 
-def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes) -> dict[str, Any]:
+def _compute_added_uses(ctx: Source, cs: ChangeSet, changes: Changes, inherited: dict[Target, int]) -> dict[str, Any]:
     notes: list[str] = []
-    refs = RefCache(ctx, changes)
+    refs = RefCache(ctx, changes, inherited)
     uses: list[Use] = []
     for f in added_lines(ctx, cs):
         if not f.path.lower().endswith(changes.suffixes) or changes.words.isdisjoint(f.words):
             continue  # the added lines name none of the symbols: no parse needed
         for i, line, end, call, breaks, possible in refs.uses(f.path, f.oid, f.mode, "branch", notes, cs.head):
             if any(a <= end and line <= b for a, b in f.ranges):
-                uses.append(Use(i, "", f.path, line, end, call, breaks, possible))
+                uses.append(Use(i, "", f.path, line, end, call, breaks, bool(possible), possible == OVERLOAD))
     refs.save()
     return {"notes": notes, "uses": [_row(u) for u in uses]}
 
 
 def _row(u: Use) -> list[Any]:
-    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks, u.possible]
+    return [u.index, u.agent, u.path, u.line, u.end_line, u.call, u.breaks, OVERLOAD if u.overload else u.possible]
 
 
 def _uses(data: dict[str, Any]) -> list[Use]:
     out = []
     for index, agent, path, line, end_line, call, breaks, possible in data["uses"]:
         out.append(Use(int(index), str(agent), str(path), int(line), int(end_line), bool(call), bool(breaks),
-                       bool(possible)))
+                       bool(possible), possible == OVERLOAD))
     return out
 
 
@@ -266,7 +331,7 @@ def certain(ctx: Source, changes: Changes, uses: list[Use], notes: list[str], tr
     rivalled: dict[tuple[int, str], bool] = {}
     out = []
     for u in uses:
-        if u.possible and u.index in shared:
+        if u.possible and not u.overload and u.index in shared:
             key = (u.index, u.path)
             if key not in rivalled:
                 rivalled[key] = _rivalled(ctx, tree, u.path, shared[u.index])

@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 
 # Bump when the extraction changes meaning: cached results of another format are
 # refused by ``from_json`` (the caller then parses again).
-FORMAT = 4  # 3: ``FileSymbols.skipped`` (issue 19); 4: Python files read around syntax errors
+FORMAT = 5  # 3: ``FileSymbols.skipped`` (issue 19); 4: Python files read around syntax errors;
+# 5: ``Import.export`` (JS/TS re-exports, default exports, CommonJS)
 
 FUNCTION = "function"
 CLASS = "class"
@@ -86,16 +87,22 @@ class Import:
     ``"*"`` for a wildcard, ``"default"`` for a JS default import) and ``alias``
     the local name when it differs. A Go import binds its package: ``name`` is
     None, or the folder the path names once ``gomod.localize`` read ``go.mod``.
+    ``export`` is set when the file exports it under that name instead of binding
+    it (JS/TS ``export … from``, ``"*"`` for ``export *``); with ``module`` empty,
+    the file exports its own ``name`` (``export default parse``, CommonJS).
     """
 
     module: str
     name: str | None = None
     alias: str | None = None
     line: int = 0
+    export: str | None = None
 
     @property
     def local(self) -> str | None:
         """The name the import binds in the file (None for wildcards)."""
+        if self.export is not None:
+            return None
         if self.alias:
             return self.alias
         if self.name in (None, "*", "default"):
@@ -137,7 +144,7 @@ class FileSymbols:
             "error": self.error,
             "skipped": [list(span) for span in self.skipped],
             "symbols": [_symbol_row(s) for s in self.symbols],
-            "imports": [[i.module, i.name, i.alias, i.line] for i in self.imports],
+            "imports": [[i.module, i.name, i.alias, i.line, i.export] for i in self.imports],
         }
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
@@ -155,7 +162,7 @@ class FileSymbols:
                 error=doc["error"],
                 skipped=tuple((int(a), int(b)) for a, b in doc["skipped"]),
                 symbols=tuple(_symbol_from_row(r) for r in doc["symbols"]),
-                imports=tuple(Import(m, n, a, ln) for m, n, a, ln in doc["imports"]),
+                imports=tuple(Import(m, n, a, ln, e) for m, n, a, ln, e in doc["imports"]),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"bad symbol cache entry: {exc}") from exc
@@ -226,6 +233,12 @@ class Target:
         parts = self.qualname.split(".")
         if len(parts) > 1 and parts[-1] in ("__init__", "constructor", "new", parts[-2]):
             return tuple(dict.fromkeys((parts[-1], parts[-2])))
+        if parts == ["default"] and self.path:
+            # An anonymous JS/TS default export has no name of its own; its importers
+            # spell the file (``'./parse'``, an index file's folder): ``jsmod.stem``.
+            from gate.symbols.jsmod import stem
+
+            return (stem(self.path),)
         return (parts[-1],)
 
 
@@ -238,7 +251,8 @@ class Reference:
     ``local`` (same file, module or package) or ``name`` (an attribute/method
     name in a file importing the module: a likelier but unproven use).
     For calls, ``args`` counts positional arguments and ``keywords`` names the
-    keyword ones; ``splat`` means ``*args``/``**kw``/spread made the count unknown.
+    keyword ones; ``splat`` means ``*args``/``**kw``/spread made the count unknown;
+    ``types`` holds each argument's static type where it can be told (Java), else "".
     """
 
     target: Target
@@ -251,15 +265,18 @@ class Reference:
     args: int = 0
     keywords: tuple[str, ...] = ()
     splat: bool = False
+    types: tuple[str, ...] = ()
 
 
 class Call(NamedTuple):
-    """How a use is called: positional count, keyword names, splat, ``new``."""
+    """How a use is called: positional count, keyword names, splat, ``new``, and
+    the arguments' types as far as they can be told ("" unknown; Java only)."""
 
     args: int
     keywords: tuple[str, ...] = ()
     splat: bool = False
     new: bool = False
+    types: tuple[str, ...] = ()
 
 
 @dataclass
