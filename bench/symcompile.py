@@ -32,18 +32,22 @@ def _jar(spec: str) -> str:
 def truths(source: Path, repo: Repo, cases: list[Case], work: Path) -> dict[str, symtruth.Expectation] | None:
     checkout = work / f"{repo.name}-truth"
     _checkout(source, repo.commit, checkout)
+    sources: list[str] = []
     if repo.truth == "tsc":
         if symtruth.tsc() is None:
             print(f"{repo.name}: tsc cannot be installed; using the recorded files", file=sys.stderr)
             return None
         if not symtruth.npm_install(checkout):
             print(f"{repo.name}: npm install failed; types of packages unknown", file=sys.stderr)
-        for link, target in repo.links:
+        for link, points_to in repo.links:
             if not (checkout / link).exists():
                 (checkout / link).parent.mkdir(parents=True, exist_ok=True)
-                (checkout / link).symlink_to(target)
+                (checkout / link).symlink_to(points_to)
         (checkout / "tsconfig.bench.json").write_text(repo.tsconfig)
-        how = f"tsc {symtruth.TSC_VERSION} --noEmit, new errors after the change"
+        how = (f"tsc {symtruth.TSC_VERSION} --noEmit, new errors after the change; calls under @ts-expect-error "
+               "or @ts-ignore are doubtful (tsc reports nothing there)")
+        sources = subprocess.run(["git", "ls-files", "--", "*.ts", "*.tsx", "*.mts", "*.cts"], cwd=checkout,
+                                 capture_output=True, text=True, check=True).stdout.split()
 
         def errors() -> set[tuple[symtruth.Error, str]]:
             return symtruth.tsc_errors(checkout, "tsconfig.bench.json")
@@ -71,6 +75,7 @@ def truths(source: Path, repo: Repo, cases: list[Case], work: Path) -> dict[str,
             sites = symtruth.new_sites(checkout, before, errors(), case.file, case.callee)
         finally:
             target.write_bytes(original)
-        out[case.id] = symtruth.Expectation(sites, frozenset(), how)
+        doubtful = symtruth.suppressed(checkout, sources, case.callee) if repo.truth == "tsc" else frozenset()
+        out[case.id] = symtruth.Expectation(sites, doubtful - sites, how)
         print(f"{repo.name}/{case.id}: {len(sites)} sites by the compiler", file=sys.stderr)
     return out

@@ -134,6 +134,22 @@ def _expected_max(msg: str) -> int:
     return int(expected.rpartition("-")[2])
 
 
+_SUPPRESS = re.compile(r"//\s*@ts-(expect-error|ignore)\b")
+
+
+def suppressed(checkout: Path, files: list[str], name: str) -> frozenset[str]:
+    """Lines under ``// @ts-expect-error`` or ``// @ts-ignore`` that name ``name``: tsc
+    reports nothing there whatever the call does, so they are doubtful, not absent."""
+    out: set[str] = set()
+    pattern = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
+    for path in files:
+        lines = (checkout / path).read_text(errors="replace").splitlines()
+        for i, text in enumerate(lines[:-1]):
+            if _SUPPRESS.search(text) and pattern.search(lines[i + 1]):
+                out.add(f"{path}:{i + 2}")
+    return frozenset(out)
+
+
 # -- Java ------------------------------------------------------------------------------
 
 def javac_errors(checkout: Path, sources: list[str], classpath: list[str]) -> set[tuple[Error, str]]:

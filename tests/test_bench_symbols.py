@@ -73,3 +73,9 @@ def test_a_compiler_error_is_put_on_the_first_line_of_its_call(tmp_path: Path) -
              (("t.ts", 4, 7, "type"), "TS2345 Argument of type 'X' is not assignable to parameter of type 'Y'."),
              (("lib.ts", 9, 1, "callee"), "TS2554 in the changed file itself")}
     assert symtruth.new_sites(tmp_path, before, after, "lib.ts", "toJSONSchema") == {"t.ts:1", "t.ts:3"}
+
+
+def test_calls_tsc_is_told_to_ignore_are_doubtful(tmp_path: Path) -> None:
+    (tmp_path / "s.ts").write_text("// @ts-expect-error missing options\nnew HTTPError(r);\n"
+                                   "// @ts-ignore\nother(1);\nnew HTTPError(r, o);\n")
+    assert symtruth.suppressed(tmp_path, ["s.ts"], "HTTPError") == {"s.ts:2"}
