@@ -219,21 +219,31 @@ def parsed(ctx: Source, path: str, oid: str, mode: int, notes: list[str], side: 
     return fs
 
 
-def sites(ctx: Source, path: str, oid: str, mode: int, notes: list[str],
-          side: str) -> tuple[FileSymbols, Sites] | None:
+def sites(ctx: Source, path: str, oid: str, mode: int, notes: list[str], side: str,
+          words: frozenset[str] | None = None) -> tuple[FileSymbols, Sites] | None:
     """``parsed`` and the blob's sites, for finding uses in it (``sites.resolve``).
 
-    The sites come from the parse that gave the symbols when that parse was told
-    (``users``); else the blob is parsed once more, keeping them. Either way they
-    are kept for the run: any number of change sets resolve against one walk.
+    A Python file's sites come from the parse that gave its symbols when that parse
+    was told (``users``). A tree-sitter file is parsed once more (a few ms) and only
+    its subtrees spelling one of ``words`` are walked (``sites.wanted_words``: every
+    site that could resolve spells one); the next change set of the run walks it
+    again only for words not covered yet.
     """
+    from gate.symbols.sites import sites_of
+
     fs = parsed(ctx, path, oid, mode, notes, side, users=True)
     if fs is None:
         return None
     key = (_repo(ctx), "sites", oid, path)
-    if key not in _MEMO:
-        _parse(ctx, path, oid, [], side, True)
-    found: Sites | None = _MEMO.get(key)
+    kept: tuple[frozenset[str] | None, Sites | None] | None = _MEMO.get(key)
+    if kept is None or (kept[0] is not None and (words is None or not words <= kept[0])):
+        covered = None if words is None else words | (kept[0] or frozenset() if kept else frozenset())
+        try:
+            data = ctx.repo.read_blob(oid)
+        except (KeyError, ValueError):
+            return None  # ``parsed`` read it a moment ago
+        kept = _MEMO[key] = (covered, sites_of(path, fs.language, data, covered))
+    found = kept[1]
     return None if found is None else (fs, found)
 
 
@@ -250,13 +260,13 @@ def _parse(ctx: Source, path: str, oid: str, notes: list[str], side: str, users:
     if len(data) > MAX_PARSE_BYTES:
         notes.append(f"{path} ({side}): {len(data)} bytes, too large to analyse its symbols")
         return None
-    if not users:
-        return extract(path, data)
+    if not users or language_of(path) != "python":
+        return extract(path, data)  # a tree-sitter file's sites are walked by ``sites``
     got = read(path, data)
     if got is None:
         return None
     fs, found = got
-    _MEMO[(_repo(ctx), "sites", oid, path)] = found
+    _MEMO[(_repo(ctx), "sites", oid, path)] = (None, found)
     return fs
 
 

@@ -31,6 +31,8 @@ ABSOLUTE = True  # ``com.acme.Config.parse(...)`` needs no import
 BARE_METHODS = True  # ``parse(...)`` inside the class calls its own method
 CTOR_NEEDS_NEW = True  # ``Config(...)`` alone is no constructor call
 _LEAVES = frozenset({"identifier", "type_identifier", "this", "super"})
+# ``super(…)``/``this(…)`` name a class written elsewhere (``sites.wanted_words``).
+ANCHORS = frozenset({"super", "this"})
 _CLASSES = (
     "class_declaration",
     "interface_declaration",

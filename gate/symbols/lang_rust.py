@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 # What ``language.Language`` asks for.
 # (Inline ``mod x { … }`` bodies are read: a ``#[cfg(test)] mod tests`` calls what it tests.)
 SKIP = frozenset({"use_declaration", "extern_crate_declaration", "attribute_item", "line_comment", "block_comment"})
+# A macro's arguments are read token by token across siblings (``sites.tree_sites``
+# walks them whole).
+WHOLE = frozenset({"token_tree"})
 SEP = "::"
 ABSOLUTE = True  # ``mycrate::config::parse(...)`` names a module without a ``use``
 BARE_METHODS = False  # a method is called through ``self``

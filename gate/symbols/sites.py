@@ -15,7 +15,9 @@ The walks visit nodes in the order the former per-target walks did and
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from gate.symbols.language import Resolving, family, reader
@@ -121,12 +123,26 @@ def _python_site(node: ast.expr, parts: tuple[str, ...], calls: dict[int, ast.Ca
 # -- tree-sitter languages ------------------------------------------------------------
 
 
-def tree_sites(language: str, root: Node) -> Sites:
-    """The paths ``lang_*.path_of`` finds, depth first, outside the ``SKIP`` node types."""
+def tree_sites(language: str, root: Node, keep: Sequence[int] | None = None,
+               words: frozenset[str] | None = None) -> Sites:
+    """The paths ``lang_*.path_of`` finds, depth first, outside the ``SKIP`` node types.
+
+    ``keep``: the sorted byte offsets where a wanted word starts (``word_offsets``);
+    a subtree holding none of them is not walked, since every part of a site is
+    spelled inside its node. Walking every name of a large file is most of what a
+    cold check costs. ``words``: a site spelling none of them is left out (no
+    receiver type is looked up for it).
+    """
     from gate.symbols.treesitter import first_line, last_line
 
     lang = reader(language)
-    types = lang.receivers(root)
+    lazy: dict[str, str] | None = None
+
+    def receivers() -> dict[str, str]:
+        nonlocal lazy  # the receivers' pass walks the whole tree: only when a site asks
+        if lazy is None:
+            lazy = lang.receivers(root)
+        return lazy
     # Java: a name the file declares with several types is looked up in scope.
     scoped = getattr(lang, "receiver_at", None)
     # Rust: a member is named at the line of its name (``b\n    .fill(2)``: where the
@@ -139,21 +155,33 @@ def tree_sites(language: str, root: Node) -> Sites:
             return array[:-2] if array.endswith("[]") else ""
         # ``name@line``: the type in the scope of this use, when the language tells it
         # apart from the file-wide reading (Rust: per function and impl).
+        types = receivers()
         found = types.get(f"{name}@{first_line(at)}", types.get(name))
         return str(scoped(at, name)) if found == "" and scoped is not None else found or ""
 
+    # Rust's macro arguments are token trees, whose paths are read across sibling
+    # tokens (``util :: helper``): inside one, every token is walked.
+    whole: frozenset[str] = getattr(lang, "WHOLE", frozenset())
     out: list[Site] = []
-    stack = [root]
+    stack = [(root, keep)]
     while stack:
-        node = stack.pop()
+        node, within = stack.pop()
         if node.type in lang.SKIP:
             continue
+        if within is not None:
+            i = bisect_left(within, node.start_byte)
+            if i == len(within) or within[i] >= node.end_byte:
+                continue  # no wanted word in here
+            if node.type in whole:
+                within = None
         found = lang.path_of(node)
         if found is None:
-            stack.extend(reversed(node.named_children))
+            stack.extend((c, within) for c in reversed(node.named_children))
             continue
         parts, rest = found
-        stack.extend(reversed(rest))
+        stack.extend((c, within) for c in reversed(rest))
+        if words is not None and words.isdisjoint(parts):
+            continue
         called = lang.call_of(node)
         if called is not None and any(t[:1] == "$" for t in called[1].types):
             # An argument that is a name: its declared type, as the receivers'.
@@ -191,8 +219,9 @@ def read(path: str, source: bytes, language: str) -> tuple[FileSymbols, Sites | 
         return fs, None
 
 
-def sites_of(path: str, language: str, source: bytes) -> Sites | None:
-    """The sites alone (``refs.references``, which has its definitions already)."""
+def sites_of(path: str, language: str, source: bytes, words: Iterable[str] | None = None) -> Sites | None:
+    """The sites alone (``refs.references``, which has its definitions already).
+    With ``words``, a tree-sitter file's sites are only those that may spell one."""
     if language == "python":
         from gate.symbols import python
 
@@ -204,9 +233,43 @@ def sites_of(path: str, language: str, source: bytes) -> Sites | None:
     if isinstance(root, str):
         return None
     try:
-        return tree_sites(language, root)
+        if words is None:
+            return tree_sites(language, root)
+        return tree_sites(language, root, word_offsets(source, words), frozenset(words))
     except RecursionError:
         return None
+
+
+def word_offsets(source: bytes, words: Iterable[str]) -> list[int]:
+    """Where any of ``words`` starts as a whole identifier in ``source``, in order."""
+    alternatives = b"|".join(re.escape(w.encode("utf-8", "surrogateescape"))
+                             for w in sorted(set(words), key=lambda w: (-len(w), w)) if w)
+    if not alternatives:
+        return []
+    pattern = re.compile(rb"(?<![\w$])(?:" + alternatives + rb")(?![\w$])")
+    return [m.start() for m in pattern.finditer(source)]
+
+
+def wanted_words(fs: FileSymbols, targets: Iterable[Target]) -> frozenset[str]:
+    """Every name a site of ``fs`` must spell to resolve to one of ``targets``
+    (``resolve`` skips the others): their names and what the file's imports bind."""
+    from gate.symbols.refs import Resolver
+
+    fam = family(fs.language)
+    wanted = [t for t in targets if family(t.language) == fam]
+    if not wanted or fs.error is not None:
+        return frozenset()
+    lang = resolving(fs.language)
+    resolver = Resolver(fs, wanted, lang)
+    # A site resolves only through a part that is a wanted name, or a name the
+    # imports bind to one (``import { parse as p }``): a name bound to a module
+    # (``util``, Rust's ``self``/``crate`` in every method) needs a wanted name after it.
+    bound = {key[0] for key, readings in resolver.names.items()
+             if any(v and v[-1] in resolver.index for v in readings)}
+    # Words whose sites name something spelled elsewhere (Java's ``super(…)`` names
+    # the class its header extends): their subtrees are walked too.
+    anchors: frozenset[str] = getattr(lang, "ANCHORS", frozenset())
+    return frozenset(resolver.index) | bound | anchors
 
 
 # -- resolving ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from gate.symbols.java_hierarchy import key_of
 from gate.symbols.java_hierarchy import overrides as java_overrides
 from gate.symbols.language import family
 from gate.symbols.rustmods import paths_for
-from gate.symbols.sites import resolve
+from gate.symbols.sites import resolve, wanted_words
 from gate.symbols.values import FileSymbols, Target
 
 if TYPE_CHECKING:
@@ -121,10 +121,8 @@ class RefCache:
         # on added lines); a branch's version of a target file may not.
         if parsed(self.ctx, path, oid, mode, notes, side, users=True) is None or not self._may_use(path, oid, rust):
             return []
-        read = sites(self.ctx, path, oid, mode, notes, side)
-        if read is None:
-            return []
-        fs, found = read
+        fs = parsed(self.ctx, path, oid, mode, notes, side, users=True)
+        assert fs is not None  # checked above
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
         if js is not None:
@@ -133,6 +131,11 @@ class RefCache:
             from gate.symbols.rustmods import localize as by_crate
 
             fs, index = by_crate(fs, rust.tree), rust.targets(index)
+        # Only sites spelling a name that can resolve are walked (``wanted_words``).
+        read = sites(self.ctx, path, oid, mode, notes, side, wanted_words(fs, index))
+        if read is None:
+            return []
+        found = read[1]
         refs = [r for r in resolve(fs, found, index) if items[index[r.target]].reaches(r)]
         return [[index[r.target], r.line, r.end_line, r.call, items[index[r.target]].breaks(r),
                  r.how == "name" or (OVERLOAD if not items[index[r.target]].certain(r) else False)]
