@@ -177,12 +177,13 @@ class CargoTree:
 
     def package(self, folder: str) -> str | None:
         """The folder of the nearest ``Cargo.toml`` with a ``[package]`` at or above ``folder``."""
-        return self.remember(("package", folder), lambda: self._package(folder))
+        return self.remember(("package", folder), lambda: self.nearest(folder, "package"))
 
-    def _package(self, folder: str) -> str | None:
+    def nearest(self, folder: str, table: str) -> str | None:
+        """The folder of the nearest ``Cargo.toml`` with a ``[table]`` at or above ``folder``."""
         for _ in range(MAX_DEPTH):
             doc = self.manifest(folder)
-            if doc is not None and isinstance(doc.get("package"), dict):
+            if doc is not None and isinstance(doc.get(table), dict):
                 return folder
             if folder == ".":
                 return None

@@ -13,10 +13,9 @@ ignored.
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 from typing import TYPE_CHECKING
 
-from gate.symbols.cargo import MAX_DEPTH, MAX_MEMBERS, Crate, join, table
+from gate.symbols.cargo import MAX_MEMBERS, Crate, join, table
 
 if TYPE_CHECKING:
     from gate.symbols.cargo import CargoTree
@@ -28,7 +27,7 @@ def crates(tree: CargoTree, folder: str) -> dict[str, Crate]:
     """The libraries the files of the package in ``folder`` can name, by the name they
     are written with: the workspace members', its path dependencies' and its own."""
     out: dict[str, Crate] = {}
-    root = workspace(tree, folder)
+    root = tree.nearest(folder, "workspace")
     if root is not None:
         for member in members(tree, root):
             lib = tree.library(member)
@@ -55,16 +54,6 @@ def crates(tree: CargoTree, folder: str) -> dict[str, Crate]:
     return out
 
 
-def workspace(tree: CargoTree, folder: str) -> str | None:
-    """The folder of the nearest ``Cargo.toml`` with a ``[workspace]`` at or above ``folder``."""
-    for _ in range(MAX_DEPTH):
-        doc = tree.manifest(folder)
-        if doc is not None and isinstance(doc.get("workspace"), dict):
-            return folder
-        if folder == ".":
-            return None
-        folder = posixpath.dirname(folder) or "."
-    return None
 
 
 def members(tree: CargoTree, root: str) -> list[str]:
