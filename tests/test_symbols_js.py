@@ -447,3 +447,75 @@ def test_jsonc_that_never_closes_a_string_or_comment_is_refused_at_once() -> Non
     for bad in (b'"\\"' * 80_000, b"/* " * 80_000, b'{"a": "' + b"x" * 200_000):
         with pytest.raises(ValueError):
             jsconfig.loads(bad)
+
+
+# -- methods assigned onto an exported object (CommonJS, as express writes them) ----------
+
+EXPRESS_FILES = {
+    "package.json": '{"name": "express", "main": "index.js"}',
+    "index.js": "module.exports = require('./lib/express');\n",
+    "lib/express.js": ("var proto = require('./application');\nvar res = require('./response');\n"
+                       "exports = module.exports = createApplication;\n\nfunction createApplication() {\n"
+                       "  return Object.create(proto);\n}\n"),
+    "lib/response.js": ("var res = Object.create(null);\nmodule.exports = res;\n"
+                        "res.cookie = function cookie(name, value) {\n  return this;\n};\n"
+                        "res.render = function render(view) {\n  return view;\n};\n"),
+    "lib/application.js": ("var app = exports = module.exports = {};\n"
+                           "app.render = function render(name, options) {\n  return name;\n};\n"),
+    # reaches lib/response.js and lib/application.js through the package root
+    "app/a.js": ("var express = require('../');\nvar app = express();\napp.use(function (req, res) {\n"
+                 "  res.cookie('a', 'b');\n  res.render('x');\n});\napp.render('x', {});\n"),
+    # requires nothing of the package: the same words are no use
+    "app/other.js": "function f(res, app) {\n  res.cookie('a');\n  app.render('x');\n}\n",
+    # the object under another name: not told from any other object's method
+    "app/b.js": "var express = require('../');\nfunction g(resp) {\n  resp.cookie('a');\n}\n",
+}
+
+
+def test_methods_assigned_onto_an_exported_object_are_possible_uses_through_the_package(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change = {
+        "lib/response.js": EXPRESS_FILES["lib/response.js"].replace("(name, value)", "(name, value, strict)"),
+        "lib/application.js": EXPRESS_FILES["lib/application.js"].replace("(name, options)", "(name, options, b)"),
+    }
+    found = scenario(tmp_path, capsys, EXPRESS_FILES, change)
+    assert sorted((path, line) for _, path, line, _ in found) == [("lib/application.js", 2), ("lib/response.js", 3)]
+    # res.render('x') (another object's method of that name) is no use of app.render
+    assert callers(found) == [("app/a.js", 4), ("app/a.js", 7)]
+    capsys.readouterr()
+    check.main(["agent/lib/change"], fmt="json", repo_path=str(tmp_path / "r"))
+    users = [u for f in json.loads(capsys.readouterr().out)["branches"][0]["findings"] for u in f["other"]["users"]]
+    assert [u.get("possible") for u in users] == [True, True]
+
+
+def test_a_class_defining_a_method_of_that_name_makes_the_call_too_uncertain(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {**EXPRESS_FILES,
+             "lib/view.js": "function View() {}\nclass Page {\n  render(name) {}\n}\nmodule.exports = Page;\n",
+             "lib/express.js": EXPRESS_FILES["lib/express.js"].replace(
+                 "var res", "var Page = require('./view');\nvar res")}
+    change = {"lib/application.js": EXPRESS_FILES["lib/application.js"].replace(
+        "(name, options)", "(name, options, b)")}
+    found = scenario(tmp_path, capsys, files, change)
+    # app/a.js loads lib/view.js too: app.render('x') may be a Page's
+    assert found == []
+
+
+def test_a_body_change_of_an_exported_objects_method_names_no_caller(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change = {"lib/response.js": EXPRESS_FILES["lib/response.js"].replace("return this;", "return null;")}
+    found = scenario(tmp_path, capsys, EXPRESS_FILES, change)
+    assert [(rule, path, line) for rule, path, line, _ in found] == [("symbol.shared", "lib/response.js", 3)]
+
+
+def test_a_class_method_needs_its_module_imported_not_only_loaded(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {**EXPRESS_FILES,
+             "lib/registry.js": "class Registry {\n  add(x) {}\n}\nmodule.exports = Registry;\n",
+             "lib/express.js": EXPRESS_FILES["lib/express.js"].replace(
+                 "var res", "var R = require('./registry');\nvar res"),
+             "app/c.js": "var Registry = require('../lib/registry');\nfunction f(r) {\n  r.add(1);\n}\n",
+             "app/d.js": "var express = require('../');\nfunction f(seen) {\n  seen.add(1);\n}\n"}
+    change = {"lib/registry.js": files["lib/registry.js"].replace("add(x)", "add(x, y)")}
+    found = scenario(tmp_path, capsys, files, change)
+    assert callers(found) == [("app/c.js", 3)]

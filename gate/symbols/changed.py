@@ -26,8 +26,8 @@ from gate.symbols.values import FORMAT, METHOD, FileSymbols
 BREAKS = frozenset({"signature", "removed", "renamed"})
 _CTORS = frozenset({"__init__", "constructor", "new"})
 # 2: no cap on user files per symbol and agent; 3: possible uses; 4: rivals; 5: Java overloads;
-# 6: Rust paths named by crate (issue 19)
-CACHE_VERSION = 6
+# 6: Rust paths named by crate (issue 19); 7: JS objects' methods through what imports load
+CACHE_VERSION = 7
 V = f"v{CACHE_VERSION}f{FORMAT}"  # in every derived cache key: a new format recomputes
 
 

@@ -110,6 +110,7 @@ def _pattern(spec: str, pattern: Node | None, line: int) -> list[Import]:
 # repository path without extension, or a package that is not in the repository.
 RESOLVED = "/"
 OTHER = ":"
+LOADED = "loaded:"  # the alias of a module an imported one loads (``jsfollow.loaded``)
 
 # Longest first, so that ``.mts`` is stripped whole rather than as ``.ts``.
 EXTENSIONS = tuple(sorted((s for s, lang in LANGUAGES.items() if family(lang) == "js"), key=len, reverse=True))
@@ -194,6 +195,9 @@ def bindings(fs: FileSymbols, modules: set[str]) -> Bindings:
             key = (imp.alias,) if imp.alias.startswith(REQUIRED) else tuple(imp.alias.split("."))
         if not mods and imp.local:
             out.others.append(imp.local)
+        if imp.alias == LOADED:
+            out.loaded += [[mod] for mod in mods]
+            continue
         for mod in mods:
             out.imported.append([mod])
             if imp.name == "*" and imp.alias:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gate.symbols.js_imports import OTHER, REQUIRED, RESOLVED
+from gate.symbols.js_imports import LOADED, OTHER, REQUIRED, RESOLVED
 from gate.symbols.jsmod import JsTree, stem
 from gate.symbols.values import FileSymbols, Import
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 8  # re-export hops followed from an import
 MAX_STEPS = 2000  # re-export lookups for one file's imports, at most
+LOADED_DEPTH = 3  # require/import hops followed beyond a file's own imports (``loaded``)
+LOADED_FILES = 32  # modules read for that, at most, per file
 
 Found = tuple[str, str]  # (module, file path), as ``JsTree.resolve`` answers
 
@@ -154,6 +156,7 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
     follow = Follower(tree)
     imports: list[Import] = []
     local: list[Import] = []
+    reached: list[Found] = []
     for imp in fs.imports:
         if imp.export is not None:
             imports.append(imp)
@@ -162,6 +165,8 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
             local.append(imp)
             continue
         found = tree.resolve(fs.path, imp.module)
+        if isinstance(found, tuple):
+            reached.append(found)
         if found is None:
             imports.append(imp)
         elif isinstance(found, str):
@@ -178,12 +183,37 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
                 imports.append(Import(RESOLVED + hit[0][0], hit[1], imp.local, imp.line))
             if imp.name == "default" and imp.local:
                 imports += follow.members(found, imp.local, imp.line)
+    imports += loaded(follow, [f for f in reached if f[0] != fs.module], fs.module)
     for imp in local:  # const h = createElement: h reads as what createElement is bound to
         if any(s.qualname == imp.name for s in fs.symbols):
             imports.append(Import(RESOLVED + fs.module, imp.name, imp.alias, imp.line))
         imports += [Import(i.module, i.name, imp.alias, imp.line) for i in imports
                     if (i.alias or i.local) == imp.name and i.module.startswith(RESOLVED)]
     return replace(fs, imports=tuple(imports))
+
+
+def loaded(follow: Follower, roots: list[Found], own: str) -> list[Import]:
+    """The modules that loading ``roots`` loads in turn (their own imports, at most
+    ``LOADED_DEPTH`` hops and ``LOADED_FILES`` files), as imports aliased ``LOADED``
+    (line 0): they relate the file to the methods those modules assign onto the
+    objects they export (``res.cookie``, matched by name only on a receiver ``res``:
+    ``refs.Resolver._by_name``), which the package root hands out (express's tests
+    ``require('..')`` and get ``res`` from ``lib/response.js`` through
+    ``lib/express.js``). A class's method called on an unknown receiver still needs
+    a direct import of its module."""
+    seen = {f[0] for f in roots} | {own}
+    todo = [(f, 0) for f in roots]
+    out: list[Import] = []
+    while todo and len(seen) < LOADED_FILES:
+        found, depth = todo.pop(0)
+        fs = follow.module_symbols(found) if depth < LOADED_DEPTH else None
+        for imp in fs.imports if fs is not None else ():
+            hit = follow.tree.resolve(found[1], imp.module) if imp.module else None
+            if isinstance(hit, tuple) and hit[0] not in seen and len(seen) < LOADED_FILES:
+                seen.add(hit[0])
+                out.append(Import(RESOLVED + hit[0], None, LOADED, 0))
+                todo.append((hit, depth + 1))
+    return out
 
 
 def aliases(files: list[FileSymbols], names: set[str], stems: set[str]) -> set[str]:

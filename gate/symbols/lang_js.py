@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ABSOLUTE",
     "BARE_METHODS",
+    "OBJECT_OWNERS",
     "CTOR_NEEDS_NEW",
     "SEP",
     "SKIP",
@@ -54,6 +55,9 @@ SEP = "."
 ABSOLUTE = False  # a module is named only through an import
 BARE_METHODS = False  # a method is called through ``this``
 CTOR_NEEDS_NEW = True  # a class is constructed with ``new``
+# A method whose owner is lower-case is one of an object (``res.cookie``, assigned
+# onto what a module exports): matched by name only on a receiver of that name.
+OBJECT_OWNERS = True
 LEAVES = frozenset({"identifier", "type_identifier", "shorthand_property_identifier", "this"})
 
 
@@ -63,8 +67,50 @@ def module_name(path: str, root: Node | None) -> str:
 
 
 def collect(root: Node, col: Collector) -> None:
+    objects = exported_objects(root)
     for node in named(root):
+        if objects and node.type == "expression_statement" and node.named_child_count:
+            _object_method(node, node.named_children[0], objects, col)
         _top(node, col)
+
+
+def exported_objects(root: Node) -> frozenset[str]:
+    """Local names of the objects a CommonJS module exports whole: ``module.exports =
+    res`` or ``var app = exports = module.exports = {}`` (express's ``res``, ``app``).
+    Their methods are assigned one by one (``res.cookie = function …``)."""
+    out = set()
+    for node in named(root):
+        if node.type == "expression_statement" and node.named_child_count:
+            expr = node.named_children[0]
+            if expr.type == "assignment_expression" and chain_of(expr.child_by_field_name("left")) == [
+                    "module", "exports"]:
+                value = expr.child_by_field_name("right")
+                if value is not None and value.type == "identifier":
+                    out.add(text(value))
+        elif node.type in ("lexical_declaration", "variable_declaration"):
+            for decl in named(node):
+                name, value = decl.child_by_field_name("name"), decl.child_by_field_name("value")
+                while value is not None and value.type == "assignment_expression":
+                    if chain_of(value.child_by_field_name("left")) == ["module", "exports"]:
+                        if name is not None and name.type == "identifier":
+                            out.add(text(name))
+                        break
+                    value = value.child_by_field_name("right")
+    return frozenset(out)
+
+
+def _object_method(node: Node, expr: Node, objects: frozenset[str], col: Collector) -> None:
+    """``res.cookie = function cookie(…) {…}`` on an exported object: the method
+    ``res.cookie`` (its callers write ``res.cookie(…)``: ``refs.Resolver._by_name``)."""
+    if expr.type != "assignment_expression":
+        return
+    left, value = expr.child_by_field_name("left"), expr.child_by_field_name("right")
+    target = chain_of(left)
+    if target is None or len(target) != 2 or target[0] not in objects or value is None or left is None:
+        return
+    prop = left.child_by_field_name("property")
+    if prop is not None and value.type in _FUNC_VALUES:
+        col.add(node, prop, ".".join(target), METHOD, signature(value))
 
 
 def _top(node: Node, col: Collector, prefix: str = "") -> None:

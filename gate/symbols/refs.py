@@ -11,6 +11,9 @@ or constructs (``lang_*.receivers``) is looked up as ``Type.method``; one of
 another type is no use. A method called on an object of unknown type is matched
 by name only in files that import the defining module (``how="name"``, a
 *possible* use: ``uses`` drops it when another type defines a method of that name).
+A JS method assigned onto an exported object (``res.cookie``: a lower-case owner)
+is matched so only on a receiver of the owner's name (``res.cookie(…)``), in files
+whose imports import or load (``jsfollow.loaded``) its module.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ class Resolver:
         self.absolute = lang.ABSOLUTE
         self.bare_methods = lang.BARE_METHODS
         self.ctor_needs_new = lang.CTOR_NEEDS_NEW
+        # JS: ``res.cookie`` of an exported object ``res`` (a lower-case owner, where
+        # classes are capitalised) is called as ``res.cookie``: by name only so.
+        self.object_owners = bool(getattr(lang, "OBJECT_OWNERS", False))
         self.index: dict[str, list[Entry]] = {}
         modules: set[str] = set()
         named: set[str] = set()
@@ -77,6 +83,8 @@ class Resolver:
         self.related = fs.module in modules or any(
             _within(v, m) for v in [*readings, *b.globs, *b.imported] for m in mods
         )
+        # JS: an object's method reaches the file through any module its imports load.
+        self.loads = self.related or any(_within(v, m) for v in b.loaded for m in mods)
         self.defs = {(s.line, s.name) for s in fs.symbols}
         # Java: a method of the file's own classes shadows a static import of that name.
         self.own_methods = {s.name for s in fs.symbols if s.kind == METHOD} if self.bare_methods else set()
@@ -146,7 +154,7 @@ class Resolver:
                         return e, 1, "local"
             return None
         head = parts[0]
-        if not self.related or (head and head in self.others):
+        if not self.loads or (head and head in self.others):
             return None
         # A path through an import (``ansible.utils.display`` after ``import
         # ansible.utils.display``) names what was imported, not an object.
@@ -157,8 +165,14 @@ class Resolver:
         if head[:1].isupper():
             return None
         for e in self.index.get(parts[-1], ()):
-            if e.qual_len > 1 and not e.ctor:
-                return e, len(parts), "name"
+            if e.qual_len < 2 or e.ctor:
+                continue
+            if self.object_owners and e.full[-2][:1].islower():
+                if parts[-2] != e.full[-2]:
+                    continue  # ``res.render`` is no use of ``app.render``
+            elif not self.related:
+                continue  # a class's method: its module must be imported
+            return e, len(parts), "name"
         return None
 
     def is_definition(self, line: int, name: str) -> bool:

@@ -358,15 +358,17 @@ def certain(ctx: Source, changes: Changes, uses: list[Use], notes: list[str], tr
         if u.possible and not u.overload and u.index in shared:
             key = (u.index, u.path)
             if key not in rivalled:
-                rivalled[key] = _rivalled(ctx, tree, u.path, shared[u.index])
+                rivalled[key] = _rivalled(ctx, tree, u.path, shared[u.index], _object(changes.items[u.index].target))
             if rivalled[key]:
                 continue
         out.append(u)
     return out
 
 
-def _rivalled(ctx: Source, tree: str, path: str, rivals: list[Target] | None) -> bool:
-    """Whether the file ``path`` of ``tree`` imports (or is) the module of a rival."""
+def _rivalled(ctx: Source, tree: str, path: str, rivals: list[Target] | None, loads: bool = False) -> bool:
+    """Whether the file ``path`` of ``tree`` imports (or is) the module of a rival;
+    with ``loads`` (the use is of an object's method, related through what the
+    file's imports load) also whether what it imports loads one."""
     from gate.symbols.refs import Resolver
     from gate.symbols.sites import resolving
 
@@ -375,7 +377,15 @@ def _rivalled(ctx: Source, tree: str, path: str, rivals: list[Target] | None) ->
     if rivals is None or lang is None or lang == "go" or entry is None:
         return True  # the search ran out, or go.mod would have to be read: as before
     fs = parsed(ctx, path, entry[0], entry[1], [], "target")
-    return fs is None or Resolver(fs, rivals, resolving(lang)).related
+    if fs is not None and family(lang) == "js":  # related as for its uses: through what it loads
+        from gate.symbols.jsfollow import localize as js_localize
+        from gate.symbols.jsmod import JsTree
+
+        fs = js_localize(fs, JsTree(ctx.repo, tree, lambda p, o: parsed(ctx, p, o, MODE_FILE, [], "target"), []))
+    if fs is None:
+        return True
+    found = Resolver(fs, rivals, resolving(lang))
+    return found.loads if loads else found.related
 
 
 def ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[int, list[Target] | None]:
@@ -394,6 +404,20 @@ def _rivals(data: dict[str, Any]) -> dict[int, list[Target] | None]:
         raise ValueError("written by another version")
     return {int(i): None if rows is None else [Target(*map(str, row)) for row in rows]
             for i, rows in data["shared"].items()}
+
+
+def _object(t: Target) -> bool:
+    """JS: a method of an exported object (a lower-case owner: ``res.cookie``)."""
+    parts = t.qualname.split(".")
+    return family(t.language) == "js" and len(parts) > 1 and parts[-2][:1].islower()
+
+
+def _other_object(t: Target, qualname: str) -> bool:
+    """JS: both methods of exported objects (``app.render`` and ``res.render``):
+    each is matched by name only on a receiver of its owner's name
+    (``refs.Resolver._by_name``), so neither can be the other's use."""
+    other = Target(qualname, "", "", t.language)
+    return _object(t) and _object(other) and t.qualname.split(".")[-2] != qualname.split(".")[-2]
 
 
 def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, Any]:
@@ -417,7 +441,8 @@ def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[
             fs = parsed(ctx, path, entry[0], entry[1], quiet, "target") if entry is not None else None
             if fs is not None and rivals is not None:
                 rivals += [[s.qualname, fs.path, fs.module, fs.language] for s in fs.symbols
-                           if s.kind == METHOD and s.name == t.name and s.qualname != t.qualname]
+                           if s.kind == METHOD and s.name == t.name and s.qualname != t.qualname
+                           and not _other_object(t, s.qualname)]
         if rivals is None or rivals:
             shared[str(i)] = rivals
     return {"notes": [], "shared": shared}

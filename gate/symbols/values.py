@@ -14,9 +14,10 @@ from typing import Any, NamedTuple
 
 # Bump when the extraction changes meaning: cached results of another format are
 # refused by ``from_json`` (the caller then parses again).
-FORMAT = 6  # 3: ``FileSymbols.skipped`` (issue 19); 4: Python files read around syntax errors;
+FORMAT = 7  # 3: ``FileSymbols.skipped`` (issue 19); 4: Python files read around syntax errors;
 # 5: ``Import.export`` (JS/TS re-exports, default exports, CommonJS); 6: Rust ``pub use`` as
-# ``Import.export``, ``use`` inside functions and inline modules
+# ``Import.export``, ``use`` inside functions and inline modules; 7: JS methods assigned onto
+# an exported object (``res.cookie = function …``)
 
 FUNCTION = "function"
 CLASS = "class"
@@ -288,7 +289,8 @@ class Bindings:
     ``names`` maps a local name (or a dotted prefix, for ``import a.b``) to the
     parts it stands for; ``globs`` are modules whose names are visible
     unqualified; ``imported`` every module the file imports at all; ``others``
-    the local names bound to modules of no interest (they shadow a method name).
+    the local names bound to modules of no interest (they shadow a method name);
+    ``loaded`` the modules those load in turn (JS, ``jsfollow.loaded``).
     ``exact``: the file's modules are known whole (Rust named by crate through
     Cargo.toml), so a path names a target only from its head, never by suffix.
     """
@@ -296,6 +298,7 @@ class Bindings:
     names: list[tuple[tuple[str, ...], list[str]]] = field(default_factory=list)
     globs: list[list[str]] = field(default_factory=list)
     imported: list[list[str]] = field(default_factory=list)
+    loaded: list[list[str]] = field(default_factory=list)  # JS: what the imported modules load in turn
     others: list[str] = field(default_factory=list)
     exact: bool = False
 
