@@ -174,11 +174,11 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
         elif imp.name is None:
             imports.append(Import(RESOLVED + found[0], None, None, imp.line))
         elif imp.name == "*":
-            imports += follow.namespace(found, imp.alias or "", imp.line) if imp.alias else []
+            imports += namespace(tree, found, imp.alias, imp.line) if imp.alias else []
         else:
             hit = follow.name(found, imp.name) or (found, imp.name)
             if hit[1] == "*":
-                imports += follow.namespace(hit[0], imp.local or "", imp.line) if imp.local else []
+                imports += namespace(tree, hit[0], imp.local, imp.line) if imp.local else []
             else:
                 imports.append(Import(RESOLVED + hit[0][0], hit[1], imp.local, imp.line))
             if imp.name == "default" and imp.local:
@@ -190,6 +190,35 @@ def localize(fs: FileSymbols, tree: JsTree) -> FileSymbols:
         imports += [Import(i.module, i.name, imp.alias, imp.line) for i in imports
                     if (i.alias or i.local) == imp.name and i.module.startswith(RESOLVED)]
     return replace(fs, imports=tuple(imports))
+
+
+# ``import * as alias`` of one module, per (git dir, commit, module, file, alias):
+# its readings (line 0), the files the answer read and the notes it gave.
+_NAMESPACES: dict[tuple[str, str, str, str, str], tuple[list[Import], dict[str, str], list[str]]] = {}
+
+
+def namespace(tree: JsTree, found: Found, alias: str, line: int) -> list[Import]:
+    """``Follower.namespace`` of a fresh follower, answered once per commit: zod's
+    files each ``import * as core`` of one index re-exporting hundreds of names,
+    and following them again for every file was a third of a cold check. The files
+    the answer read join ``tree.deps`` (they key the caller's cache) on every read."""
+    key = (tree.key, tree.commit, found[0], found[1], alias)
+    kept = _NAMESPACES.get(key)
+    if kept is None:
+        outer, tree.deps = tree.deps, {}
+        told = len(tree.notes)
+        try:
+            readings = Follower(tree).namespace(found, alias, 0)
+        finally:
+            read, tree.deps = tree.deps, outer
+        kept = _NAMESPACES[key] = (readings, read, tree.notes[told:])
+        tree.deps.update(read)
+        return [replace(i, line=line) for i in readings]
+    readings, read, notes = kept
+    tree.deps.update(read)
+    for text in notes:
+        tree.note(text)
+    return [replace(i, line=line) for i in readings]
 
 
 def loaded(follow: Follower, roots: list[Found], own: str) -> list[Import]:
