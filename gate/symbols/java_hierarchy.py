@@ -122,6 +122,8 @@ def overrides(ctx: Source, changes: Changes, notes: list[str]) -> list[tuple[int
 
 
 def _answer(ctx: Source, changes: Changes, notes: list[str]) -> dict[str, Any]:
+    if "java" not in changes.families:
+        return {}  # read from the rows: a run asks this of every open branch's changes
     wanted: dict[tuple[str, str, str], dict[str, list[int]]] = {}
     for i, c in enumerate(changes.items):
         t = c.target

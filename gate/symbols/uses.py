@@ -22,6 +22,7 @@ commit that leaves the changed symbols and the candidate files alone reuses them
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
@@ -433,12 +434,16 @@ def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[
         paths = [p for p, words in found.items()
                  if t.name in words and (lang := language_of(p)) and family(lang) == family(t.language)]
         rivals: list[list[str]] | None = []
-        for n, path in enumerate(sorted(paths)):
+        n = 0
+        for path in sorted(paths):
+            entry = ctx.repo.entry_at(ctx.target_oid, path)
+            if entry is None or not _may_define(ctx, entry[0], t):
+                continue
             if n >= EXAMINE_BUDGET:
                 rivals = None
                 break
-            entry = ctx.repo.entry_at(ctx.target_oid, path)
-            fs = parsed(ctx, path, entry[0], entry[1], quiet, "target") if entry is not None else None
+            n += 1
+            fs = parsed(ctx, path, entry[0], entry[1], quiet, "target")
             if fs is not None and rivals is not None:
                 rivals += [[s.qualname, fs.path, fs.module, fs.language] for s in fs.symbols
                            if s.kind == METHOD and s.name == t.name and s.qualname != t.qualname
@@ -446,3 +451,31 @@ def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[
         if rivals is None or rivals:
             shared[str(i)] = rivals
     return {"notes": [], "shared": shared}
+
+
+# Per (git dir, blob, language family): the names the blob may define a method by.
+_DEFINED: dict[tuple[str, str, str], frozenset[bytes]] = {}
+_DEFINITIONS = {
+    "python": re.compile(rb"\bdef\s+(\w+)"),
+    "rust": re.compile(rb"\bfn\s+(\w+)"),
+    "go": re.compile(rb"\bfunc\s*\([^)]*\)\s*(\w+)"),
+}
+_OTHERS = re.compile(rb"([\w$]+)\s*\??\s*[(=:<]")  # Java, JS/TS: m(…), m = …, m: …, m<T>(
+
+
+def _may_define(ctx: Source, oid: str, t: Target) -> bool:
+    """Whether the blob spells what defining a method named like ``t`` takes, by
+    language: a byte search that spares parsing the many files that only call it
+    (on ansible, parsing every file naming ``warning`` to look for other
+    definitions doubled a cold check). It may say yes to more than definitions,
+    never no to one. Each blob is read once per run, whatever the names asked."""
+    fam = family(t.language)
+    key = (str(ctx.repo.git_dir), oid, fam)
+    names = _DEFINED.get(key)
+    if names is None:
+        try:
+            data = ctx.repo.read_blob(oid)
+        except (KeyError, ValueError):
+            return True  # parsing says what is missing
+        names = _DEFINED[key] = frozenset(_DEFINITIONS.get(fam, _OTHERS).findall(data))
+    return t.name.encode() in names
