@@ -456,11 +456,11 @@ def _compute_ambiguous(ctx: Source, changes: Changes, notes: list[str]) -> dict[
 # Per (git dir, blob, language family): the names the blob may define a method by.
 _DEFINED: dict[tuple[str, str, str], frozenset[bytes]] = {}
 _DEFINITIONS = {
-    "python": re.compile(rb"\bdef\s+(\w+)"),
-    "rust": re.compile(rb"\bfn\s+(\w+)"),
-    "go": re.compile(rb"\bfunc\s*\([^)]*\)\s*(\w+)"),
+    # Names up to what follows them, not \w: a name may be spelled in any script.
+    "python": re.compile(rb"\bdef\s+([^\s(]+)"),
+    "rust": re.compile(rb"\bfn\s+([^\s(<]+)"),
+    "go": re.compile(rb"\bfunc\s*\([^)]*\)\s*([^\s(\[]+)"),
 }
-_OTHERS = re.compile(rb"([\w$]+)\s*\??\s*[(=:<]")  # Java, JS/TS: m(…), m = …, m: …, m<T>(
 
 
 def _may_define(ctx: Source, oid: str, t: Target) -> bool:
@@ -470,6 +470,9 @@ def _may_define(ctx: Source, oid: str, t: Target) -> bool:
     definitions doubled a cold check). It may say yes to more than definitions,
     never no to one. Each blob is read once per run, whatever the names asked."""
     fam = family(t.language)
+    pattern = _DEFINITIONS.get(fam)
+    if pattern is None:
+        return True  # Java, JS/TS: a definition spells what a call does (``m(``)
     key = (str(ctx.repo.git_dir), oid, fam)
     names = _DEFINED.get(key)
     if names is None:
@@ -477,5 +480,5 @@ def _may_define(ctx: Source, oid: str, t: Target) -> bool:
             data = ctx.repo.read_blob(oid)
         except (KeyError, ValueError):
             return True  # parsing says what is missing
-        names = _DEFINED[key] = frozenset(_DEFINITIONS.get(fam, _OTHERS).findall(data))
+        names = _DEFINED[key] = frozenset(pattern.findall(data))
     return t.name.encode() in names
