@@ -237,7 +237,10 @@ def sites(ctx: Source, path: str, oid: str, mode: int, notes: list[str], side: s
     key = (_repo(ctx), "sites", oid, path)
     kept: tuple[frozenset[str] | None, Sites | None] | None = _MEMO.get(key)
     if kept is None or (kept[0] is not None and (words is None or not words <= kept[0])):
-        covered = None if words is None else words | (kept[0] or frozenset() if kept else frozenset())
+        # A Python file's sites are all of them, whatever the words (``sites_of``).
+        covered = None
+        if words is not None and fs.language != "python":
+            covered = words | (kept[0] or frozenset() if kept else frozenset())
         try:
             data = ctx.repo.read_blob(oid)
         except (KeyError, ValueError):

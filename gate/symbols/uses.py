@@ -132,8 +132,10 @@ class RefCache:
             from gate.symbols.rustmods import localize as by_crate
 
             fs, index = by_crate(fs, rust.tree), rust.targets(index)
-        # Only sites spelling a name that can resolve are walked (``wanted_words``).
-        read = sites(self.ctx, path, oid, mode, notes, side, wanted_words(fs, index))
+        # Only sites spelling a name that can resolve are walked (``wanted_words``);
+        # a Python file's come whole from the parse that read its symbols.
+        words = None if fs.language == "python" else wanted_words(fs, index)
+        read = sites(self.ctx, path, oid, mode, notes, side, words)
         if read is None:
             return []
         found = read[1]
