@@ -314,3 +314,18 @@ def alias_search(ctx: Source, changes: Changes, index: dict[str, list[str]], sav
                     todo += [] if path in out else [path]
                     out.setdefault(path, []).append(w)
     return frozenset(words - set(changes.words))
+
+
+def localize_at(ctx: Source, fs: FileSymbols, tree: str, side: str,
+                notes: list[str]) -> tuple[FileSymbols, dict[str, str]]:
+    """``localize`` of ``fs`` against the commit ``tree`` of the repository ``ctx``
+    reads (modules parsed through the symbol cache), and the paths the answer read
+    with their blob ids (``JsTree.deps``: what a cached answer depends on)."""
+    from gate.model import MODE_FILE
+    from gate.symbols.cache import parsed
+
+    def symbols(p: str, o: str) -> FileSymbols | None:
+        return parsed(ctx, p, o, MODE_FILE, [], side)
+
+    js = JsTree(ctx.repo, tree, symbols, notes)
+    return localize(fs, js), js.deps
