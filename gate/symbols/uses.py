@@ -114,10 +114,9 @@ class RefCache:
         index.update(self.aliases)
         # Candidates name a changed symbol already (a word search on the target or
         # on added lines); a branch's version of a target file may not.
-        if parsed(self.ctx, path, oid, mode, notes, side, users=True) is None or not self._may_use(path, oid, rust):
-            return []
         fs = parsed(self.ctx, path, oid, mode, notes, side, users=True)
-        assert fs is not None  # checked above
+        if fs is None or not self._may_use(path, oid, rust):
+            return []
         if go is not None:
             fs = localize(fs, go)  # Go imports resolved through go.mod (gate.symbols.gomod)
         if js is not None:
